@@ -1,0 +1,122 @@
+"""The connector interface, the values that cross it, and its error types.
+
+A connector turns an :class:`AccountRef` and an opaque cursor into a :class:`FetchResult`:
+new posts, edited posts, native ids found deleted, and the next cursor. It receives its
+client (tweepy.Client, praw.Reddit, an httpx.Client, a file path) from outside, so tests
+can hand it one that replays recorded responses.
+
+Error tree (each maps to one scheduling decision in ``monitor``)::
+
+    ConnectorError                 base class; never raised itself
+    ├── AuthFailed                 credentials bad or revoked -> pause the network, tell the operator
+    ├── AccountUnavailable         not found, suspended, protected, private -> mark the account,
+    │                              stop polling it, tell the employee (``reason`` says which)
+    ├── RateLimited                quota used up -> reschedule at ``retry_at``
+    └── SourceUnavailable          5xx, timeout, network down -> back off and try again
+
+Library exceptions (tweepy, prawcore, httpx, ...) never leave a connector module: each
+translates them into one of these with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """One linked account as a connector sees it: never the employee behind it."""
+
+    network: str
+    handle: str
+    native_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchedPost:
+    """A public post as fetched. ``created_at``/``edited_at`` are UTC-aware."""
+
+    native_id: str
+    text: str
+    created_at: datetime
+    url: str = ""
+    edited_at: datetime | None = None
+    # Several native ids can be versions of one post (X edits): they share a group id.
+    group_id: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.text)
+
+
+def content_hash(text: str) -> str:
+    """Stable hash of a post's text: a changed text is a new version to check again."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one poll of one account found."""
+
+    new: Sequence[FetchedPost] = ()
+    edited: Sequence[FetchedPost] = ()
+    deleted: Sequence[str] = ()
+    cursor: str | None = None
+    # Set when the connector resolved the handle to a stable id (X user id, ...).
+    native_account_id: str | None = None
+    requests_made: int = field(default=1, compare=False)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One network. Implementations raise only :class:`ConnectorError` subclasses."""
+
+    network: str
+
+    def fetch(self, account: AccountRef, cursor: str | None) -> FetchResult:
+        """Posts since ``cursor``. Raises a :class:`ConnectorError` subclass."""
+        ...
+
+    def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
+        """Look again at posts with open flags: report the deleted and the edited ones."""
+        ...
+
+    def verify(self, account: AccountRef) -> AccountRef:
+        """Check the handle exists and is public; return it with ``native_id`` resolved."""
+        ...
+
+
+class ConnectorError(Exception):
+    """Base of all connector errors. Carries no post text and no credentials."""
+
+
+class AuthFailed(ConnectorError):
+    """Credentials are missing, bad or revoked. Pause the whole network; tell the operator."""
+
+
+class AccountUnavailable(ConnectorError):
+    """The account is not found, suspended, protected or private. Stop polling it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RateLimited(ConnectorError):
+    """The network's quota is used up. Poll again at ``retry_at`` (UTC-aware)."""
+
+    def __init__(self, retry_at: datetime, message: str = "rate limited") -> None:
+        super().__init__(f"{message}; retry at {retry_at.isoformat()}")
+        self.retry_at = retry_at
+
+
+class SourceUnavailable(ConnectorError):
+    """Server error, timeout or network failure. Back off and try again later."""
+
+
+class UnknownNetwork(ConnectorError):
+    """A network name that no connector is registered for."""
