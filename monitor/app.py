@@ -1,0 +1,63 @@
+"""Wire the application from validated configuration: engine, pipeline, connectors, mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from classifiers.pipeline import Pipeline
+from connectors.base import Connector
+from connectors.registry import build_connector
+from monitor import migrate
+from monitor.classify import make_pipeline
+from monitor.config import AppConfig, load_config
+from monitor.db import make_engine
+from monitor.digest import compose_digest
+from monitor.mailer import SmtpTransport
+from monitor.outbox import Composer, compose_immediate
+
+
+@dataclass
+class App:
+    config: AppConfig
+    engine: Engine
+    _connectors: dict[str, Connector] = field(default_factory=dict)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        return make_pipeline(self.config)
+
+    def connector_for(self, network: str) -> Connector:
+        """One connector per network, built from its settings and secrets."""
+        if network not in self._connectors:
+            options: dict[str, Any] = {}
+            section = getattr(self.config.settings.networks, network, None)
+            if section is not None:
+                options.update(section.model_dump())
+            options.update(self.config.secrets.network_options(network))
+            self._connectors[network] = build_connector(network, options)
+        return self._connectors[network]
+
+    def transport(self) -> SmtpTransport:
+        return SmtpTransport(self.config)
+
+    @property
+    def composers(self) -> dict[str, Composer]:
+        return {"immediate": compose_immediate, "digest": compose_digest}
+
+
+def open_app(
+    config_dir: Path | None = None,
+    upgrade: bool = True,
+    overrides: dict[str, Any] | None = None,
+) -> App:
+    """Load config, open the database and bring its schema up to date."""
+    config = load_config(config_dir, overrides)
+    engine = make_engine(config.settings.storage.url())
+    if upgrade:
+        migrate.upgrade(engine)
+    return App(config, engine)

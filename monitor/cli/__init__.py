@@ -1,0 +1,41 @@
+"""The `social-monitor` command line: a group of thin commands over the service functions."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy.exc
+
+from monitor.cli import admin, alerts, classify_cmds, daemon, demo_cmd, people
+from monitor.cli.common import cli
+from monitor.errors import ConfigError, MonitorError
+
+__all__ = ["cli", "main"]
+
+for module in (admin, people, classify_cmds, alerts, daemon, demo_cmd):
+    module.register(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user mistakes print one line (or one per config problem), never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="social-monitor", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"config error: {problem}", err=True)
+        sys.exit(2)
+    except MonitorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except sqlalchemy.exc.OperationalError as exc:
+        click.echo(f"error: database unavailable: {exc.orig}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

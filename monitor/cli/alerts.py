@@ -1,0 +1,128 @@
+"""alerts ... and digest ... commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from monitor import digest as digest_svc
+from monitor.cli.common import get_app, print_rows
+from monitor.clock import utcnow
+from monitor.db import session_scope
+from monitor.employees import get_employee
+from monitor.errors import BadInput, NotFound
+from monitor.models import Alert, Employee
+from monitor.outbox import deliver_due
+
+STATUSES = ("queued", "sending", "sent", "failed", "dead", "cancelled")
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    email: str
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str
+
+
+def register(cli: click.Group) -> None:
+    @cli.group()
+    def alerts() -> None:
+        """The alert outbox."""
+
+    @alerts.command("list")
+    @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only this status.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def alerts_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
+        """List alerts (e.g. dead letters with --status dead)."""
+        query = select(Alert, Employee.email).join(Employee).order_by(col(Alert.id))
+        if status:
+            query = query.where(Alert.status == status)
+        with session_scope(get_app(ctx).engine) as s:
+            rows = [
+                AlertRow(a.id or 0, mail, a.kind, a.status, a.attempts, a.next_attempt_at,
+                         a.last_error)
+                for a, mail in s.exec(query)
+            ]
+        print_rows(rows, ["id", "email", "kind", "status", "attempts", "last_error"], as_json,
+                   "alerts")
+
+    @alerts.command("retry")
+    @click.argument("alert_id", type=int, required=False)
+    @click.option("--all-dead", is_flag=True, help="Requeue every dead alert.")
+    @click.pass_context
+    def alerts_retry(ctx: click.Context, alert_id: int | None, all_dead: bool) -> None:
+        """Requeue a dead or failed alert (ID), or all dead ones."""
+        if (alert_id is None) == (not all_dead):
+            raise BadInput("give an alert ID or --all-dead (not both)")
+        query = sa.update(Alert).values(status="queued", attempts=0, next_attempt_at=utcnow())
+        with session_scope(get_app(ctx).engine) as s:
+            if all_dead:
+                n = s.execute(query.where(col(Alert.status) == "dead")).rowcount  # type: ignore[attr-defined]
+            else:
+                alert = s.get(Alert, alert_id)
+                if alert is None:
+                    raise NotFound(f"no alert {alert_id}")
+                if alert.status not in ("dead", "failed"):
+                    raise BadInput(f"alert {alert_id} is {alert.status}; only dead or failed "
+                                   "alerts can be retried")
+                n = s.execute(query.where(col(Alert.id) == alert_id)).rowcount  # type: ignore[attr-defined]
+        click.echo(f"requeued {n} alert(s)")
+
+    @alerts.command("send")
+    @click.pass_context
+    def alerts_send(ctx: click.Context) -> None:
+        """Send every alert that is due now."""
+        app = get_app(ctx)
+        r = deliver_due(app.engine, app.config, app.transport(), app.composers)
+        click.echo(f"sent {r.sent}, failed {r.failed}, dead {r.dead}, cancelled {r.cancelled}")
+
+    @cli.group()
+    def digest() -> None:
+        """The daily digest e-mail."""
+
+    @digest.command("preview")
+    @click.argument("email")
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                  show_default=True, help="Folder for the .eml and .html files.")
+    @click.pass_context
+    def digest_preview(ctx: click.Context, email: str, out: Path) -> None:
+        """Write EMAIL's digest as .eml and .html, without sending."""
+        app = get_app(ctx)
+        with session_scope(app.engine) as s:
+            emp = get_employee(s, email)
+        result = digest_svc.preview(app.engine, app.config, emp, out, utcnow())
+        if result is None:
+            click.echo(f"{emp.email} has nothing open: no digest")
+            return
+        click.echo(f"{result.subject}\n  {result.eml}\n  {result.html}")
+
+    @digest.command("send")
+    @click.option("--dry-run", is_flag=True, help="Say whose digest is due; send nothing.")
+    @click.pass_context
+    def digest_send(ctx: click.Context, dry_run: bool) -> None:
+        """Queue and send the digests that are due (local digest hour reached, something open)."""
+        app = get_app(ctx)
+        now = utcnow()
+        if dry_run:
+            with session_scope(app.engine) as s:
+                emps = s.exec(select(Employee).where(col(Employee.opted_in_at).is_not(None),
+                                                     col(Employee.opted_out_at).is_(None))).all()
+                for emp in emps:
+                    _day, hour = digest_svc.local_date(emp, now)
+                    n = len(digest_svc.open_flags(s, emp.id or 0, now))
+                    due = n and hour >= emp.digest_hour and not emp.digest_unsubscribed
+                    click.echo(f"{emp.email}: {n} open, {'due' if due else 'not due'}")
+            return
+        queued = digest_svc.enqueue_due_digests(app.engine, app.config, now)
+        r = deliver_due(app.engine, app.config, app.transport(), app.composers, now=now)
+        click.echo(f"queued {queued} digest(s); sent {r.sent}, failed {r.failed}, dead {r.dead}")

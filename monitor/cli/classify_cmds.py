@@ -1,0 +1,84 @@
+"""check and evaluate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from classifiers.base import PostText
+from monitor.classify import check as check_post
+from monitor.cli.common import get_app, print_json
+from monitor.errors import BadInput
+from monitor.evaluate import CATEGORY_CHOICES, evaluate
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.argument("text", required=False)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def check(ctx: click.Context, text: str | None, as_json: bool) -> None:
+        """Classify TEXT (or stdin when TEXT is '-' or absent) and show what would be flagged."""
+        if text is None or text == "-":
+            if text is None and sys.stdin.isatty():
+                raise BadInput("TEXT: give the text to check, or '-' to read it from stdin")
+            text = sys.stdin.read()
+        app = get_app(ctx)
+        result = check_post(app.pipeline, app.config, PostText(text))
+        c = result.classification
+        if as_json:
+            print_json(
+                {
+                    "verdict": result.verdict,
+                    "language": c.language,
+                    "wording_assessed": c.wording_assessed,
+                    "findings": [
+                        {
+                            "detector": d.finding.detector,
+                            "category": d.finding.category,
+                            "rule": d.finding.rule,
+                            "start": d.finding.start,
+                            "end": d.finding.end,
+                            "score": round(d.finding.score, 4),
+                            "explanation": d.finding.explanation,
+                            "kind": d.finding.kind,
+                            "decision": d.decision,
+                        }
+                        for d in result.findings
+                    ],
+                }
+            )
+            return
+        click.echo(f"verdict: {result.verdict}")
+        if not c.wording_assessed:
+            click.echo(f"wording not assessed (language: {c.language})")
+        for d in result.findings:
+            f = d.finding
+            click.echo(
+                f"- {f.category} (rule {f.rule}, {d.decision}, score {f.score:.2f}) "
+                f"at {f.start}-{f.end} {text[f.start:f.end]!r}: {f.explanation}"
+            )
+        for failure in c.failures:
+            click.echo(f"! detector {failure.detector} failed ({failure.error})")
+
+    @cli.command("evaluate")
+    @click.argument("data", type=click.Path(path_type=Path))
+    @click.option("--category", required=True, type=click.Choice(CATEGORY_CHOICES),
+                  help="What label 1 means: harmful, leak, a leak sub-category, or any.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def evaluate_cmd(ctx: click.Context, data: Path, category: str, as_json: bool) -> None:
+        """Measure precision, recall and F1 on labelled DATA (TSV label<TAB>text, or JSONL)."""
+        app = get_app(ctx)
+        scores = evaluate(app.pipeline, app.config, data, category)
+        if as_json:
+            print_json(scores)
+            return
+        s = scores
+        click.echo(f"{category} on {data.name}: n={s.n}")
+        click.echo(f"  precision {s.precision:.3f}  recall {s.recall:.3f}  F1 {s.f1:.3f}  "
+                   f"macro-F1 {s.macro_f1:.3f}")
+        click.echo(f"  tp {s.tp}  fp {s.fp}  fn {s.fn}  tn {s.tn}  "
+                   f"{s.texts_per_second:.0f} texts/s")

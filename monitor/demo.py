@@ -1,0 +1,80 @@
+"""The whole flow on the embedded default, with no credentials and no network.
+
+A fresh SQLite database in a folder, the bundled sample employees and posts read through
+the file connector, a local SMTP sink that saves what it receives, then one poll, the
+immediate alerts and a digest.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor import digest, employees, outbox, polling
+from monitor.app import open_app
+from monitor.clock import utcnow
+from monitor.config import packaged_config_dir
+from monitor.db import session_scope
+from monitor.errors import Conflict
+from monitor.smtp_sink import SmtpSink
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    folder: Path
+    database: str
+    employees: int
+    posts: int
+    findings: int
+    immediate_sent: int
+    digests_sent: int
+    mail_folder: Path
+    mails: int
+
+
+def run_demo(folder: Path, config_dir: Path | None = None) -> DemoResult:
+    """Run the demo in ``folder`` (must be new or empty)."""
+    if folder.exists() and any(folder.iterdir()):
+        raise Conflict(f"{folder} is not empty; the demo needs a fresh folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    samples = packaged_config_dir() / "demo"
+    people = tomllib.loads((samples / "employees.toml").read_text(encoding="utf-8"))["employee"]
+    mail_folder = folder / "mail"
+    with SmtpSink(mail_folder) as sink:
+        app = open_app(config_dir, overrides={
+            "storage": {"data_dir": str(folder), "database_url": ""},
+            "smtp": {"host": sink.host, "port": sink.port, "starttls": False, "tls": False,
+                     "username": ""},
+        })
+        with session_scope(app.engine) as s:
+            for person in people:
+                target = folder / "posts" / person["posts"]
+                target.parent.mkdir(exist_ok=True)
+                shutil.copy(samples / person["posts"], target)
+                employees.add_employee(s, person["email"], person["name"], person["timezone"],
+                                       app.config.settings.alerts.digest_hour,
+                                       person.get("own_contacts", []), actor="demo")
+                employees.opt_in(s, person["email"], actor="demo")
+                employees.link_account(s, person["email"], "file", str(target), actor="demo")
+        now = utcnow()
+        reports = polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for,
+                                   now=now)
+        sent = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=now)
+        # The digest normally waits for each person's local hour; the demo sends it now.
+        digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True)
+        dsent = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
+                                   now=now)
+        totals = polling.summarize(reports)
+        return DemoResult(
+            folder=folder,
+            database=app.config.settings.storage.url(),
+            employees=len(people),
+            posts=totals.get("new_posts", 0),
+            findings=totals.get("findings", 0),
+            immediate_sent=sent.sent,
+            digests_sent=dsent.sent,
+            mail_folder=mail_folder,
+            mails=len(sink.messages),
+        )

@@ -1,0 +1,134 @@
+"""The daily digest: one e-mail per employee at their local hour, only when something is open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from monitor.config import AppConfig
+from monitor.db import session_scope
+from monitor.links import make_token, review_link
+from monitor.mailer import build_message, item_for
+from monitor.models import Account, Alert, Employee, Finding, Post
+
+
+def open_flags(session: Session, employee_id: int, now: datetime) -> list[tuple[Finding, Post]]:
+    """The employee's open flags on posts still up, newest first (snoozed ones left out)."""
+    rows = session.exec(
+        select(Finding, Post)
+        .join(Post, col(Finding.post_id) == col(Post.id))
+        .join(Account, col(Post.account_id) == col(Account.id))
+        .where(
+            Account.employee_id == employee_id,
+            Finding.status == "open",
+            col(Post.deleted_at).is_(None),
+        )
+        .order_by(col(Finding.created_at).desc(), col(Finding.id).desc())
+    ).all()
+    return [(f, p) for f, p in rows if f.remind_after is None or f.remind_after <= now]
+
+
+def subject_for(count_posts: int) -> str:
+    if count_posts == 1:
+        return "1 post needs your review"
+    return f"{count_posts} posts need your review"
+
+
+def compose_digest(
+    session: Session, app: AppConfig, alert: Alert, now: datetime
+) -> EmailMessage | None:
+    employee = session.get(Employee, alert.employee_id)
+    if employee is None or employee.digest_unsubscribed or employee.opted_out_at is not None:
+        return None
+    flags = open_flags(session, employee.id or 0, now)
+    if not flags:
+        return None
+    posts = {p.id for _, p in flags}
+    base = app.settings.review.base_url.rstrip("/")
+    unsubscribe = f"{base}/unsubscribe?token={make_token(app, employee.id or 0, 'unsubscribe')}"
+    return build_message(
+        app,
+        employee,
+        [item_for(app, f, p) for f, p in flags],
+        subject_for(len(posts)),
+        review_link(app, employee.id or 0),
+        alert.message_id,
+        now,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def local_date(employee: Employee, now: datetime) -> tuple[str, int]:
+    local = now.astimezone(ZoneInfo(employee.timezone))
+    return local.date().isoformat(), local.hour
+
+
+def enqueue_due_digests(
+    engine: Engine, app: AppConfig, now: datetime, ignore_hour: bool = False
+) -> int:
+    """Queue today's digest for every employee whose local digest hour has come.
+
+    ``ignore_hour`` queues it for everyone with something open (the demo does this).
+    """
+    queued = 0
+    with session_scope(engine) as session:
+        employees = session.exec(
+            select(Employee).where(
+                col(Employee.opted_in_at).is_not(None),
+                col(Employee.opted_out_at).is_(None),
+                col(Employee.digest_unsubscribed).is_(False),
+            )
+        ).all()
+        for emp in employees:
+            day, hour = local_date(emp, now)
+            too_early = hour < emp.digest_hour and not ignore_hour
+            if too_early or not open_flags(session, emp.id or 0, now):
+                continue
+            key = f"digest:{emp.id}:{day}:email"
+            if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first():
+                continue
+            session.add(
+                Alert(
+                    employee_id=emp.id or 0,
+                    kind="digest",
+                    dedupe_key=key,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            queued += 1
+    return queued
+
+
+@dataclass(frozen=True)
+class Preview:
+    eml: Path
+    html: Path
+    subject: str
+
+
+def preview(engine: Engine, app: AppConfig, employee: Employee, out_dir: Path,
+            now: datetime) -> Preview | None:
+    """Write the digest the employee would get now as .eml and .html, without sending."""
+    with session_scope(engine) as session:
+        fake = Alert(id=0, employee_id=employee.id or 0, kind="digest",
+                     dedupe_key="preview", message_id="<digest-preview@social-monitor>")
+        msg = compose_digest(session, app, fake, now)
+    if msg is None:
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"digest-{employee.email.replace('@', '_at_')}"
+    eml, html = out_dir / f"{stem}.eml", out_dir / f"{stem}.html"
+    eml.write_bytes(bytes(msg))
+    body = msg.get_body(("html",))
+    html.write_text(body.get_content() if body is not None else "", encoding="utf-8")
+    return Preview(eml, html, str(msg["Subject"]))

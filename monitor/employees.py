@@ -1,0 +1,241 @@
+"""Employees and their linked accounts: consent, linking, and erasure on opt-out."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from connectors.base import UnknownNetwork
+from connectors.registry import check_network
+from monitor import audit
+from monitor.clock import utcnow
+from monitor.erase import erase_accounts
+from monitor.errors import BadInput, Conflict, NotFound
+from monitor.models import Account, Alert, Employee, Post, Suppression
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class EmployeeInfo:
+    id: int
+    email: str
+    name: str
+    timezone: str
+    digest_hour: int
+    opted_in: bool
+    opted_in_at: datetime | None
+    opted_out_at: datetime | None
+    accounts: int
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: int
+    email: str
+    network: str
+    handle: str
+    status: str
+    status_reason: str
+    next_poll_at: datetime | None
+    last_polled_at: datetime | None
+
+
+def check_email(email: str) -> str:
+    email = email.strip()
+    if not _EMAIL.match(email):
+        raise BadInput(f"email: {email!r} is not an e-mail address (expected name@domain)")
+    return email.lower()
+
+
+def check_timezone(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BadInput(
+            f"timezone: {tz!r} is not a known time zone (expected an IANA name like Europe/Paris)"
+        ) from exc
+    return tz
+
+
+def get_employee(session: Session, email: str) -> Employee:
+    emp = session.exec(select(Employee).where(Employee.email == check_email(email))).first()
+    if emp is None:
+        raise NotFound(f"no employee with e-mail {email!r}; add one with `employees add`")
+    return emp
+
+
+def add_employee(
+    session: Session,
+    email: str,
+    name: str = "",
+    timezone: str = "UTC",
+    digest_hour: int = 8,
+    own_contacts: Sequence[str] = (),
+    actor: str = "cli",
+) -> Employee:
+    email = check_email(email)
+    check_timezone(timezone)
+    if not 0 <= digest_hour <= 23:
+        raise BadInput(f"digest hour: {digest_hour} is not an hour (expected 0-23)")
+    if session.exec(select(Employee).where(Employee.email == email)).first():
+        raise Conflict(f"employee {email} already exists")
+    emp = Employee(
+        email=email,
+        name=name,
+        timezone=timezone,
+        digest_hour=digest_hour,
+        own_contacts=json.dumps(sorted({c.strip() for c in own_contacts if c.strip()})),
+        created_at=utcnow(),
+    )
+    session.add(emp)
+    session.flush()
+    audit.record(session, actor, "employee.add", f"employee:{emp.id}")
+    return emp
+
+
+def opt_in(session: Session, email: str, actor: str = "cli") -> Employee:
+    emp = get_employee(session, email)
+    now = utcnow()
+    emp.opted_in_at, emp.opted_out_at, emp.paused = now, None, False
+    session.add(emp)
+    # Linked accounts become due at once.
+    session.execute(
+        sa.update(Account).where(col(Account.employee_id) == emp.id).values(next_poll_at=now)
+    )
+    audit.record(session, actor, "employee.opt_in", f"employee:{emp.id}")
+    return emp
+
+
+def opt_out(session: Session, email: str, actor: str = "cli") -> dict[str, int]:
+    """Stop polling and erase the person's accounts, posts, findings and alerts at once.
+
+    Returns the counts erased; the audit line keeps only those counts.
+    """
+    emp = get_employee(session, email)
+    account_ids = [
+        i for i in session.exec(select(Account.id).where(Account.employee_id == emp.id)) if i
+    ]
+    counts = {
+        "accounts": len(account_ids),
+        "posts": session.exec(
+            select(sa.func.count()).select_from(Post).where(col(Post.account_id).in_(account_ids))
+        ).one(),
+        "alerts": session.exec(
+            select(sa.func.count()).select_from(Alert).where(Alert.employee_id == emp.id)
+        ).one(),
+    }
+    # Foreign keys cascade posts -> findings -> reviews and alerts; delete explicitly too so
+    # the erasure does not depend on the database enforcing them.
+    erase_accounts(session, account_ids)
+    session.execute(sa.delete(Alert).where(col(Alert.employee_id) == emp.id))
+    session.execute(sa.delete(Suppression).where(col(Suppression.employee_id) == emp.id))
+    session.execute(sa.delete(Account).where(col(Account.employee_id) == emp.id))
+    emp.opted_out_at = utcnow()
+    emp.opted_in_at = None
+    emp.own_contacts = "[]"
+    session.add(emp)
+    audit.record(
+        session,
+        actor,
+        "employee.opt_out",
+        f"employee:{emp.id}",
+        ", ".join(f"{k}={v}" for k, v in counts.items()) + " erased",
+    )
+    return counts
+
+
+def list_employees(session: Session) -> list[EmployeeInfo]:
+    counts = dict(
+        session.exec(
+            select(Account.employee_id, sa.func.count()).group_by(col(Account.employee_id))
+        ).all()
+    )
+    return [
+        EmployeeInfo(
+            id=e.id or 0,
+            email=e.email,
+            name=e.name,
+            timezone=e.timezone,
+            digest_hour=e.digest_hour,
+            opted_in=e.opted_in_at is not None and e.opted_out_at is None,
+            opted_in_at=e.opted_in_at,
+            opted_out_at=e.opted_out_at,
+            accounts=counts.get(e.id or 0, 0),
+        )
+        for e in session.exec(select(Employee).order_by(col(Employee.email)))
+    ]
+
+
+def link_account(
+    session: Session, email: str, network: str, handle: str, actor: str = "cli"
+) -> Account:
+    try:
+        check_network(network)
+    except UnknownNetwork as exc:
+        raise BadInput(f"network: {exc}") from exc
+    handle = handle.strip()
+    if not handle:
+        raise BadInput("handle: empty (expected the account's handle, URL or file path)")
+    emp = get_employee(session, email)
+    if emp.opted_out_at is not None:
+        raise Conflict(f"{emp.email} has opted out; opt in again before linking accounts")
+    existing = session.exec(
+        select(Account).where(Account.network == network, Account.handle == handle)
+    ).first()
+    if existing:
+        raise Conflict(f"{network} account {handle!r} is already linked")
+    acc = Account(
+        employee_id=emp.id or 0,
+        network=network,
+        handle=handle,
+        next_poll_at=utcnow(),
+        created_at=utcnow(),
+    )
+    session.add(acc)
+    session.flush()
+    audit.record(session, actor, "account.link", f"account:{acc.id}", f"network={network}")
+    return acc
+
+
+def unlink_account(
+    session: Session, email: str, network: str, handle: str, actor: str = "cli"
+) -> None:
+    """Unlink one account and erase what was stored from it."""
+    emp = get_employee(session, email)
+    acc = session.exec(
+        select(Account).where(
+            Account.employee_id == emp.id, Account.network == network, Account.handle == handle
+        )
+    ).first()
+    if acc is None:
+        raise NotFound(f"{emp.email} has no {network} account {handle!r}")
+    erase_accounts(session, [acc.id or 0])
+    session.delete(acc)
+    audit.record(session, actor, "account.unlink", f"account:{acc.id}", f"network={network}")
+
+
+def list_accounts(session: Session, email: str | None = None) -> list[AccountInfo]:
+    query = select(Account, Employee.email).join(Employee)
+    if email:
+        query = query.where(Employee.email == check_email(email))
+    return [
+        AccountInfo(
+            id=a.id or 0,
+            email=mail,
+            network=a.network,
+            handle=a.handle,
+            status=a.status,
+            status_reason=a.status_reason,
+            next_poll_at=a.next_poll_at,
+            last_polled_at=a.last_polled_at,
+        )
+        for a, mail in session.exec(query.order_by(col(Employee.email), col(Account.network)))
+    ]

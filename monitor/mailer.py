@@ -1,0 +1,142 @@
+"""Alert and digest e-mails: built with EmailMessage from Jinja2 templates, sent over SMTP."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from monitor.config import AppConfig
+from monitor.models import Employee, Finding, Post
+
+_env = Environment(
+    loader=PackageLoader("monitor", "templates"),
+    autoescape=select_autoescape(["html", "html.j2"]),
+    keep_trailing_newline=True,
+)
+
+# Rule 5, by category: what the employee can do next.
+NEXT_STEP = {
+    "harmful": "edit or delete the post; if someone was hurt, apologize to them.",
+    "personal_data": "delete the post, or edit out the personal data.",
+    "credentials": "delete the post and have the credential revoked at once.",
+    "confidential": "delete the post or edit out the confidential detail.",
+    "legal": "delete the post unless legal has cleared it.",
+}
+SNIPPET_CONTEXT = 60
+
+
+class PermanentSendError(Exception):
+    """The message can never be delivered as addressed (bad recipient)."""
+
+
+class TransientSendError(Exception):
+    """The server was unreachable or refused for now: try again later."""
+
+
+@dataclass(frozen=True)
+class Item:
+    network: str
+    url: str
+    before: str
+    flagged: str
+    after: str
+    explanation: str
+    rule_text: str
+    next_step: str
+
+
+def item_for(app: AppConfig, finding: Finding, post: Post) -> Item:
+    """One flagged post as shown in a mail: a short snippet with the span marked."""
+    if post.text is not None and 0 <= finding.start <= finding.end <= len(post.text):
+        text = post.text
+        before = text[max(0, finding.start - SNIPPET_CONTEXT) : finding.start]
+        after = text[finding.end : finding.end + SNIPPET_CONTEXT]
+        before = ("…" if finding.start > SNIPPET_CONTEXT else "") + before
+        after = after + ("…" if finding.end + SNIPPET_CONTEXT < len(text) else "")
+        flagged = text[finding.start : finding.end]
+        # Secrets and personal data are not repeated in full in an e-mail.
+        if finding.category in ("credentials", "personal_data"):
+            flagged = finding.masked
+    else:  # text purged by retention: the masked match is all that is left
+        before, flagged, after = "", finding.masked, ""
+    return Item(
+        network=post.network,
+        url=post.url,
+        before=before,
+        flagged=flagged,
+        after=after,
+        explanation=finding.explanation,
+        rule_text=app.policy.rule_text(finding.rule),
+        next_step=NEXT_STEP.get(finding.category, "review the post."),
+    )
+
+
+def build_message(
+    app: AppConfig,
+    employee: Employee,
+    items: Sequence[Item],
+    subject: str,
+    link: str,
+    message_id: str,
+    now: datetime,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    context = {
+        "name": employee.name or employee.email,
+        "items": items,
+        "link": link,
+        "subject": subject,
+        "rule5": app.policy.rule_text("5"),
+    }
+    msg = EmailMessage()
+    msg["From"] = app.settings.smtp.sender
+    msg["To"] = employee.email
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(_env.get_template("alert.txt.j2").render(context))
+    msg.add_alternative(_env.get_template("alert.html.j2").render(context), subtype="html")
+    return msg
+
+
+class SmtpTransport:
+    """Sends one message per connection attempt; classifies failures for the outbox."""
+
+    def __init__(self, app: AppConfig) -> None:
+        self.settings = app.settings.smtp
+        pw = app.secrets.smtp_password
+        self.password = pw.get_secret_value() if pw is not None else None
+
+    def send(self, msg: EmailMessage) -> None:
+        s = self.settings
+        try:
+            smtp: smtplib.SMTP
+            if s.tls:
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
+                                        context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+            with smtp:
+                if s.starttls and not s.tls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.username:
+                    smtp.login(s.username, self.password or "")
+                smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentSendError(f"recipient refused: {msg['To']}") from exc
+        except smtplib.SMTPResponseException as exc:
+            if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):
+                raise PermanentSendError(f"server refused: {exc.smtp_code}") from exc
+            raise TransientSendError(f"server said {exc.smtp_code}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientSendError(f"SMTP {s.host}:{s.port} unavailable: {exc}") from exc

@@ -1,0 +1,206 @@
+"""The alert outbox: queue, deliver with retries, never twice.
+
+Every message is a row with a unique dedupe key (finding or digest day, channel, kind). The
+attempt is recorded (status ``sending``) before the message leaves, with a stable
+Message-ID. A row still ``sending`` after its lease means the process died between sending
+and recording: it is taken as sent (a second e-mail is worse than none here, because the
+finding stays open and reappears in the next digest), and the uncertainty is recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from monitor.backoff import backoff
+from monitor.clock import utcnow
+from monitor.config import AppConfig
+from monitor.db import session_scope
+from monitor.links import review_link
+from monitor.mailer import PermanentSendError, TransientSendError, build_message, item_for
+from monitor.models import Alert, Employee, Finding, Post
+
+log = logging.getLogger(__name__)
+
+PENDING = ("queued", "failed")
+
+
+class Sender(Protocol):
+    """What the outbox needs of a transport: raise Permanent/TransientSendError on failure."""
+
+    def send(self, msg: EmailMessage) -> None: ...
+
+
+def message_id(alert: Alert, domain: str = "social-monitor") -> str:
+    digest = hashlib.sha256(alert.dedupe_key.encode()).hexdigest()[:16]
+    return f"<alert-{alert.id}.{digest}@{domain}>"
+
+
+def enqueue_immediate(
+    session: Session, app: AppConfig, employee_id: int, finding_id: int, now: datetime
+) -> bool:
+    """Queue an immediate alert unless the employee's hourly budget is spent (then: digest)."""
+    limit = app.settings.alerts.immediate_per_hour
+    recent = session.exec(
+        select(sa.func.count())
+        .select_from(Alert)
+        .where(
+            Alert.employee_id == employee_id,
+            Alert.kind == "immediate",
+            col(Alert.created_at) >= now - timedelta(hours=1),
+        )
+    ).one()
+    if recent >= limit:
+        return False
+    key = f"finding:{finding_id}:email:immediate"
+    if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first() is not None:
+        return False
+    session.add(
+        Alert(
+            employee_id=employee_id,
+            finding_id=finding_id,
+            kind="immediate",
+            dedupe_key=key,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return True
+
+
+def cancel_for_finding(session: Session, finding_id: int) -> None:
+    """A resolved flag cancels its pending alerts."""
+    session.execute(
+        sa.update(Alert)
+        .where(col(Alert.finding_id) == finding_id, col(Alert.status).in_(PENDING))
+        .values(status="cancelled")
+    )
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    cancelled: int = 0
+    unconfirmed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+# Builds the message for one alert from current state; None means nothing to send any more.
+Composer = Callable[[Session, AppConfig, Alert, datetime], EmailMessage | None]
+
+
+def compose_immediate(
+    session: Session, app: AppConfig, alert: Alert, now: datetime
+) -> EmailMessage | None:
+    finding = session.get(Finding, alert.finding_id) if alert.finding_id else None
+    employee = session.get(Employee, alert.employee_id)
+    if finding is None or employee is None or finding.status != "open":
+        return None
+    post = session.get(Post, finding.post_id)
+    if post is None or post.deleted_at is not None:
+        return None
+    item = item_for(app, finding, post)
+    subject = f"Please review your {post.network} post"
+    return build_message(
+        app, employee, [item], subject, review_link(app, employee.id or 0), alert.message_id, now
+    )
+
+
+def recover_unconfirmed(engine: Engine, now: datetime) -> int:
+    """Rows left ``sending`` past their lease: the process died mid-send. Count them as sent."""
+    with session_scope(engine) as session:
+        rows = list(
+            session.exec(
+                select(Alert).where(Alert.status == "sending", col(Alert.next_attempt_at) <= now)
+            )
+        )
+        for alert in rows:
+            alert.status = "sent"
+            alert.sent_at = alert.sent_at or now
+            alert.last_error = "delivery unconfirmed: the process stopped while sending"
+            session.add(alert)
+        if rows:
+            log.warning("alerts with unconfirmed delivery", extra={"count": len(rows)})
+        return len(rows)
+
+
+def deliver_due(
+    engine: Engine,
+    app: AppConfig,
+    sender: Sender,
+    composers: dict[str, Composer] | None = None,
+    now: datetime | None = None,
+    limit: int = 500,
+    rng: random.Random | None = None,
+) -> DeliveryReport:
+    """Send every alert that is due. One failing alert never blocks the others."""
+    now = now or utcnow()
+    composers = composers or {"immediate": compose_immediate}
+    report = DeliveryReport(unconfirmed=recover_unconfirmed(engine, now))
+    a = app.settings.alerts
+    lease = timedelta(seconds=app.settings.smtp.timeout_seconds * 3 + 30)
+    with session_scope(engine) as session:
+        due = list(
+            session.exec(
+                select(Alert.id)
+                .where(col(Alert.status).in_(PENDING), col(Alert.next_attempt_at) <= now)
+                .order_by(col(Alert.next_attempt_at))
+                .limit(limit)
+            )
+        )
+    for alert_id in due:
+        # 1. Record the attempt before anything leaves.
+        with session_scope(engine) as session:
+            alert = session.get(Alert, alert_id)
+            if alert is None or alert.status not in PENDING:
+                continue
+            alert.status, alert.attempts = "sending", alert.attempts + 1
+            alert.next_attempt_at = now + lease
+            alert.message_id = alert.message_id or message_id(alert)
+            composer = composers.get(alert.kind)
+            msg = composer(session, app, alert, now) if composer else None
+            if msg is None:
+                alert.status = "cancelled"
+                report.cancelled += 1
+            session.add(alert)
+        if msg is None:
+            continue
+        # 2. Send; 3. record the outcome.
+        error: str | None = None
+        permanent = False
+        try:
+            sender.send(msg)
+        except PermanentSendError as exc:
+            error, permanent = str(exc), True
+        except TransientSendError as exc:
+            error = str(exc)
+        with session_scope(engine) as session:
+            alert = session.get(Alert, alert_id)
+            if alert is None:
+                continue
+            if error is None:
+                alert.status, alert.sent_at, alert.last_error = "sent", now, ""
+                report.sent += 1
+            elif permanent or alert.attempts >= a.max_attempts:
+                alert.status, alert.last_error = "dead", error[:500]
+                report.dead += 1
+                report.errors.append(f"alert {alert_id}: {error}")
+            else:
+                alert.status, alert.last_error = "failed", error[:500]
+                delay = backoff(alert.attempts, a.retry_base_seconds, a.retry_cap_seconds, rng=rng)
+                alert.next_attempt_at = now + timedelta(seconds=delay)
+                report.failed += 1
+            session.add(alert)
+    return report

@@ -1,0 +1,360 @@
+"""Poll accounts: pick the due ones, fetch, store, classify, decide and queue alerts.
+
+The fetch happens outside any transaction; storing the posts, advancing the cursor and
+recording findings and alerts happen in one transaction, so a crash or a re-poll never
+stores or alerts twice. Each connector error maps to one scheduling decision.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from classifiers.base import PostText
+from classifiers.pipeline import Pipeline
+from connectors.base import (
+    AccountRef,
+    AccountUnavailable,
+    AuthFailed,
+    Connector,
+    ConnectorError,
+    FetchedPost,
+    FetchResult,
+    RateLimited,
+    SourceUnavailable,
+    content_hash,
+)
+from monitor import audit, outbox
+from monitor.backoff import backoff
+from monitor.classify import check
+from monitor.clock import utcnow
+from monitor.config import AppConfig
+from monitor.db import session_scope
+from monitor.models import Account, Employee, Finding, Post, Suppression
+
+log = logging.getLogger(__name__)
+
+ConnectorFor = Callable[[str], Connector]
+
+
+@dataclass
+class PollReport:
+    """What one poll did, in counts (never content)."""
+
+    account_id: int
+    outcome: str = "ok"
+    new_posts: int = 0
+    edited_posts: int = 0
+    deleted_posts: int = 0
+    findings: int = 0
+    alerts: int = 0
+    error: str = ""
+    resolved: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def due_accounts(session: Session, now: datetime, limit: int) -> list[int]:
+    """Accounts that are active, due, and whose owner has opted in and not out.
+
+    Consent is enforced here, in the one query that feeds every connector.
+    """
+    query = (
+        select(Account.id)
+        .join(Employee)
+        .where(
+            Account.status == "active",
+            col(Account.next_poll_at) <= now,
+            col(Employee.opted_in_at).is_not(None),
+            col(Employee.opted_out_at).is_(None),
+            col(Employee.paused).is_(False),
+        )
+        .order_by(col(Account.next_poll_at))
+        .limit(limit)
+    )
+    return [i for i in session.exec(query) if i is not None]
+
+
+def _suppressed(session: Session, employee_id: int, chash: str) -> set[tuple[str | None, ...]]:
+    rows = session.exec(
+        select(Suppression).where(
+            sa.or_(
+                col(Suppression.content_hash) == chash,
+                col(Suppression.employee_id) == employee_id,
+                col(Suppression.employee_id).is_(None),
+            )
+        )
+    )
+    return {(s.content_hash, s.rule, s.category) for s in rows}
+
+
+def _is_suppressed(supp: set[tuple[str | None, ...]], chash: str, rule: str, cat: str) -> bool:
+    for s_hash, s_rule, s_cat in supp:
+        if s_hash not in (None, chash):
+            continue
+        if s_rule not in (None, rule) or s_cat not in (None, cat):
+            continue
+        return True
+    return False
+
+
+def classify_post(
+    session: Session,
+    app: AppConfig,
+    pipeline: Pipeline,
+    post: Post,
+    employee: Employee,
+    now: datetime,
+) -> tuple[int, int]:
+    """Classify a stored post, store its findings and queue alerts. Returns (findings, alerts)."""
+    own = frozenset(json.loads(employee.own_contacts or "[]"))
+    result = check(pipeline, app, PostText(post.text or "", str(post.id), own))
+    post.language = result.classification.language
+    post.wording_assessed = result.classification.wording_assessed
+    supp = _suppressed(session, employee.id or 0, post.content_hash)
+    open_now = {
+        (f.detector, f.category, f.kind, f.masked): f
+        for f in session.exec(
+            select(Finding).where(Finding.post_id == post.id, Finding.status == "open")
+        )
+    }
+    stored = alerts = 0
+    for decided in result.findings:
+        f = decided.finding
+        if _is_suppressed(supp, post.content_hash, f.rule, f.category):
+            continue
+        key = (f.detector, f.category, f.kind, f.masked)
+        if key in open_now:
+            # Still there after an edit: the flag stays open and is not alerted again.
+            open_now.pop(key)
+            continue
+        row = Finding(
+            post_id=post.id or 0,
+            detector=f.detector,
+            detector_version=f.version,
+            category=f.category,
+            kind=f.kind,
+            rule=f.rule,
+            start=f.start,
+            end=f.end,
+            masked=f.masked,
+            score=f.score,
+            explanation=f.explanation,
+            content_hash=post.content_hash,
+            decision=decided.decision,
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        stored += 1
+        if decided.decision == "alert" and outbox.enqueue_immediate(
+            session, app, employee.id or 0, row.id or 0, now
+        ):
+            alerts += 1
+    # Findings that an edit made go away are resolved by the edit itself.
+    for gone in open_now.values():
+        _resolve(session, gone, "post_edited", now)
+    return stored, alerts
+
+
+def _resolve(session: Session, finding: Finding, resolution: str, now: datetime) -> None:
+    finding.status, finding.resolution, finding.resolved_at = "resolved", resolution, now
+    session.add(finding)
+    outbox.cancel_for_finding(session, finding.id or 0)
+
+
+def store_result(
+    session: Session,
+    app: AppConfig,
+    pipeline: Pipeline,
+    account: Account,
+    employee: Employee,
+    result: FetchResult,
+    now: datetime,
+    report: PollReport,
+) -> None:
+    """Upsert posts on (network, native id), record edits and deletions, classify."""
+    for fetched in [*result.new, *result.edited]:
+        existing = _find_post(session, account.network, fetched)
+        chash = content_hash(fetched.text)
+        if existing is None:
+            post = Post(
+                account_id=account.id or 0,
+                network=account.network,
+                native_id=fetched.native_id,
+                group_id=fetched.group_id,
+                url=fetched.url,
+                text=fetched.text,
+                content_hash=chash,
+                created_at=fetched.created_at,
+                edited_at=fetched.edited_at,
+                fetched_at=now,
+            )
+            session.add(post)
+            session.flush()
+            report.new_posts += 1
+        elif existing.content_hash != chash:
+            existing.text, existing.content_hash = fetched.text, chash
+            existing.native_id = fetched.native_id
+            existing.edited_at = fetched.edited_at or now
+            existing.url = fetched.url or existing.url
+            post = existing
+            session.add(post)
+            report.edited_posts += 1
+        else:
+            continue  # already stored, unchanged: nothing to do, nothing to alert
+        n_findings, n_alerts = classify_post(session, app, pipeline, post, employee, now)
+        report.findings += n_findings
+        report.alerts += n_alerts
+    for native_id in result.deleted:
+        post_row = session.exec(
+            select(Post).where(Post.network == account.network, Post.native_id == native_id)
+        ).first()
+        if post_row is None or post_row.deleted_at is not None:
+            continue
+        post_row.deleted_at = now
+        session.add(post_row)
+        report.deleted_posts += 1
+        for f in session.exec(
+            select(Finding).where(Finding.post_id == post_row.id, Finding.status == "open")
+        ):
+            _resolve(session, f, "post_deleted", now)
+            report.resolved += 1
+
+
+def _find_post(session: Session, network: str, fetched: FetchedPost) -> Post | None:
+    post = session.exec(
+        select(Post).where(Post.network == network, Post.native_id == fetched.native_id)
+    ).first()
+    if post is None and fetched.group_id:
+        # An X edit has a new id; its versions share the first id of the edit history.
+        post = session.exec(
+            select(Post).where(Post.network == network, Post.group_id == fetched.group_id)
+        ).first()
+    return post
+
+
+def _next_poll(app: AppConfig, now: datetime, rng: random.Random) -> datetime:
+    p = app.settings.polling
+    return now + timedelta(minutes=p.interval_minutes, seconds=rng.uniform(0, p.jitter_seconds))
+
+
+def poll_account(
+    engine: Engine,
+    app: AppConfig,
+    pipeline: Pipeline,
+    connector_for: ConnectorFor,
+    account_id: int,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> PollReport:
+    """Poll one account. Connector errors become scheduling decisions, never exceptions."""
+    now = now or utcnow()
+    rng = rng or random.Random()
+    report = PollReport(account_id)
+    with session_scope(engine) as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            report.outcome = "gone"
+            return report
+        ref = AccountRef(account.network, account.handle, account.native_id)
+        cursor = account.cursor
+    try:
+        result = connector_for(ref.network).fetch(ref, cursor)
+    except ConnectorError as exc:
+        _record_failure(engine, app, account_id, exc, now, rng, report)
+        return report
+    with session_scope(engine) as session:
+        account = session.get(Account, account_id)
+        employee = session.get(Employee, account.employee_id) if account else None
+        # Consent may have been withdrawn during the fetch: then nothing is stored.
+        if (
+            account is None
+            or employee is None
+            or employee.opted_in_at is None
+            or employee.opted_out_at is not None
+        ):
+            report.outcome = "no_consent"
+            return report
+        store_result(session, app, pipeline, account, employee, result, now, report)
+        account.cursor = result.cursor
+        if result.native_account_id:
+            account.native_id = result.native_account_id
+        account.failure_count = 0
+        account.last_polled_at = now
+        account.next_poll_at = _next_poll(app, now, rng)
+        session.add(account)
+    log.info(
+        "polled account",
+        extra={"account_id": account_id, "new": report.new_posts, "findings": report.findings},
+    )
+    return report
+
+
+def _record_failure(
+    engine: Engine,
+    app: AppConfig,
+    account_id: int,
+    exc: ConnectorError,
+    now: datetime,
+    rng: random.Random,
+    report: PollReport,
+) -> None:
+    p = app.settings.polling
+    report.error = str(exc)
+    with session_scope(engine) as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return
+        account.failure_count += 1
+        if isinstance(exc, RateLimited):
+            report.outcome = "rate_limited"
+            account.next_poll_at = max(exc.retry_at, now)
+        elif isinstance(exc, AccountUnavailable):
+            report.outcome = "unavailable"
+            account.status, account.status_reason = "unavailable", exc.reason[:500]
+            audit.record(session, "poller", "account.unavailable", f"account:{account_id}")
+        elif isinstance(exc, AuthFailed):
+            report.outcome = "auth_failed"
+            account.next_poll_at = now + timedelta(seconds=p.backoff_cap_seconds)
+        else:
+            report.outcome = "source_unavailable" if isinstance(exc, SourceUnavailable) else "error"
+            delay = backoff(account.failure_count, p.backoff_base_seconds, p.backoff_cap_seconds,
+                            rng=rng)
+            account.next_poll_at = now + timedelta(seconds=delay)
+        session.add(account)
+    log.warning(
+        "poll failed",
+        extra={"account_id": account_id, "outcome": report.outcome, "error": type(exc).__name__},
+    )
+
+
+def poll_due(
+    engine: Engine,
+    app: AppConfig,
+    pipeline: Pipeline,
+    connector_for: ConnectorFor,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> list[PollReport]:
+    """Poll every due account once (sequentially); the daemon runs this in a worker pool."""
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        ids = due_accounts(session, now, limit or app.settings.polling.batch_size)
+    return [poll_account(engine, app, pipeline, connector_for, i, now) for i in ids]
+
+
+def summarize(reports: Sequence[PollReport]) -> dict[str, int]:
+    totals: dict[str, int] = {"accounts": len(reports)}
+    for r in reports:
+        for key in ("new_posts", "edited_posts", "deleted_posts", "findings", "alerts"):
+            totals[key] = totals.get(key, 0) + getattr(r, key)
+        totals[r.outcome] = totals.get(r.outcome, 0) + 1
+    return totals

@@ -1,0 +1,177 @@
+"""Typed settings: declared once here, defaults in ``config/defaults.toml``.
+
+A test keeps the two in step. Secrets live only in :class:`Secrets`, read from the
+environment (or a secrets folder), never from a settings file and never logged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "SOCIAL_MONITOR_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Section):
+    database_url: str = ""
+    data_dir: Path = Path("data")
+
+    def url(self) -> str:
+        """The SQLAlchemy URL: the configured one, or a SQLite file in ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'social-monitor.db'}"
+
+
+class PollingSettings(_Section):
+    interval_minutes: int = Field(15, ge=1)
+    jitter_seconds: int = Field(60, ge=0)
+    batch_size: int = Field(200, ge=1)
+    workers: int = Field(4, ge=1, le=64)
+    backoff_base_seconds: int = Field(60, ge=1)
+    backoff_cap_seconds: int = Field(21600, ge=1)
+
+
+class AlertSettings(_Section):
+    max_attempts: int = Field(6, ge=1)
+    retry_base_seconds: int = Field(30, ge=1)
+    retry_cap_seconds: int = Field(3600, ge=1)
+    immediate_per_hour: int = Field(5, ge=0)
+    digest_hour: int = Field(8, ge=0, le=23)
+
+
+class SmtpSettings(_Section):
+    host: str = "localhost"
+    port: int = Field(25, ge=1, le=65535)
+    sender: str = "social-monitor@localhost"
+    starttls: bool = False
+    tls: bool = False
+    username: str = ""
+    timeout_seconds: float = Field(10, gt=0)
+
+
+class ReviewSettings(_Section):
+    base_url: str = "http://127.0.0.1:8080"
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    link_ttl_hours: int = Field(72, ge=1)
+
+
+class RetentionSettings(_Section):
+    post_text_days: int = Field(30, ge=1)
+    resolved_flag_days: int = Field(180, ge=1)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class ClassifierSettings(_Section):
+    phone_regions: list[str] = ["US", "GB", "DE", "FR", "IN", "AU", "CA"]
+    wording_languages: list[str] = ["en"]
+
+
+class FileNetwork(_Section):
+    base_dir: str = ""
+
+
+class XNetwork(_Section):
+    api_base_url: str = "https://api.twitter.com"
+    max_results: int = Field(100, ge=5, le=100)
+    timeout_seconds: float = Field(20, gt=0)
+
+
+class RedditNetwork(_Section):
+    user_agent: str = "social-monitor/0.1"
+    oauth_url: str = "https://oauth.reddit.com"
+    reddit_url: str = "https://www.reddit.com"
+    limit: int = Field(100, ge=1, le=100)
+    timeout_seconds: float = Field(20, gt=0)
+
+
+class MastodonNetwork(_Section):
+    api_base_url: str = ""
+    limit: int = Field(40, ge=1, le=80)
+    timeout_seconds: float = Field(20, gt=0)
+
+
+class BlueskyNetwork(_Section):
+    api_base_url: str = "https://public.api.bsky.app"
+    limit: int = Field(50, ge=1, le=100)
+    timeout_seconds: float = Field(20, gt=0)
+
+
+class RssNetwork(_Section):
+    timeout_seconds: float = Field(20, gt=0)
+    user_agent: str = "social-monitor/0.1 (+feed reader)"
+
+
+class NetworkSettings(_Section):
+    file: FileNetwork = FileNetwork()
+    x: XNetwork = XNetwork()
+    reddit: RedditNetwork = RedditNetwork()
+    mastodon: MastodonNetwork = MastodonNetwork()
+    bluesky: BlueskyNetwork = BlueskyNetwork()
+    rss: RssNetwork = RssNetwork()
+
+
+class Settings(BaseSettings):
+    """All non-secret settings. Environment variables override the files."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    storage: StorageSettings = StorageSettings()
+    polling: PollingSettings = PollingSettings()
+    alerts: AlertSettings = AlertSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    review: ReviewSettings = ReviewSettings()
+    retention: RetentionSettings = RetentionSettings()
+    logging: LoggingSettings = LoggingSettings()
+    classifiers: ClassifierSettings = ClassifierSettings()
+    networks: NetworkSettings = NetworkSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The files arrive as init values; the environment wins over them.
+        return (env_settings, init_settings)
+
+
+class Secrets(BaseSettings):
+    """Credentials: only from the environment or the secrets folder. Never logged."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    smtp_password: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    x_bearer_token: SecretStr | None = None
+    reddit_client_id: SecretStr | None = None
+    reddit_client_secret: SecretStr | None = None
+    mastodon_access_token: SecretStr | None = None
+
+    def network_options(self, network: str) -> dict[str, Any]:
+        """The secrets a connector factory needs, as plain strings (missing ones omitted)."""
+        wanted = {
+            "x": {"bearer_token": self.x_bearer_token},
+            "reddit": {
+                "client_id": self.reddit_client_id,
+                "client_secret": self.reddit_client_secret,
+            },
+            "mastodon": {"access_token": self.mastodon_access_token},
+        }.get(network, {})
+        return {k: v.get_secret_value() for k, v in wanted.items() if v is not None}
