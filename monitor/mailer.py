@@ -97,7 +97,10 @@ def build_message(
     }
     msg = EmailMessage()
     msg["From"] = app.settings.smtp.sender
-    msg["To"] = employee.email
+    try:
+        msg["To"] = employee.email
+    except (ValueError, IndexError) as exc:  # the header parser's way of saying "malformed"
+        raise PermanentSendError(f"malformed recipient address {employee.email!r}") from exc
     msg["Subject"] = subject
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id
@@ -133,6 +136,9 @@ class SmtpTransport:
                     smtp.login(s.username, self.password or "")
                 smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if all(400 <= c < 500 for c in codes):
+                raise TransientSendError(f"recipient deferred ({codes[0]})") from exc
             raise PermanentSendError(f"recipient refused: {msg['To']}") from exc
         except smtplib.SMTPResponseException as exc:
             if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):

@@ -170,10 +170,17 @@ def deliver_due(
             alert.next_attempt_at = now + lease
             alert.message_id = alert.message_id or message_id(alert)
             composer = composers.get(alert.kind)
-            msg = composer(session, app, alert, now) if composer else None
-            if msg is None:
-                alert.status = "cancelled"
-                report.cancelled += 1
+            try:
+                msg = composer(session, app, alert, now) if composer else None
+            except PermanentSendError as exc:
+                msg = None
+                alert.status, alert.last_error = "dead", str(exc)[:500]
+                report.dead += 1
+                report.errors.append(f"alert {alert_id}: {exc}")
+            else:
+                if msg is None:
+                    alert.status = "cancelled"
+                    report.cancelled += 1
             session.add(alert)
         if msg is None:
             continue

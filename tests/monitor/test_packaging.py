@@ -1,0 +1,30 @@
+"""`pip install .` (not only editable) ships config/ inside the wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_wheel_contains_packages_config_and_migrations(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True, timeout=300, capture_output=True,
+    )
+    [wheel] = tmp_path.glob("social_monitor-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in (
+        "monitor/_config/defaults.toml",
+        "monitor/_config/policy.toml",
+        "monitor/_config/demo/employees.toml",
+        "monitor/migrations/versions/0001_initial_schema.py",
+        "monitor/templates/alert.html.j2",
+        "connectors/base.py",
+        "classifiers/base.py",
+    ):
+        assert required in names, required
+    assert not any(n.startswith("tests/") for n in names)

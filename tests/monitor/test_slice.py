@@ -1,0 +1,206 @@
+"""The first end-to-end slice: file connector -> store -> classify -> alert -> real SMTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from monitor import digest, employees, outbox, polling
+from monitor.app import App
+from monitor.clock import utcnow
+from monitor.db import session_scope
+from monitor.models import Alert, Finding, Post
+from monitor.smtp_sink import SmtpSink
+
+POSTS = [
+    {"id": "1", "text": "Lovely weather for a walk today", "created_at": "2026-11-20T08:00:00Z"},
+    {"id": "2", "text": "our client Acme Corp signed with us!", "created_at": "2026-11-21T09:00:00Z",
+     "url": "https://social.example/p/2"},
+]
+
+
+def _write(path: Path, posts: list[dict[str, str]]) -> None:
+    path.write_text("".join(json.dumps(p) + "\n" for p in posts))
+
+
+def _setup(app: App, posts_file: Path) -> None:
+    with session_scope(app.engine) as s:
+        employees.add_employee(s, "alice@example.com", "Alice", "Europe/Paris")
+        employees.opt_in(s, "alice@example.com")
+        employees.link_account(s, "alice@example.com", "file", str(posts_file))
+
+
+def _poll_and_send(app: App) -> outbox.DeliveryReport:
+    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    return outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+
+
+def _make_due(app: App) -> None:
+    with session_scope(app.engine) as s:
+        s.execute(sa.text("UPDATE account SET next_poll_at = :t"), {"t": utcnow().replace(tzinfo=None)})
+
+
+def test_poll_flags_the_post_and_emails_one_alert(
+    db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    # given an opted-in employee whose export holds one confidential post
+    app = make_app(db_url)
+    posts_file = tmp_path / "alice.jsonl"
+    _write(posts_file, POSTS)
+    _setup(app, posts_file)
+    # when the accounts are polled once and alerts delivered
+    report = _poll_and_send(app)
+    # then exactly one alert e-mail arrived, for the confidential post
+    assert report.sent == 1
+    [msg] = smtp_sink.messages
+    assert msg["To"] == "alice@example.com"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["Message-ID"].startswith("<alert-")
+    plain = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    for body in (plain, html):
+        assert "Acme Corp" in body
+        assert "Rule 4" in body
+        assert "/signin?token=" in body
+    assert "[[Acme Corp]]" in plain
+    assert "<mark" in html and "Acme Corp</mark>" in html
+    # the link carries a token, never post text
+    link = next(w for w in plain.split() if "/signin?token=" in w)
+    assert "Acme" not in link and "signed" not in link
+    with session_scope(app.engine) as s:
+        [finding] = s.exec(select(Finding)).all()
+        post = s.get(Post, finding.post_id)
+        assert post is not None and post.native_id == "2"
+        assert (finding.category, finding.rule, finding.decision) == ("confidential", "4", "alert")
+        assert post.text is not None
+        assert post.text[finding.start:finding.end] == "Acme Corp"
+
+
+def test_repoll_and_restart_store_and_alert_nothing_twice(
+    db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    app = make_app(db_url)
+    posts_file = tmp_path / "alice.jsonl"
+    _write(posts_file, POSTS)
+    _setup(app, posts_file)
+    _poll_and_send(app)
+    # a restart: a new App on the same database, the file touched but unchanged in content
+    app.engine.dispose()
+    again = make_app(db_url)
+    _make_due(again)
+    _poll_and_send(again)
+    # and a changed file with one new harmless post: only that one is stored
+    _write(posts_file, [*POSTS, {"id": "3", "text": "Team lunch was great",
+                                 "created_at": "2026-11-22T12:00:00Z"}])
+    _make_due(again)
+    _poll_and_send(again)
+    with session_scope(again.engine) as s:
+        assert s.exec(select(sa.func.count()).select_from(Post)).one() == 3
+        assert s.exec(select(sa.func.count()).select_from(Finding)).one() == 1
+        assert s.exec(select(sa.func.count()).select_from(Alert)).one() == 1
+    assert len(smtp_sink.messages) == 1
+
+
+def test_edit_that_removes_the_term_resolves_the_flag_and_cancels_the_alert(
+    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    app = make_app()
+    posts_file = tmp_path / "alice.jsonl"
+    _write(posts_file, POSTS)
+    _setup(app, posts_file)
+    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)  # not sent yet
+    edited = [POSTS[0], {**POSTS[1], "text": "we signed a new client!"}]
+    _write(posts_file, edited)
+    _make_due(app)
+    report = _poll_and_send(app)
+    assert report.sent == 0 and report.cancelled == 0
+    with session_scope(app.engine) as s:
+        [finding] = s.exec(select(Finding)).all()
+        [alert] = s.exec(select(Alert)).all()
+    assert (finding.status, finding.resolution) == ("resolved", "post_edited")
+    assert alert.status == "cancelled"
+    assert smtp_sink.messages == []
+
+
+def test_smtp_down_then_up_loses_nothing_and_sends_once(
+    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    app = make_app()
+    posts_file = tmp_path / "alice.jsonl"
+    _write(posts_file, POSTS)
+    _setup(app, posts_file)
+    smtp_sink.refuse_all = True
+    first = _poll_and_send(app)
+    assert (first.sent, first.failed) == (0, 1)
+    smtp_sink.refuse_all = False
+    later = utcnow().replace(year=utcnow().year + 1)  # well past any retry delay
+    second = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=later)
+    third = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=later)
+    assert (second.sent, third.sent) == (1, 0)
+    assert len(smtp_sink.messages) == 1
+
+
+def test_crash_between_send_and_commit_sends_no_second_mail(
+    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    app = make_app()
+    posts_file = tmp_path / "alice.jsonl"
+    _write(posts_file, POSTS)
+    _setup(app, posts_file)
+    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+
+    class DiesAfterSending:
+        """The real SMTP transport, then the process 'dies' before recording success."""
+
+        def send(self, msg: Any) -> None:
+            app.transport().send(msg)
+            raise SystemExit("killed")
+
+    try:
+        outbox.deliver_due(app.engine, app.config, DiesAfterSending(), app.composers)
+    except SystemExit:
+        pass
+    assert len(smtp_sink.messages) == 1
+    # restart, later than the sending lease
+    later = utcnow().replace(year=utcnow().year + 1)
+    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=later)
+    assert report.unconfirmed == 1 and report.sent == 0
+    assert len(smtp_sink.messages) == 1
+
+
+def test_malformed_address_is_a_dead_alert_with_a_clear_error(
+    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    app = make_app()
+    posts_file = tmp_path / "alice.jsonl"
+    _write(posts_file, POSTS)
+    _setup(app, posts_file)
+    with session_scope(app.engine) as s:
+        s.execute(sa.text("UPDATE employee SET email = 'alice@'"))
+    report = _poll_and_send(app)
+    assert report.dead == 1
+    assert "malformed recipient address 'alice@'" in report.errors[0]
+
+
+def test_digest_lists_open_flags_with_unsubscribe_headers(
+    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    app = make_app()
+    posts_file = tmp_path / "alice.jsonl"
+    _write(posts_file, POSTS)
+    _setup(app, posts_file)
+    _poll_and_send(app)
+    now = utcnow()
+    assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 1
+    assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 0
+    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=now)
+    assert report.sent == 1
+    msg = smtp_sink.messages[-1]
+    assert msg["Subject"] == "1 post needs your review"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/unsubscribe?token=" in msg["List-Unsubscribe"]

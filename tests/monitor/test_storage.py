@@ -1,0 +1,118 @@
+"""Storage on SQLite and on the real PostgreSQL: schema, uniqueness, consent, erasure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from monitor import employees, migrate
+from monitor.db import make_engine, session_scope
+from monitor.errors import BadInput, Conflict, NotFound
+from monitor.models import Account, AuditEvent, Employee, Finding, Post
+from monitor.polling import due_accounts
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Any:
+    eng = make_engine(db_url)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def _post(account_id: int, native_id: str, text: str = "hello") -> Post:
+    return Post(account_id=account_id, network="file", native_id=native_id, text=text,
+                content_hash="h" + native_id, created_at=NOW, fetched_at=NOW)
+
+
+def test_migrations_reach_head_and_are_idempotent(engine: Any) -> None:
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    migrate.upgrade(engine)  # a second start changes nothing
+    assert migrate.current_revision(engine) == migrate.head_revision()
+
+
+def test_times_come_back_utc_aware_and_naive_times_are_refused(engine: Any) -> None:
+    with session_scope(engine) as s:
+        emp = employees.add_employee(s, "a@example.com", "A")
+        emp_id = emp.id
+    with Session(engine) as s:
+        row = s.get(Employee, emp_id)
+        assert row is not None and row.created_at is not None
+        assert row.created_at.tzinfo is not None
+    with pytest.raises(sa.exc.StatementError), session_scope(engine) as s:
+        s.add(Employee(email="b@example.com", created_at=datetime(2026, 1, 1)))
+
+
+def test_post_is_unique_per_network_and_native_id(engine: Any) -> None:
+    with session_scope(engine) as s:
+        employees.add_employee(s, "a@example.com")
+        acc = employees.link_account(s, "a@example.com", "file", "a.jsonl")
+        acc_id = acc.id or 0
+        s.add(_post(acc_id, "1"))
+    with pytest.raises(sa.exc.IntegrityError), session_scope(engine) as s:
+        s.add(_post(acc_id, "1", "again"))
+
+
+def test_due_accounts_only_returns_opted_in_active_due_accounts(engine: Any) -> None:
+    with session_scope(engine) as s:
+        for email in ("in@example.com", "never@example.com", "out@example.com"):
+            employees.add_employee(s, email)
+            employees.link_account(s, email, "file", f"{email}.jsonl")
+        employees.opt_in(s, "in@example.com")
+        employees.opt_in(s, "out@example.com")
+        employees.opt_out(s, "out@example.com")
+    with session_scope(engine) as s:
+        due = due_accounts(s, datetime.now(UTC), 100)
+        handles = {s.get(Account, i).handle for i in due}  # type: ignore[union-attr]
+    assert handles == {"in@example.com.jsonl"}
+
+
+def test_opt_out_erases_posts_findings_alerts_and_keeps_an_audit_line(engine: Any) -> None:
+    with session_scope(engine) as s:
+        employees.add_employee(s, "a@example.com")
+        employees.opt_in(s, "a@example.com")
+        acc = employees.link_account(s, "a@example.com", "file", "a.jsonl")
+        post = _post(acc.id or 0, "1", "secret text")
+        s.add(post)
+        s.flush()
+        s.add(Finding(post_id=post.id or 0, detector="d", detector_version="1",
+                      category="confidential", rule="4", start=0, end=6, masked="se••et",
+                      score=0.9, explanation="x", content_hash="h1", decision="alert",
+                      created_at=NOW))
+    with session_scope(engine) as s:
+        counts = employees.opt_out(s, "a@example.com")
+    assert counts["posts"] == 1 and counts["accounts"] == 1
+    with session_scope(engine) as s:
+        assert s.exec(select(sa.func.count()).select_from(Post)).one() == 0
+        assert s.exec(select(sa.func.count()).select_from(Finding)).one() == 0
+        assert s.exec(select(sa.func.count()).select_from(Account)).one() == 0
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "employee.opt_out")).all()
+        assert len(events) == 1
+        assert "secret text" not in events[0].detail
+        assert events[0].detail == "accounts=1, posts=1, alerts=0 erased"
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda s: employees.add_employee(s, "not-an-email"), BadInput, "email:"),
+        (lambda s: employees.add_employee(s, "a@example.com", timezone="Mars/Base"), BadInput,
+         "timezone: 'Mars/Base'"),
+        (lambda s: employees.add_employee(s, "taken@example.com"), Conflict, "already exists"),
+        (lambda s: employees.opt_in(s, "nobody@example.com"), NotFound, "no employee"),
+        (lambda s: employees.link_account(s, "taken@example.com", "myspace", "x"), BadInput,
+         "unknown network 'myspace'; known networks:"),
+    ],
+)
+def test_user_mistakes_raise_clear_errors(engine: Any, call: Any, error: type,
+                                          message: str) -> None:
+    with session_scope(engine) as s:
+        employees.add_employee(s, "taken@example.com")
+    with pytest.raises(error, match=message), session_scope(engine) as s:
+        call(s)
