@@ -107,9 +107,9 @@ def test_repoll_and_restart_store_and_alert_nothing_twice(
 
 
 def test_edit_that_removes_the_term_resolves_the_flag_and_cancels_the_alert(
-    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+    db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app()
+    app = make_app(db_url)
     posts_file = tmp_path / "alice.jsonl"
     _write(posts_file, POSTS)
     _setup(app, posts_file)
@@ -128,9 +128,9 @@ def test_edit_that_removes_the_term_resolves_the_flag_and_cancels_the_alert(
 
 
 def test_smtp_down_then_up_loses_nothing_and_sends_once(
-    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+    db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app()
+    app = make_app(db_url)
     posts_file = tmp_path / "alice.jsonl"
     _write(posts_file, POSTS)
     _setup(app, posts_file)
@@ -146,9 +146,9 @@ def test_smtp_down_then_up_loses_nothing_and_sends_once(
 
 
 def test_crash_between_send_and_commit_sends_no_second_mail(
-    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+    db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app()
+    app = make_app(db_url)
     posts_file = tmp_path / "alice.jsonl"
     _write(posts_file, POSTS)
     _setup(app, posts_file)
@@ -174,9 +174,9 @@ def test_crash_between_send_and_commit_sends_no_second_mail(
 
 
 def test_malformed_address_is_a_dead_alert_with_a_clear_error(
-    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+    db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app()
+    app = make_app(db_url)
     posts_file = tmp_path / "alice.jsonl"
     _write(posts_file, POSTS)
     _setup(app, posts_file)
@@ -188,9 +188,9 @@ def test_malformed_address_is_a_dead_alert_with_a_clear_error(
 
 
 def test_digest_lists_open_flags_with_unsubscribe_headers(
-    make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+    db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app()
+    app = make_app(db_url)
     posts_file = tmp_path / "alice.jsonl"
     _write(posts_file, POSTS)
     _setup(app, posts_file)
@@ -204,3 +204,22 @@ def test_digest_lists_open_flags_with_unsubscribe_headers(
     assert msg["Subject"] == "1 post needs your review"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/unsubscribe?token=" in msg["List-Unsubscribe"]
+
+
+def test_immediate_alerts_are_rate_limited_per_employee_overflow_goes_to_digest(
+    db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    app = make_app(db_url, alerts={"immediate_per_hour": 2})
+    posts_file = tmp_path / "alice.jsonl"
+    leaks = [{"id": str(i), "text": f"post {i}: Acme Corp again", "created_at": "2026-11-21T09:00:00Z"}
+             for i in range(5)]
+    _write(posts_file, leaks)
+    _setup(app, posts_file)
+    report = _poll_and_send(app)
+    assert report.sent == 2
+    with session_scope(app.engine) as s:
+        assert s.exec(select(sa.func.count()).select_from(Finding)).one() == 5
+    # the other three are still open and reach the employee in the digest
+    digest.enqueue_due_digests(app.engine, app.config, utcnow(), ignore_hour=True)
+    outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    assert smtp_sink.messages[-1]["Subject"] == "5 posts need your review"
