@@ -211,8 +211,10 @@ def test_immediate_alerts_are_rate_limited_per_employee_overflow_goes_to_digest(
 ) -> None:
     app = make_app(db_url, alerts={"immediate_per_hour": 2})
     posts_file = tmp_path / "alice.jsonl"
-    leaks = [{"id": str(i), "text": f"post {i}: Acme Corp again", "created_at": "2026-11-21T09:00:00Z"}
-             for i in range(5)]
+    leaks = [
+        {"id": str(i), "text": f"post {i}: Acme Corp again", "created_at": "2026-11-21T09:00:00Z"}
+        for i in range(5)
+    ]
     _write(posts_file, leaks)
     _setup(app, posts_file)
     report = _poll_and_send(app)
