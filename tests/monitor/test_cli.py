@@ -121,7 +121,7 @@ def test_user_mistakes_are_one_line_errors(capsys: pytest.CaptureFixture[str], d
                                            message: str) -> None:
     if content is not None:
         (data_env / args[1]).write_text(content)
-    code, out, err = run(capsys, *args)
+    code, _, err = run(capsys, *args)
     assert code != 0
     assert message in err
     assert "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +20,12 @@ from monitor.smtp_sink import SmtpSink
 
 POSTS = [
     {"id": "1", "text": "Lovely weather for a walk today", "created_at": "2026-11-20T08:00:00Z"},
-    {"id": "2", "text": "our client Acme Corp signed with us!", "created_at": "2026-11-21T09:00:00Z",
-     "url": "https://social.example/p/2"},
+    {
+        "id": "2",
+        "text": "our client Acme Corp signed with us!",
+        "created_at": "2026-11-21T09:00:00Z",
+        "url": "https://social.example/p/2",
+    },
 ]
 
 
@@ -42,7 +47,8 @@ def _poll_and_send(app: App) -> outbox.DeliveryReport:
 
 def _make_due(app: App) -> None:
     with session_scope(app.engine) as s:
-        s.execute(sa.text("UPDATE account SET next_poll_at = :t"), {"t": utcnow().replace(tzinfo=None)})
+        now = utcnow().replace(tzinfo=None)
+        s.execute(sa.text("UPDATE account SET next_poll_at = :t"), {"t": now})
 
 
 def test_poll_flags_the_post_and_emails_one_alert(
@@ -161,10 +167,8 @@ def test_crash_between_send_and_commit_sends_no_second_mail(
             app.transport().send(msg)
             raise SystemExit("killed")
 
-    try:
+    with contextlib.suppress(SystemExit):
         outbox.deliver_due(app.engine, app.config, DiesAfterSending(), app.composers)
-    except SystemExit:
-        pass
     assert len(smtp_sink.messages) == 1
     # restart, later than the sending lease
     later = utcnow().replace(year=utcnow().year + 1)
