@@ -8,7 +8,7 @@ can hand it one that replays recorded responses.
 Error tree (each maps to one scheduling decision in ``monitor``)::
 
     ConnectorError                 base class; never raised itself
-    ├── AuthFailed                 credentials bad or revoked -> pause the network, tell the operator
+    ├── AuthFailed                 credentials bad or revoked -> pause the network, tell operator
     ├── AccountUnavailable         not found, suspended, protected, private -> mark the account,
     │                              stop polling it, tell the employee (``reason`` says which)
     ├── RateLimited                quota used up -> reschedule at ``retry_at``

@@ -39,6 +39,8 @@ class BadExportFile(AccountUnavailable):
 
 def _parse_time(value: str, where: str) -> datetime:
     value = value.strip()
+    if value.endswith(" UTC"):  # Reddit's data export: "2025-01-07 10:00:00 UTC"
+        value = value[:-4] + "+00:00"
     try:
         if value.isdigit():
             return datetime.fromtimestamp(int(value), UTC)
@@ -90,7 +92,7 @@ def _read_tweets_js(path: Path) -> Iterator[FetchedPost]:
         raise BadExportFile(f"{path.name}: not an X archive ({exc.msg})") from exc
     for i, item in enumerate(items):
         tweet = item.get("tweet", item) if isinstance(item, dict) else None
-        if not isinstance(tweet, dict) or "id_str" not in tweet and "id" not in tweet:
+        if not isinstance(tweet, dict) or ("id_str" not in tweet and "id" not in tweet):
             raise BadExportFile(f"{path.name}: item {i} has no tweet id")
         tid = str(tweet.get("id_str") or tweet["id"])
         yield FetchedPost(

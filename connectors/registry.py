@@ -9,13 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connectors import files
+from connectors import bluesky, files, mastodon, reddit, rss, x
 from connectors.base import Connector, UnknownNetwork
 
 ConnectorFactory = Callable[[dict[str, Any]], Connector]
 
 CONNECTORS: Mapping[str, ConnectorFactory] = {
     files.NETWORK: files.build,
+    x.NETWORK: x.build,
+    reddit.NETWORK: reddit.build,
+    mastodon.NETWORK: mastodon.build,
+    bluesky.NETWORK: bluesky.build,
+    rss.NETWORK: rss.build,
 }
 
 

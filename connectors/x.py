@@ -1,0 +1,266 @@
+"""The X (Twitter) connector: tweepy.Client on API v2 with an app-only bearer token.
+
+Options (``[networks.x]``):
+    ``api_base_url``     default ``https://api.twitter.com``; change only for a test server
+    ``bearer_token``     secret, from ``SOCIAL_MONITOR_X_BEARER_TOKEN``
+    ``max_results``      tweets per page, 5-100 (default 100)
+    ``timeout_seconds``  per request (default 20)
+
+Handle: the username, with or without ``@`` (``TwitterDev``); it is resolved once to the
+numeric user id (``native_account_id``). Credentials: the app's bearer token from the X
+developer portal (read access to users and tweets); missing or refused -> ``AuthFailed``.
+
+Cursor: the newest tweet id seen, used as ``since_id``. The first poll reads only the newest
+page (a baseline: past posts are the file connector's job); later polls page back to the
+cursor. Retweets are skipped (someone else's words). An edit is a new tweet id: versions
+share ``group_id`` = the first id of ``edit_history_tweet_ids`` and later versions come back
+in ``edited``. ``recheck`` looks flagged tweets up with ``get_tweets``: missing means deleted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+
+from connectors._http import (
+    DEFAULT_RATE_LIMIT_WAIT,
+    Clock,
+    TimeoutAdapter,
+    as_utc,
+    require_secret,
+    utcnow,
+)
+from connectors.base import (
+    AccountRef,
+    AccountUnavailable,
+    AuthFailed,
+    FetchedPost,
+    FetchResult,
+    RateLimited,
+    SourceUnavailable,
+)
+
+NETWORK = "x"
+API_BASE = "https://api.twitter.com"
+TOKEN_ENV = "SOCIAL_MONITOR_X_BEARER_TOKEN"
+TWEET_FIELDS = ["created_at", "edit_history_tweet_ids", "referenced_tweets"]
+MAX_PAGES = 40  # X serves at most 3,200 tweets of a timeline: 32 pages of 100
+_LOOKUP_BATCH = 100  # most ids one get_tweets call takes
+_HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
+_TWITTER_EPOCH_MS = 1288834974657  # snowflake ids carry their creation time after this
+
+
+class _NoDebugHeaders(logging.Filter):
+    """tweepy logs request headers (the bearer token) at DEBUG: never let those out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("tweepy.client").addFilter(_NoDebugHeaders())
+
+
+def _snowflake_time(tweet_id: int) -> datetime:
+    """Creation time encoded in a tweet id (used when ``created_at`` was not sent)."""
+    return datetime.fromtimestamp(((tweet_id >> 22) + _TWITTER_EPOCH_MS) / 1000, UTC)
+
+
+def _problem_reason(errors: Sequence[dict[str, Any]]) -> str:
+    """Why X refused an account, from the ``errors`` of a 200 answer."""
+    for error in errors:
+        kind = str(error.get("type", ""))
+        detail = str(error.get("detail", "")).lower()
+        if kind.endswith("not-authorized-for-resource"):
+            return "protected"
+        if "suspended" in detail:
+            return "suspended"
+    return "not found"
+
+
+class XConnector:
+    """Reads public tweets of one account per call. Raises only ConnectorError subclasses."""
+
+    network = NETWORK
+
+    def __init__(
+        self, client: tweepy.Client | None, *, max_results: int = 100, clock: Clock = utcnow
+    ) -> None:
+        # client is None when no bearer token is configured: every call says so.
+        self._client = client
+        self._max_results = max(5, min(100, max_results))
+        self._clock = clock
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.session.close()
+
+    def _require_client(self) -> tweepy.Client:
+        if self._client is None:
+            raise AuthFailed(f"x: no bearer token; set the environment variable {TOKEN_ENV}")
+        return self._client
+
+    @contextmanager
+    def _translated(self, what: str) -> Iterator[None]:
+        """The one place tweepy and requests errors become ours."""
+        try:
+            yield
+        except tweepy.TooManyRequests as exc:
+            retry_at = (
+                datetime.fromtimestamp(exc.reset_time, UTC)
+                if exc.reset_time
+                else self._clock() + DEFAULT_RATE_LIMIT_WAIT
+            )
+            raise RateLimited(retry_at, f"x: {what}: rate limited") from exc
+        except tweepy.Unauthorized as exc:
+            raise AuthFailed(f"x: bearer token refused (HTTP 401); check {TOKEN_ENV}") from exc
+        except tweepy.Forbidden as exc:
+            raise AuthFailed(f"x: {what}: the app may not use this endpoint (HTTP 403)") from exc
+        except tweepy.NotFound as exc:
+            raise AccountUnavailable("not found") from exc
+        except tweepy.TwitterServerError as exc:
+            status = exc.response.status_code
+            raise SourceUnavailable(f"x: {what}: server error (HTTP {status})") from exc
+        except tweepy.HTTPException as exc:
+            status = exc.response.status_code
+            raise SourceUnavailable(f"x: {what}: unexpected HTTP {status}") from exc
+        except requests.RequestException as exc:
+            raise SourceUnavailable(f"x: {what}: {type(exc).__name__}") from exc
+        except tweepy.TweepyException as exc:
+            raise SourceUnavailable(f"x: {what}: {type(exc).__name__}") from exc
+
+    def verify(self, account: AccountRef) -> AccountRef:
+        """Resolve the username to the user id; raise AccountUnavailable unless public."""
+        client = self._require_client()
+        match = _HANDLE.match(account.handle.strip())
+        if match is None:
+            raise AccountUnavailable("not a valid X username (1-15 letters, digits or _)")
+        with self._translated("user lookup"):
+            response = client.get_user(username=match.group(1), user_fields=["protected"])
+        if response.data is None:
+            raise AccountUnavailable(_problem_reason(response.errors))
+        if response.data.protected:
+            raise AccountUnavailable("protected")
+        return replace(account, native_id=str(response.data.id))
+
+    def fetch(self, account: AccountRef, cursor: str | None) -> FetchResult:
+        """Tweets newer than ``cursor`` (a tweet id); see the module docstring."""
+        client = self._require_client()
+        requests_made = 0
+        user_id = account.native_id
+        if not user_id:
+            user_id = self.verify(account).native_id
+            requests_made += 1
+        params: dict[str, Any] = {
+            "max_results": self._max_results,
+            "tweet_fields": TWEET_FIELDS,
+            "exclude": ["retweets"],
+        }
+        if cursor:
+            params["since_id"] = cursor
+        tweets: list[tweepy.Tweet] = []
+        for _ in range(MAX_PAGES):
+            with self._translated("timeline"):
+                response = client.get_users_tweets(user_id, **params)
+            requests_made += 1
+            if response.data is None and response.errors:
+                raise AccountUnavailable(_problem_reason(response.errors))
+            tweets.extend(response.data or ())
+            next_token = response.meta.get("next_token")
+            if not next_token or cursor is None:
+                break
+            params["pagination_token"] = next_token
+        new: list[FetchedPost] = []
+        edited: list[FetchedPost] = []
+        for tweet in sorted(tweets, key=lambda t: int(t.id)):
+            if any(ref.type == "retweeted" for ref in tweet.referenced_tweets or ()):
+                continue
+            post = self._to_post(tweet, account)
+            (edited if post.group_id != post.native_id else new).append(post)
+        newest = max([int(t.id) for t in tweets] + ([int(cursor)] if cursor else []), default=None)
+        return FetchResult(
+            new=new,
+            edited=edited,
+            cursor=str(newest) if newest is not None else cursor,
+            native_account_id=user_id,
+            requests_made=requests_made,
+        )
+
+    def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
+        """Deleted tweets (not found any more) and newer versions of edited ones."""
+        client = self._require_client()
+        deleted: list[str] = []
+        newer_ids: list[str] = []
+        requests_made = 0
+        for start in range(0, len(native_ids), _LOOKUP_BATCH):
+            batch = list(native_ids[start : start + _LOOKUP_BATCH])
+            with self._translated("tweet lookup"):
+                response = client.get_tweets(batch, tweet_fields=TWEET_FIELDS)
+            requests_made += 1
+            found = {str(t.id): t for t in response.data or ()}
+            # A protected author's tweets answer "not authorized": hidden, not deleted.
+            hidden = {
+                str(e.get("resource_id") or e.get("value"))
+                for e in response.errors
+                if str(e.get("type", "")).endswith("not-authorized-for-resource")
+            }
+            deleted += [i for i in batch if i not in found and i not in hidden]
+            for tweet in found.values():
+                history = [str(i) for i in tweet.edit_history_tweet_ids or ()]
+                if history and history[-1] != str(tweet.id):
+                    newer_ids.append(history[-1])
+        edited: list[FetchedPost] = []
+        for start in range(0, len(newer_ids), _LOOKUP_BATCH):
+            with self._translated("tweet lookup"):
+                response = client.get_tweets(
+                    newer_ids[start : start + _LOOKUP_BATCH], tweet_fields=TWEET_FIELDS
+                )
+            requests_made += 1
+            edited += [self._to_post(t, account) for t in response.data or ()]
+        return FetchResult(edited=edited, deleted=deleted, requests_made=requests_made)
+
+    def _to_post(self, tweet: tweepy.Tweet, account: AccountRef) -> FetchedPost:
+        tweet_id = str(tweet.id)
+        history = [str(i) for i in tweet.edit_history_tweet_ids or ()] or [tweet_id]
+        created = as_utc(tweet.created_at) if tweet.created_at else _snowflake_time(int(tweet_id))
+        name = account.handle.strip().lstrip("@")
+        return FetchedPost(
+            native_id=tweet_id,
+            text=str(tweet.text),
+            created_at=created,
+            url=f"https://x.com/{name}/status/{tweet_id}",
+            # A later version of an edited tweet was created by the edit.
+            edited_at=created if history[0] != tweet_id else None,
+            group_id=history[0],
+        )
+
+
+def make_client(options: dict[str, Any]) -> tweepy.Client | None:
+    """The tweepy client for ``options``; None when no bearer token is configured."""
+    try:
+        token = require_secret(options, "bearer_token", TOKEN_ENV, NETWORK)
+    except AuthFailed:
+        return None
+    base = str(options.get("api_base_url") or API_BASE).rstrip("/")
+    timeout = float(options.get("timeout_seconds") or 20)
+    # wait_on_rate_limit stays off: it would sleep up to 15 minutes inside a worker.
+    client = tweepy.Client(bearer_token=token, wait_on_rate_limit=False)
+    # tweepy hard-codes its host and sets no timeout; the adapter supplies both.
+    adapter = TimeoutAdapter(timeout, (API_BASE, base) if base != API_BASE else None)
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    return client
+
+
+def build(options: dict[str, Any], *, clock: Clock = utcnow) -> XConnector:
+    """An X connector from ``[networks.x]`` options; without a token every call is AuthFailed."""
+    return XConnector(
+        make_client(options), max_results=int(options.get("max_results") or 100), clock=clock
+    )

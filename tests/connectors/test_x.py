@@ -1,0 +1,231 @@
+"""X connector: real recorded answers replayed through tweepy, then synthetic cases on the
+local fake server (rate limits, pages, since_id, protected/suspended, edits, deletions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from connector_support import clock, replay
+
+from connectors import x
+from connectors.base import (
+    AccountRef,
+    AccountUnavailable,
+    AuthFailed,
+    ConnectorError,
+    RateLimited,
+    SourceUnavailable,
+)
+from connectors.fake_api import FakeSocialAPI
+
+TOKEN = "test-bearer-token"
+
+
+@pytest.fixture
+def tweepy_dir(shared_data: Path) -> Path:
+    return shared_data / "recorded_api" / "tweepy"
+
+
+@pytest.fixture
+def recorded() -> Iterator[x.XConnector]:
+    connector = x.XConnector(x.make_client({"bearer_token": TOKEN}), clock=clock)
+    yield connector
+    connector.close()
+
+
+@pytest.fixture
+def fake_x(fake_api: FakeSocialAPI) -> Iterator[tuple[FakeSocialAPI, x.XConnector]]:
+    fake_api.require_token("x", TOKEN)
+    options = {"api_base_url": fake_api.url, "bearer_token": TOKEN, "max_results": 5}
+    connector = x.XConnector(x.make_client(options), max_results=5, clock=clock)
+    yield fake_api, connector
+    connector.close()
+
+
+# -- real recorded answers -------------------------------------------------------------------
+
+
+def test_recorded_timeline_gives_posts_and_cursor(recorded: x.XConnector, tweepy_dir: Path) -> None:
+    with replay(tweepy_dir / "test_client_get_users_tweets.yaml", match_query=False):
+        result = recorded.fetch(AccountRef("x", "Twitter", "783214"), None)
+
+    assert [p.native_id for p in result.new] == ["1565318587736285184", "1577730467436138524"]
+    assert result.edited == []
+    assert result.cursor == "1577730467436138524"  # meta.newest_id of the real answer
+    assert all(p.group_id == p.native_id for p in result.new)
+    # The recording has no created_at: the time comes from the snowflake id, in UTC.
+    assert result.new[0].created_at == datetime(2022, 9, 1, 12, 40, 8, 186000, tzinfo=UTC)
+    assert all(p.created_at.tzinfo is UTC for p in result.new)
+    assert result.new[1].url == "https://x.com/Twitter/status/1577730467436138524"
+    # First poll reads one page even though the recording offers a next_token.
+    assert result.requests_made == 1
+
+
+def test_recorded_user_lookup_resolves_the_id(recorded: x.XConnector, tweepy_dir: Path) -> None:
+    with replay(tweepy_dir / "test_client_get_user.yaml", match_query=False):
+        verified = recorded.verify(AccountRef("x", "@Twitter"))
+    assert verified.native_id == "783214"
+
+
+def test_recorded_tweet_lookup_finds_both_tweets(recorded: x.XConnector, tweepy_dir: Path) -> None:
+    ids = ["1293593516040269825", "1293595870563381249"]
+    with replay(tweepy_dir / "test_client_get_tweets.yaml", match_query=False):
+        result = recorded.recheck(AccountRef("x", "TwitterDev", "2244994945"), ids)
+    assert result.deleted == []
+    assert result.edited == []
+
+
+# -- synthetic: the fake server speaks the same wire format --------------------------------
+
+
+def test_repoll_with_cursor_fetches_nothing_twice(
+    fake_x: tuple[FakeSocialAPI, x.XConnector],
+) -> None:
+    api, connector = fake_x
+    for i in range(7):
+        api.add_post("x", "alice", f"first {i}")
+    account = AccountRef("x", "alice")
+
+    first = connector.fetch(account, None)
+    assert len(first.new) == 5  # the newest page only: a baseline
+    assert first.native_account_id == api.account("x", "alice").native_id
+    account = AccountRef("x", "alice", first.native_account_id)
+
+    for i in range(12):
+        api.add_post("x", "alice", f"second {i}")
+    second = connector.fetch(account, first.cursor)
+    assert [p.text for p in second.new] == [f"second {i}" for i in range(12)]
+    assert second.requests_made == 3  # 12 tweets at 5 a page
+
+    third = connector.fetch(account, second.cursor)
+    assert third.new == [] and third.edited == []
+    assert third.cursor == second.cursor
+
+
+def test_retweets_are_skipped(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
+    api, connector = fake_x
+    api.add_post("x", "alice", "RT @bob: not my words", kind="repost")
+    mine = api.add_post("x", "alice", "my words")
+    result = connector.fetch(AccountRef("x", "alice"), None)
+    assert [p.native_id for p in result.new] == [mine.native_id]
+
+
+def test_edit_is_a_new_id_in_the_same_group(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
+    api, connector = fake_x
+    original = api.add_post("x", "alice", "draft")
+    account = AccountRef("x", "alice", api.account("x", "alice").native_id)
+    first = connector.fetch(account, None)
+
+    newer = api.edit_post("x", original.native_id, "final")
+    after_edit = connector.fetch(account, first.cursor)
+    assert after_edit.new == []
+    [edited] = after_edit.edited
+    assert (edited.native_id, edited.group_id, edited.text) == (
+        newer.native_id,
+        original.native_id,
+        "final",
+    )
+    assert edited.edited_at is not None
+
+    # A recheck of the flagged original finds the newer version too.
+    rechecked = connector.recheck(account, [original.native_id])
+    assert [p.native_id for p in rechecked.edited] == [newer.native_id]
+    assert rechecked.deleted == []
+
+
+def test_deleted_tweet_is_reported_by_recheck(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
+    api, connector = fake_x
+    kept = api.add_post("x", "alice", "kept")
+    gone = api.add_post("x", "alice", "regretted")
+    api.delete_post("x", gone.native_id)
+    result = connector.recheck(AccountRef("x", "alice"), [kept.native_id, gone.native_id])
+    assert result.deleted == [gone.native_id]
+    assert result.edited == []
+
+
+def test_rate_limit_carries_the_reset_time(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
+    api, connector = fake_x
+    api.add_post("x", "alice", "hello")
+    reset = datetime(2030, 1, 1, 0, 15, tzinfo=UTC)
+    api.fail("x", 429, reset_at=reset)
+    with pytest.raises(RateLimited) as caught:
+        connector.fetch(AccountRef("x", "alice", api.account("x", "alice").native_id), None)
+    assert caught.value.retry_at == reset
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (401, AuthFailed),
+        (403, AuthFailed),
+        (404, AccountUnavailable),
+        (400, SourceUnavailable),
+        (500, SourceUnavailable),
+        (503, SourceUnavailable),
+    ],
+)
+def test_http_errors_map_to_our_types(
+    fake_x: tuple[FakeSocialAPI, x.XConnector], status: int, expected: type[ConnectorError]
+) -> None:
+    api, connector = fake_x
+    api.add_account("x", "alice")
+    api.fail("x", status)
+    with pytest.raises(expected) as caught:
+        connector.fetch(AccountRef("x", "alice", api.account("x", "alice").native_id), "1")
+    assert caught.type is expected
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [("protected", "protected"), ("suspended", "suspended"), (None, "not found")],
+)
+def test_unavailable_accounts(
+    fake_x: tuple[FakeSocialAPI, x.XConnector], status: str | None, reason: str
+) -> None:
+    api, connector = fake_x
+    if status is not None:
+        api.add_account("x", "carol", status=status)
+    with pytest.raises(AccountUnavailable) as on_verify:
+        connector.verify(AccountRef("x", "carol"))
+    assert on_verify.value.reason == reason
+    native = api.account("x", "carol").native_id if status else "99999"
+    with pytest.raises(AccountUnavailable) as on_fetch:
+        connector.fetch(AccountRef("x", "carol", native), None)
+    assert on_fetch.value.reason == reason
+
+
+def test_invalid_username_is_refused_without_a_request(
+    fake_x: tuple[FakeSocialAPI, x.XConnector],
+) -> None:
+    api, connector = fake_x
+    with pytest.raises(AccountUnavailable):
+        connector.verify(AccountRef("x", "not a name!"))
+    assert api.requests_total() == 0
+
+
+def test_wrong_token_is_auth_failed(fake_api: FakeSocialAPI) -> None:
+    fake_api.require_token("x", TOKEN)
+    connector = x.build({"api_base_url": fake_api.url, "bearer_token": "wrong"})
+    try:
+        with pytest.raises(AuthFailed):
+            connector.verify(AccountRef("x", "alice"))
+    finally:
+        connector.close()
+
+
+def test_missing_token_names_the_variable() -> None:
+    connector = x.build({"bearer_token": ""})
+    with pytest.raises(AuthFailed, match="SOCIAL_MONITOR_X_BEARER_TOKEN"):
+        connector.fetch(AccountRef("x", "alice"), None)
+
+
+def test_network_down_is_source_unavailable(dead_url: str) -> None:
+    connector = x.build({"api_base_url": dead_url, "bearer_token": TOKEN})
+    try:
+        with pytest.raises(SourceUnavailable):
+            connector.fetch(AccountRef("x", "alice", "1"), None)
+    finally:
+        connector.close()
