@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable
 
 from classifiers.base import DetectorConfig, Finding, PostText, mask
+from classifiers.leak_text import lower_keeping_offsets
 
 NAME = "confidential_terms"
-VERSION = "1"
+VERSION = "2"
 
 # kind -> (what it is, in words the employee reads)
 _KINDS: dict[str, str] = {
@@ -30,7 +31,7 @@ def _term_pattern(term: str) -> str:
     words = re.findall(r"[^\W_]+", term)
     if not words:
         return re.escape(term)
-    return r"[\s\-_.]*".join(re.escape(w) for w in words)
+    return r"[\s\-_.]*".join(re.escape(w.lower()) for w in words)
 
 
 class ConfidentialTermsDetector:
@@ -55,7 +56,7 @@ class ConfidentialTermsDetector:
             self._kind_of[key] = kind
             parts.append(_term_pattern(term))
         self._pattern = (
-            re.compile(r"(?<![^\W_])[#@]?(?:" + "|".join(parts) + r")(?![^\W_])", re.IGNORECASE)
+            re.compile(r"(?<![^\W_])[#@]?(?:" + "|".join(parts) + r")(?![^\W_])")
             if parts
             else None
         )
@@ -68,8 +69,12 @@ class ConfidentialTermsDetector:
         if self._pattern is None:
             return []
         findings = []
-        for m in self._pattern.finditer(post.text):
-            kind = self._kind_of.get(self._key(m.group(0)), "project_code_name")
+        text = post.text
+        # Terms are compiled lower-case and matched on lower-cased text: several times faster
+        # than re.IGNORECASE, and the offsets still index the original text.
+        for m in self._pattern.finditer(lower_keeping_offsets(text)):
+            matched = text[m.start() : m.end()]
+            kind = self._kind_of.get(self._key(matched), "project_code_name")
             what = _KINDS[kind]
             findings.append(
                 Finding(
@@ -79,10 +84,10 @@ class ConfidentialTermsDetector:
                     rule="4",
                     start=m.start(),
                     end=m.end(),
-                    masked=mask(m.group(0)),
+                    masked=mask(matched),
                     score=0.95,
                     explanation=(
-                        f"This names {what} ({m.group(0)!r}); rule 4 asks you not to post "
+                        f"This names {what} ({matched!r}); rule 4 asks you not to post "
                         "confidential business information."
                     ),
                     kind=kind,
