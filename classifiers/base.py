@@ -88,6 +88,8 @@ class DetectorConfig:
     employer: EmployerIdentity = field(default_factory=EmployerIdentity)
     phone_regions: Sequence[str] = ("US", "GB", "DE", "FR")
     lexicon_dir: str | None = None
+    # A retrained wording model installed by `social-monitor train`; None = the shipped one.
+    harmful_model_dir: str | None = None
 
 
 @runtime_checkable

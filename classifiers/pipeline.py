@@ -6,7 +6,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from classifiers.base import Detector, Finding, PostText
+from classifiers.base import Detector, EmployerIdentity, Finding, PostText
+from classifiers.employer import apply_employer_context
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,11 @@ class Pipeline:
         detectors: Sequence[Detector],
         detect_language: Callable[[str], str | None] | None = None,
         wording_languages: Sequence[str] = ("en",),
+        employer: EmployerIdentity | None = None,
     ) -> None:
         self.detectors = tuple(detectors)
+        # When set, a post naming the employer raises its other findings (rule 1).
+        self.employer = employer
         self.detect_language = detect_language
         self.wording_languages = frozenset(wording_languages)
 
@@ -66,6 +70,7 @@ class Pipeline:
                 failures.append(DetectorFailure(detector.name, type(exc).__name__))
                 continue
             findings.extend(found)
+        findings = apply_employer_context(post.text, findings, self.employer)
         findings.sort(key=lambda f: (f.start, f.end, f.category))
         return Classification(tuple(findings), tuple(failures), language, wording_assessed)
 

@@ -9,6 +9,7 @@ from classifiers.pipeline import Classification, Pipeline
 from classifiers.registry import build_pipeline
 from monitor.config import AppConfig
 from monitor.decide import Decision, Verdict, decide, verdict
+from monitor.training import active_model_dir
 
 
 def detector_config(app: AppConfig) -> DetectorConfig:
@@ -17,13 +18,14 @@ def detector_config(app: AppConfig) -> DetectorConfig:
         employer=app.policy.employer_identity(),
         phone_regions=tuple(app.settings.classifiers.phone_regions),
         lexicon_dir=str(app.lexicon_dir),
+        harmful_model_dir=str(model) if (model := active_model_dir(app)) else None,
     )
 
 
 def make_pipeline(app: AppConfig) -> Pipeline:
-    pipeline = build_pipeline(detector_config(app))
-    pipeline.wording_languages = frozenset(app.settings.classifiers.wording_languages)
-    return pipeline
+    return build_pipeline(
+        detector_config(app), wording_languages=app.settings.classifiers.wording_languages
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from classifiers.base import PostText
+from monitor import training
 from monitor.classify import check as check_post
 from monitor.cli.common import get_app, print_json
 from monitor.errors import BadInput
@@ -62,6 +63,30 @@ def register(cli: click.Group) -> None:
             )
         for failure in c.failures:
             click.echo(f"! detector {failure.detector} failed ({failure.error})")
+
+    @cli.command("train")
+    @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+                  default=None, help="The tweeteval folder (with offensive/train.tsv).")
+    @click.option("--rollback", is_flag=True, help="Go back to the previous model.")
+    @click.pass_context
+    def train_cmd(ctx: click.Context, data_dir: Path | None, rollback: bool) -> None:
+        """Retrain the wording model with employees' feedback; install it only if not worse."""
+        app = get_app(ctx)
+        if rollback:
+            click.echo(f"now using: {training.rollback(app.config)}")
+            return
+        if data_dir is None:
+            raise BadInput("--data: give the tweeteval folder (with offensive/train.tsv)")
+        with click.progressbar(length=1, label="training (about a minute)") as bar:
+            out = training.train(app.engine, app.config, data_dir)
+            bar.update(1)
+        click.echo(f"{out.n_feedback} feedback example(s) added to the base data")
+        click.echo(f"held-out macro-F1 {out.before_macro_f1:.3f} -> {out.after_macro_f1:.3f}, "
+                   f"offensive recall {out.before_recall:.3f} -> {out.after_recall:.3f}")
+        if out.installed:
+            click.echo(f"installed {out.model_dir.name}; `train --rollback` restores the previous")
+        else:
+            click.echo("not installed: the new model is worse on the held-out split")
 
     @cli.command("evaluate")
     @click.argument("data", type=click.Path(path_type=Path))

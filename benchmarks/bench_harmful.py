@@ -1,0 +1,122 @@
+"""Harmful wording: ours vs alt-profanity-check vs better-profanity, same texts, one run.
+
+    python benchmarks/bench_harmful.py
+
+Quality on ../shared/data/tweeteval/{offensive,hate}/test.tsv (macro-F1, recall of the
+offensive class) and speed (posts/s in one batch on one core, single-post latency median and
+p99). Writes benchmarks/results/bench_harmful.json. Needs alt-profanity-check and
+better-profanity (the ``bench`` extra).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+# One core: BLAS/OpenMP threads would flatter the batch figures.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import numpy as np  # noqa: E402
+from sklearn.metrics import f1_score, recall_score  # noqa: E402
+
+from classifiers.harmful_model import HarmfulModel  # noqa: E402
+from classifiers.train_harmful import load_tsv  # noqa: E402
+
+DATA = Path(os.environ.get("SOCIAL_MONITOR_SHARED", REPO.parent / "shared")) / "data"
+OUT = REPO / "benchmarks" / "results" / "bench_harmful.json"
+Batch = Callable[[Sequence[str]], np.ndarray]
+
+
+def systems() -> dict[str, Batch]:
+    from better_profanity import profanity as bp
+    from profanity_check import predict as apc_predict
+
+    bp.load_censor_words()
+    model = HarmfulModel.load()
+    return {
+        "ours": lambda texts: model.score_many(texts) >= 0.5,
+        "alt-profanity-check": lambda texts: np.asarray(apc_predict(list(texts))) == 1,
+        "better-profanity": lambda texts: np.array([bp.contains_profanity(t) for t in texts]),
+    }
+
+
+def quality(predict: Batch, path: Path) -> dict[str, float]:
+    rows = load_tsv(path)
+    y = np.array([r.label for r in rows])
+    pred = predict([r.text for r in rows])
+    return {
+        "macro_f1": round(float(f1_score(y, pred, average="macro")) * 100, 1),
+        "recall": round(float(recall_score(y, pred)), 3),
+    }
+
+
+def speed(predict: Batch, texts: Sequence[str]) -> dict[str, float]:
+    predict(texts[:50])  # warm caches the way a running service has them
+    t0 = time.perf_counter()
+    predict(texts)
+    batch = len(texts) / (time.perf_counter() - t0)
+    lat = []
+    for t in texts[:500]:
+        s = time.perf_counter()
+        predict([t])
+        lat.append((time.perf_counter() - s) * 1000)
+    lat.sort()
+    return {
+        "posts_per_s": round(batch),
+        "latency_ms_median": round(statistics.median(lat), 3),
+        "latency_ms_p99": round(lat[int(len(lat) * 0.99) - 1], 3),
+    }
+
+
+def main() -> int:
+    off = DATA / "tweeteval" / "offensive" / "test.tsv"
+    if not off.is_file():
+        print(f"needs {off}", file=sys.stderr)
+        return 2
+    texts = [r.text for r in load_tsv(DATA / "tweeteval" / "hate" / "test.tsv")]
+    results: dict[str, dict[str, object]] = {}
+    for name, predict in systems().items():
+        results[name] = {
+            "offensive": quality(predict, off),
+            "hate": quality(predict, DATA / "tweeteval" / "hate" / "test.tsv"),
+            **speed(predict, texts),
+        }
+    ours = results["ours"]
+    print(
+        f"{'system':22s} {'off F1':>7s} {'off rec':>8s} {'hate F1':>8s} {'posts/s':>9s} "
+        f"{'p50 ms':>7s} {'p99 ms':>7s}"
+    )
+    for name, r in results.items():
+        o, h = r["offensive"], r["hate"]
+        assert isinstance(o, dict) and isinstance(h, dict)
+        print(
+            f"{name:22s} {o['macro_f1']:7.1f} {o['recall']:8.3f} {h['macro_f1']:8.1f} "
+            f"{r['posts_per_s']:9} {r['latency_ms_median']:7.3f} {r['latency_ms_p99']:7.3f}"
+        )
+    for name, r in results.items():
+        if name == "ours":
+            continue
+        ratio = {
+            "offensive_f1": round(
+                ours["offensive"]["macro_f1"] / max(r["offensive"]["macro_f1"], 1e-9), 3
+            ),  # type: ignore[index]
+            "throughput": round(float(ours["posts_per_s"]) / float(r["posts_per_s"]), 3),  # type: ignore[arg-type]
+        }
+        r["ours_over_this"] = ratio
+        print(f"ours / {name}: F1 x{ratio['offensive_f1']}, throughput x{ratio['throughput']}")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {OUT.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""An obfuscation-tolerant lexicon matcher for slurs, insults, profanity and threats.
+
+People dodge word filters with leetspeak (``1d10t``), repeated letters (``iiidiooot``),
+letters split by spaces or symbols (``i d i o t``, ``f.u.c.k``) and masks (``st*pid``).
+The matcher rewrites each whitespace token into a canonical word (lower case, leetspeak
+mapped, inner symbols dropped, runs of one letter collapsed) while remembering where it
+came from, so a hit is reported with the exact span of the original text.
+
+Terms match whole canonical words only (so "class" never hits "ass"), plus a plural in
+-s/-es; a term written with a trailing ``*`` also matches any ending ("idiot*" hits
+"idiotic"). Lexicon files are plain text, one term per line, ``#`` starts a comment; the
+file name (``insults.txt``) names the kind of every term in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+# Characters people substitute for letters. Only mapped inside a token that also holds a real
+# letter, so numbers ("2024", "$5") are never read as words.
+_LEET = {
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "@": "a",
+    "$": "s",
+    "!": "i",
+    "|": "i",
+    "+": "t",
+}
+# Symbols people insert between letters ("f.u.c.k", "id-iot"): dropped inside a token.
+_JOINERS = frozenset(".-_'’~^`,:;/\\")
+# A masked letter ("st*pid", "f**k"): matches any one letter.
+WILDCARD = "*"
+_MASKS = frozenset("*#%")
+_STRIP_LEAD = "\"'“‘([{<"
+_STRIP_TRAIL = "\"'”’)]}>.,!?;:…"
+_TOKEN = re.compile(r"\S+")
+_REPEATS = re.compile(r"(.)\1+")
+_RUN = re.compile(r"(.)\1*")
+# The kinds shipped in config/lexicons; unknown kinds get the insult score.
+DEFAULT_KIND_SCORES: Mapping[str, float] = {
+    "slurs": 0.95,
+    "threats": 0.9,
+    "insults": 0.8,
+    "profanity": 0.55,
+}
+
+
+@dataclass(frozen=True)
+class LexiconHit:
+    """One matched term: the original span, the lexicon term and its kind."""
+
+    start: int
+    end: int
+    term: str
+    kind: str
+
+
+class _Word(NamedTuple):
+    # A tuple, not a frozen dataclass: built for every word of every post, and cheaper.
+    canon: str  # canonical letters, repeats collapsed; may hold WILDCARD
+    runs: tuple[int, ...]  # how often each letter of ``canon`` was repeated
+    start: int
+    end: int
+
+
+# (term as written, kind, run lengths of the term's letters)
+_Entry = tuple[str, str, tuple[int, ...]]
+
+
+def squeeze(word: str) -> str:
+    """Collapse runs of the same letter: "iiidiooot" -> "idiot" (also applied to terms)."""
+    return _REPEATS.sub(r"\1", word)
+
+
+def _runs(word: str) -> tuple[str, tuple[int, ...]]:
+    """The squeezed word and the length of each run: "assess" -> ("ases", (1, 2, 1, 2))."""
+    return squeeze(word), tuple(m.end() - m.start() for m in _RUN.finditer(word))
+
+
+def _covers(word_runs: tuple[int, ...], term_runs: tuple[int, ...]) -> bool:
+    """Same letter counts as the term, or a deliberate stretch of three or more.
+
+    "asss" and "iiidiooot" hit; "as" never hits "ass" and "assess" never hits "asses".
+    """
+    return all(w == t or w >= max(t, 3) for w, t in zip(word_runs, term_runs, strict=False))
+
+
+def _canonical_token(token: str) -> str:
+    """Canonical letters of one token core; "" when it holds no letter at all."""
+    if not any(c.isalpha() for c in token):
+        return ""
+    out: list[str] = []
+    for ch in token:
+        low = ch.lower()
+        if low.isalpha():
+            out.append(low[0])
+        elif low in _LEET:
+            out.append(_LEET[low])
+        elif low in _MASKS:
+            out.append(WILDCARD)
+        elif low in _JOINERS:
+            continue
+        else:
+            # Anything else (emoji, other symbols) ends nothing and adds nothing.
+            continue
+    return "".join(out)
+
+
+_TOKEN_CACHE: dict[str, tuple[int, int, str, tuple[int, ...]] | None] = {}
+
+
+def _token_word(tok: str) -> tuple[int, int, str, tuple[int, ...]] | None:
+    """(offset of the core, length of the core, canonical letters, runs) of one token."""
+    if tok in _TOKEN_CACHE:
+        return _TOKEN_CACHE[tok]
+    result = None
+    mention = tok.startswith("@") and len(tok) > 1 and tok[1:].replace("_", "").isalnum()
+    if not mention and not tok.lower().startswith(("http://", "https://", "www.")):
+        lead = len(tok) - len(tok.lstrip(_STRIP_LEAD + "#"))
+        core = tok[lead:].rstrip(_STRIP_TRAIL)
+        canon = _canonical_token(core) if core else ""
+        if canon:
+            result = (lead, len(core), *_runs(canon))
+    if len(_TOKEN_CACHE) > 200_000:
+        _TOKEN_CACHE.clear()  # bound memory on a long-running service
+    _TOKEN_CACHE[tok] = result
+    return result
+
+
+def canonical_words(text: str) -> list[_Word]:
+    """Split ``text`` into canonical words with their original spans.
+
+    Mentions (``@name``) and links are skipped: handles are not wording. Runs of three or
+    more one-letter tokens are joined ("i d i o t" -> "idiot").
+    """
+    words: list[_Word] = []
+    for m in _TOKEN.finditer(text):
+        found = _token_word(m.group(0))
+        if found is not None:
+            lead, size, canon, runs = found
+            start = m.start() + lead
+            words.append(_Word(canon, runs, start, start + size))
+    return _join_spelled_out(words)
+
+
+def _join_spelled_out(words: list[_Word]) -> list[_Word]:
+    """Join runs of >= 3 one-letter words, the "i d i o t" trick."""
+    out: list[_Word] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and len(words[j].canon) == 1 and words[j].runs == (1,):
+            j += 1
+        if j - i >= 3:
+            run = words[i:j]
+            canon, runs = _runs("".join(w.canon for w in run))
+            out.append(_Word(canon, runs, run[0].start, run[-1].end))
+            i = j
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+class Lexicon:
+    """Terms by kind, compiled for one pass over a text's canonical words."""
+
+    def __init__(self, terms_by_kind: Mapping[str, Iterable[str]]) -> None:
+        # canonical term (words joined by one space) -> entry
+        self._exact: dict[str, _Entry] = {}
+        self._prefix: dict[str, _Entry] = {}
+        self._max_words = 1
+        self.terms_by_kind: dict[str, list[str]] = {}
+        for kind, terms in terms_by_kind.items():
+            kept = self.terms_by_kind.setdefault(kind, [])
+            for raw in terms:
+                term = raw.strip().lower()
+                if not term or term.startswith("#"):
+                    continue
+                kept.append(term)
+                is_prefix = term.endswith("*")
+                parts = [_runs(_canonical_token(p)) for p in term.rstrip("*").split()]
+                if not all(canon for canon, _ in parts):
+                    continue
+                key = " ".join(canon for canon, _ in parts)
+                runs = tuple(r for _, rs in parts for r in rs)
+                self._max_words = max(self._max_words, len(parts))
+                table = self._prefix if is_prefix else self._exact
+                table.setdefault(key, (term.rstrip("*"), kind, runs))
+        self._prefix_lengths = sorted({len(k) for k in self._prefix}, reverse=True)
+        # Phrases are only tried from a word that starts one: most words start none.
+        self._phrase_starts = frozenset(
+            k.split(" ", 1)[0] for k in (*self._exact, *self._prefix) if " " in k
+        )
+        self._word_cache: dict[tuple[str, tuple[int, ...]], _Entry | None] = {}
+
+    @classmethod
+    def from_dir(cls, directory: str | Path) -> Lexicon:
+        """Load every ``*.txt`` in ``directory``; raises FileNotFoundError when it is absent."""
+        path = Path(directory)
+        if not path.is_dir():
+            raise FileNotFoundError(f"lexicon directory not found: {path}")
+        terms: dict[str, list[str]] = {}
+        for file in sorted(path.glob("*.txt")):
+            lines = file.read_text(encoding="utf-8").splitlines()
+            terms[file.stem] = [ln.split("#", 1)[0].strip() for ln in lines]
+        return cls(terms)
+
+    def __len__(self) -> int:
+        return len(self._exact) + len(self._prefix)
+
+    def _get(self, table: dict[str, _Entry], key: str, runs: tuple[int, ...]) -> _Entry | None:
+        entry = table.get(key)
+        return entry if entry is not None and _covers(runs, entry[2]) else None
+
+    def _lookup_word(self, word: _Word) -> _Entry | None:
+        key = (word.canon, word.runs)
+        if key in self._word_cache:
+            return self._word_cache[key]
+        hit = self._lookup_uncached(word.canon, word.runs)
+        if len(self._word_cache) > 200_000:
+            self._word_cache.clear()
+        self._word_cache[key] = hit
+        return hit
+
+    def _lookup_uncached(self, canon: str, runs: tuple[int, ...]) -> _Entry | None:
+        hit = self._get(self._exact, canon, runs)
+        # Plurals only for terms of four letters or more: "ass" + "es" would hit "assess".
+        if hit is None and canon.endswith("s") and len(canon) >= 5:
+            hit = self._get(self._exact, canon[:-1], runs)
+            if hit is None and canon.endswith("es"):
+                hit = self._get(self._exact, canon[:-2], runs)
+        if hit is not None:
+            return hit
+        for n in self._prefix_lengths:
+            if n <= len(canon):
+                hit = self._get(self._prefix, canon[:n], runs)
+                if hit is not None:
+                    return hit
+        if WILDCARD in canon:
+            return self._lookup_masked(canon)
+        return None
+
+    def _lookup_masked(self, canon: str) -> _Entry | None:
+        # A mask must hide less than half the word, or "****" would match every 4-letter term.
+        letters = sum(c != WILDCARD for c in canon)
+        if letters < 2 or letters * 2 < len(canon):
+            return None
+        pattern = re.compile(re.escape(canon).replace(re.escape(WILDCARD), "[a-z]+") + "$")
+        for table in (self._exact, self._prefix):
+            for key, hit in table.items():
+                if " " not in key and pattern.match(key):
+                    return hit
+        return None
+
+    def find(self, text: str) -> list[LexiconHit]:
+        """Every term found in ``text``, longest phrase first at each position, no overlaps."""
+        words = canonical_words(text)
+        hits: list[LexiconHit] = []
+        i = 0
+        while i < len(words):
+            matched = False
+            longest = min(self._max_words, len(words) - i)
+            if words[i].canon not in self._phrase_starts:
+                longest = 1
+            for n in range(longest, 1, -1):
+                group = words[i : i + n]
+                key = " ".join(w.canon for w in group)
+                runs = tuple(r for w in group for r in w.runs)
+                hit = self._get(self._exact, key, runs) or self._get(self._prefix, key, runs)
+                if hit is not None:
+                    hits.append(LexiconHit(group[0].start, group[-1].end, hit[0], hit[1]))
+                    i += n
+                    matched = True
+                    break
+            if matched:
+                continue
+            one = self._lookup_word(words[i])
+            if one is not None:
+                hits.append(LexiconHit(words[i].start, words[i].end, one[0], one[1]))
+            i += 1
+        return hits
+
+
+def default_lexicon_dir() -> Path | None:
+    """Where the shipped lexicons are: ``config/lexicons`` in a checkout, or the copy the wheel
+    carries as ``monitor/_config/lexicons`` (found by path: this package never imports
+    ``monitor``). None when neither exists."""
+    root = Path(__file__).resolve().parent.parent
+    for candidate in (root / "config" / "lexicons", root / "monitor" / "_config" / "lexicons"):
+        if candidate.is_dir():
+            return candidate
+    return None

@@ -1,0 +1,393 @@
+"""Train the harmful-wording model from TweetEval/OLID and print its figures.
+
+    python -m classifiers.train_harmful --data ../shared/data/tweeteval [--out DIR]
+        [--extra FEEDBACK.jsonl]
+
+Hyper-parameters were chosen by cross-validation on train+val (never on test). The final
+model is fitted on train+val (+ feedback examples); its calibration and operating point come
+from 5-fold out-of-fold decision values on that same data, so test stays untouched until the
+figures are printed. ``retrain_with_feedback`` is what ``social-monitor train`` calls.
+
+Training needs alt-profanity-check (its model is exported into our arrays); running the
+trained model does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, precision_score, recall_score
+from sklearn.model_selection import StratifiedKFold
+
+from classifiers.harmful_model import (
+    SHIPPED_DIR,
+    WORD_TOKENS,
+    HarmfulModel,
+    ProfanityBlock,
+    TfidfBlock,
+    lexicon_features,
+    preprocess,
+)
+from classifiers.lexicon import Lexicon, default_lexicon_dir
+
+log = logging.getLogger(__name__)
+MODEL_DATE = "2026-11-26"
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """One training example: 1 = harmful wording, 0 = fine; ``weight`` scales its loss."""
+
+    text: str
+    label: int
+    weight: float = 1.0
+
+
+# OLID is political Twitter, where "sick", "killing" or "destroyed" are mostly hostile; at work
+# they are mostly banter. These hand-written examples (ours, not from any data set) teach the
+# model the workplace senses, plus a few insults aimed at colleagues so the balance holds.
+# The must-not-flag phrases of the tests are deliberately not among them.
+WORKPLACE_BENIGN = (
+    "this deadline is killing me", "that release absolutely killed it",
+    "we are killing it this quarter",
+    "the sales team crushed their numbers", "we crushed the demo", "our new build is sick",
+    "that keynote was sick, well done all", "sick demo from the platform team today",
+    "this bug is driving me crazy", "these flaky tests are killing me slowly",
+    "the migration nearly killed our weekend", "kill the old process before deploying",
+    "we destroyed the competition at the trade show", "the team smashed the sprint goals",
+    "that launch was insane, great work", "the new dashboard is wicked fast",
+    "shoot me a message when the build is green", "I am dying to see the results",
+    "our ops folks are beasts", "the on-call week was brutal but we survived",
+    "the quarterly numbers are crazy good", "we nailed the customer workshop",
+    "great offsite with the team, I love these people", "so proud of my team today",
+    "the hackathon was a blast", "this coffee machine is the real hero of the office",
+    "honestly the roadmap review was fire", "the database upgrade bombed, rolling back",
+    "we got our butts kicked by the load test", "that outage was a nightmare",
+    "I hate merge conflicts on a friday", "monday standups are brutal",
+    "the printer is dead again", "my laptop fan sounds like a jet engine",
+    "debugging this legacy code is murder", "the CI pipeline is slow as hell today",
+)  # fmt: skip
+WORKPLACE_HARMFUL = (
+    "my manager is a useless idiot", "the new hire is too stupid to read docs",
+    "our clients are morons who can't use a mouse", "the support team are lazy losers",
+    "shut up and do your job, moron", "anyone who uses that framework is a clown",
+    "the other team are a bunch of incompetent fools", "that customer is a pathetic whiner",
+)  # fmt: skip
+
+
+# 44 examples against 13k tweets would not move the model (weight 10 still left "sick"
+# flagged); weighted 30, they do. Feedback from
+# our own employees is in-domain too and gets the same weight.
+DOMAIN_WEIGHT = 30.0
+
+
+@dataclass(frozen=True)
+class Params:
+    """Choices made by 5-fold cross-validation on train+val."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    word_min_df: int = 2
+    char_min_df: int = 3
+    C: float = 0.5
+    folds: int = 5
+    # The operating point may not drop the offensive recall below this (the issue's target).
+    min_recall: float = 0.65
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Quality on one labelled set at the model's own decision (score >= 0.5)."""
+
+    macro_f1: float
+    recall: float
+    precision: float
+    n: int
+
+
+@dataclass
+class RetrainResult:
+    """What a feedback retraining produced; install ``model_dir`` only when ``accept``."""
+
+    before: Metrics
+    after: Metrics
+    model_dir: Path
+    n_extra: int
+    accept: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def load_tsv(path: str | Path) -> list[LabelledText]:
+    """Read a TweetEval TSV (header ``label<TAB>text``; split on the first tab, no quoting)."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        next(fh, None)
+        for line in fh:
+            label, _, text = line.rstrip("\n").partition("\t")
+            rows.append(LabelledText(text, int(label)))
+    return rows
+
+
+def workplace_examples() -> list[LabelledText]:
+    """The hand-written workplace examples added to every training run."""
+    return [LabelledText(t, 0, DOMAIN_WEIGHT) for t in WORKPLACE_BENIGN] + [
+        LabelledText(t, 1, DOMAIN_WEIGHT) for t in WORKPLACE_HARMFUL
+    ]
+
+
+def load_jsonl(path: str | Path) -> list[LabelledText]:
+    """Read feedback examples, one JSON object per line: ``{"text": ..., "label": 0|1}``."""
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            if obj.get("label") not in (0, 1) or not isinstance(obj.get("text"), str):
+                raise ValueError(f"{path}:{n}: need {{'text': str, 'label': 0 or 1}}")
+            rows.append(LabelledText(obj["text"], int(obj["label"]), DOMAIN_WEIGHT))
+    return rows
+
+
+def export_profanity_check() -> ProfanityBlock:
+    """alt-profanity-check's vectorizer and calibrated LinearSVCs as arrays (training only).
+
+    Raises ImportError when the package is absent, ValueError when its model is not the
+    calibrated-LinearSVC shape this export knows.
+    """
+    from profanity_check import profanity_check as apc  # heavy, joblib-based: training only
+
+    vec, model = apc.vectorizer, apc.model
+    folds = model.calibrated_classifiers_
+    if any(len(c.calibrators) != 1 or c.method != "sigmoid" for c in folds):
+        raise ValueError("alt-profanity-check's model is not a sigmoid-calibrated binary SVC")
+    return ProfanityBlock(
+        tfidf=TfidfBlock.from_fitted(vec, use_preprocess=False),
+        coef=np.vstack([c.estimator.coef_.ravel() for c in folds]),
+        intercept=np.array([float(c.estimator.intercept_[0]) for c in folds]),
+        cal_a=np.array([float(c.calibrators[0].a_) for c in folds]),
+        cal_b=np.array([float(c.calibrators[0].b_) for c in folds]),
+    )
+
+
+def _vectorizers(p: Params) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    word = TfidfVectorizer(
+        ngram_range=p.word_ngrams,
+        min_df=p.word_min_df,
+        sublinear_tf=True,
+        preprocessor=preprocess,
+        token_pattern=WORD_TOKENS,
+        lowercase=False,
+        dtype=np.float64,
+    )
+    char = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=p.char_ngrams,
+        min_df=p.char_min_df,
+        sublinear_tf=True,
+        preprocessor=preprocess,
+        lowercase=False,
+        dtype=np.float64,
+    )
+    return word, char
+
+
+def _fit_linear(
+    texts: Sequence[str], y: np.ndarray, dense: np.ndarray, p: Params, w: np.ndarray
+) -> tuple[TfidfVectorizer, TfidfVectorizer, LogisticRegression]:
+    word, char = _vectorizers(p)
+    x = sp.hstack(
+        [word.fit_transform(texts), char.fit_transform(texts), sp.csr_matrix(dense)], format="csr"
+    )
+    # Balanced weights: the offensive class is a third of OLID and its recall is a target.
+    clf = LogisticRegression(C=p.C, class_weight="balanced", max_iter=5000)
+    clf.fit(x, y, sample_weight=w)
+    return word, char, clf
+
+
+def _decision(
+    word: TfidfVectorizer,
+    char: TfidfVectorizer,
+    clf: LogisticRegression,
+    texts: Sequence[str],
+    dense: np.ndarray,
+) -> np.ndarray:
+    x = sp.hstack(
+        [word.transform(texts), char.transform(texts), sp.csr_matrix(dense)], format="csr"
+    )
+    return np.asarray(clf.decision_function(x))
+
+
+def _operating_point(y: np.ndarray, d: np.ndarray, min_recall: float) -> float:
+    """The threshold on ``d`` with the best macro-F1 among those keeping recall >= min_recall."""
+    best_t, best_f = 0.0, -1.0
+    for t in np.quantile(d, np.linspace(0.30, 0.90, 241)):
+        pred = d >= t
+        if recall_score(y, pred, zero_division=0) < min_recall:
+            continue
+        f = f1_score(y, pred, average="macro")
+        if f > best_f:
+            best_t, best_f = float(t), float(f)
+    return best_t
+
+
+def _platt_scale(y: np.ndarray, d: np.ndarray, offset: float) -> float:
+    """Slope of a sigmoid on (d - offset) fitted to the labels (Platt scaling, offset fixed)."""
+    lr = LogisticRegression(C=1e6, max_iter=1000)
+    lr.fit((d - offset)[:, None], y)
+    return max(float(lr.coef_[0, 0]), 1e-3)
+
+
+def train(
+    examples: Sequence[LabelledText],
+    params: Params = Params(),
+    profanity: ProfanityBlock | None = None,
+    lexicon: Lexicon | None = None,
+    info: dict[str, Any] | None = None,
+) -> HarmfulModel:
+    """Fit a model on ``examples``; calibration and threshold from out-of-fold decisions.
+
+    Raises ImportError when alt-profanity-check is absent and ``profanity`` is not given.
+    """
+    profanity = profanity or export_profanity_check()
+    if lexicon is None:
+        lexdir = default_lexicon_dir()
+        lexicon = Lexicon.from_dir(lexdir) if lexdir else Lexicon({})
+    texts = [e.text for e in examples]
+    y = np.array([e.label for e in examples])
+    weights = np.array([e.weight for e in examples])
+    dense = np.hstack([profanity.predict(texts)[:, None], lexicon_features(lexicon, texts)])
+    oof = np.zeros(len(texts))
+    folds = StratifiedKFold(params.folds, shuffle=True, random_state=0)
+    for tr, te in folds.split(texts, y):
+        w, c, clf = _fit_linear([texts[i] for i in tr], y[tr], dense[tr], params, weights[tr])
+        oof[te] = _decision(w, c, clf, [texts[i] for i in te], dense[te])
+    offset = _operating_point(y, oof, params.min_recall)
+    scale = _platt_scale(y, oof, offset)
+    word, char, clf = _fit_linear(texts, y, dense, params, weights)
+    oof_pred = oof >= offset
+    meta = {
+        "date": MODEL_DATE,
+        "params": asdict(params),
+        "n_train": len(texts),
+        "cv_macro_f1": round(float(f1_score(y, oof_pred, average="macro")), 4),
+        "cv_recall": round(float(recall_score(y, oof_pred)), 4),
+    }
+    meta.update(info or {})
+    return HarmfulModel(
+        word=TfidfBlock.from_fitted(word),
+        char=TfidfBlock.from_fitted(char),
+        profanity=profanity,
+        lexicon=lexicon,
+        coef=np.asarray(clf.coef_, dtype=np.float64).ravel(),
+        intercept=float(clf.intercept_[0]),
+        cal_scale=scale,
+        cal_offset=offset,
+        info=meta,
+    )
+
+
+def evaluate(model: HarmfulModel, examples: Sequence[LabelledText]) -> Metrics:
+    """Macro-F1, recall and precision of the offensive class at score >= 0.5."""
+    y = np.array([e.label for e in examples])
+    pred = model.score_many([e.text for e in examples]) >= 0.5
+    return Metrics(
+        macro_f1=round(float(f1_score(y, pred, average="macro")), 4),
+        recall=round(float(recall_score(y, pred, zero_division=0)), 4),
+        precision=round(float(precision_score(y, pred, zero_division=0)), 4),
+        n=len(examples),
+    )
+
+
+def retrain_with_feedback(
+    data_dir: str | Path,
+    extra: Sequence[LabelledText],
+    out_dir: str | Path,
+    current: HarmfulModel | None = None,
+    *,
+    held_out: str = "test",
+    params: Params = Params(),
+    version: str | None = None,
+) -> RetrainResult:
+    """Retrain on offensive/{train,val} plus ``extra``; compare with ``current`` on held-out.
+
+    ``data_dir`` is the tweeteval folder; ``current`` defaults to the shipped model. The new
+    model is saved in ``out_dir``; ``accept`` is True when its held-out macro-F1 is not lower
+    than the current one's, and the caller installs it only then (keeping the old one to roll
+    back). Raises FileNotFoundError when the data is missing, ImportError without
+    alt-profanity-check.
+    """
+    base = Path(data_dir) / "offensive"
+    examples = load_tsv(base / "train.tsv") + load_tsv(base / "val.tsv") + workplace_examples()
+    examples += list(extra)
+    held = load_tsv(base / f"{held_out}.tsv")
+    current = current or HarmfulModel.load()
+    before = evaluate(current, held)
+    model = train(
+        examples,
+        params,
+        info={"version": version or time.strftime("%Y%m%d%H%M%S"), "n_feedback": len(extra)},
+    )
+    after = evaluate(model, held)
+    model.info["test"] = asdict(after)
+    path = model.save(out_dir)
+    return RetrainResult(
+        before=before,
+        after=after,
+        model_dir=path,
+        n_extra=len(extra),
+        accept=after.macro_f1 >= before.macro_f1,
+        details={"held_out": held_out, "cv_macro_f1": model.info["cv_macro_f1"]},
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data", required=True, type=Path, help="the tweeteval folder")
+    ap.add_argument("--out", type=Path, default=SHIPPED_DIR, help="model directory to write")
+    ap.add_argument("--extra", type=Path, help="feedback examples (JSONL: text, label)")
+    ap.add_argument("--version", default="1.0.0", help="model version recorded in the manifest")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    off = args.data / "offensive"
+    extra = load_jsonl(args.extra) if args.extra else []
+    examples = load_tsv(off / "train.tsv") + load_tsv(off / "val.tsv") + workplace_examples()
+    examples += extra
+    model = train(
+        examples, info={"version": args.version, "n_feedback": len(extra), "data": "tweeteval"}
+    )
+    figures = {
+        "offensive_test": asdict(evaluate(model, load_tsv(off / "test.tsv"))),
+        "hate_test": asdict(evaluate(model, load_tsv(args.data / "hate" / "test.tsv"))),
+    }
+    model.info.update(figures)
+    model.save(args.out)
+    print(f"trained on {len(examples)} examples in {time.perf_counter() - t0:.0f} s")
+    print(
+        f"cross-validated (train+val, 5 folds): macro-F1 {model.info['cv_macro_f1']:.4f}, "
+        f"recall {model.info['cv_recall']:.4f}"
+    )
+    for name, m in figures.items():
+        print(
+            f"{name}: macro-F1 {m['macro_f1']:.4f}  recall {m['recall']:.4f}  "
+            f"precision {m['precision']:.4f}  n={m['n']}"
+        )
+    print(f"calibration: scale {model.cal_scale:.3f}, offset {model.cal_offset:.3f}")
+    print(f"saved to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

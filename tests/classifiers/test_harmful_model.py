@@ -1,0 +1,90 @@
+"""Model internals: exact features, save/load round trip, training code on a tiny subset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.harmful_model import SHIPPED_DIR, HarmfulModel, ModelError
+from classifiers.train_harmful import (
+    LabelledText,
+    Params,
+    evaluate,
+    load_jsonl,
+    load_tsv,
+    retrain_with_feedback,
+    train,
+)
+
+TEXTS = ["you are an idiot!!!", "Great work, team :)", "URL &amp; stuff", "", "a", "ok ok ok"]
+
+
+@pytest.fixture(scope="module")
+def model() -> HarmfulModel:
+    return HarmfulModel.load()
+
+
+def test_own_tfidf_equals_sklearn(model: HarmfulModel) -> None:
+    for block in (model.word, model.char, model.profanity.tfidf):
+        ours = block.transform(TEXTS).toarray()
+        ref = block.vectorizer.transform(TEXTS).toarray()
+        assert np.allclose(ours, ref, atol=1e-9)
+
+
+def test_loading_uses_no_pickle() -> None:
+    with np.load(SHIPPED_DIR / "arrays.npz", allow_pickle=False) as npz:
+        assert all(npz[k].dtype != object for k in npz.files)
+    manifest = json.loads((SHIPPED_DIR / "manifest.json").read_text())
+    assert manifest["format"] == 1 and manifest["info"]["version"]
+
+
+def test_save_load_round_trip(model: HarmfulModel, tmp_path: Path) -> None:
+    copy = HarmfulModel.load(model.save(tmp_path / "m"))
+    assert np.allclose(copy.score_many(TEXTS), model.score_many(TEXTS), atol=1e-5)
+
+
+def test_missing_model_raises(tmp_path: Path) -> None:
+    with pytest.raises(ModelError):
+        HarmfulModel.load(tmp_path)
+
+
+def test_train_tiny_subset(model: HarmfulModel) -> None:
+    # The training code end to end on a toy set; the shipped profanity block stands in for
+    # alt-profanity-check so the test needs neither the package nor the data.
+    rude = ["you idiot", "shut up moron", "stupid clown", "you are pathetic"] * 5
+    nice = ["nice work", "thanks team", "great demo", "see you soon"] * 5
+    examples = [LabelledText(t, 1) for t in rude] + [LabelledText(t, 0) for t in nice]
+    tiny = train(
+        examples,
+        Params(word_min_df=1, char_min_df=1, folds=2, min_recall=0.0),
+        profanity=model.profanity,
+        lexicon=model.lexicon,
+        info={"version": "t"},
+    )
+    m = evaluate(tiny, examples)
+    assert m.macro_f1 >= 0.9 and m.n == 40
+
+
+def test_load_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "fb.jsonl"
+    path.write_text('{"text": "fine", "label": 0}\n\n{"text": "bad", "label": 1}\n')
+    assert [e.label for e in load_jsonl(path)] == [0, 1]
+    path.write_text('{"text": "x", "label": 2}\n')
+    with pytest.raises(ValueError):
+        load_jsonl(path)
+
+
+def test_retrain_with_feedback_needs_data(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        retrain_with_feedback(tmp_path / "missing", [], tmp_path / "out")
+
+
+def test_quality_on_shared_data(model: HarmfulModel, shared_data: Path) -> None:
+    # Floors a little under the measured 77 macro-F1 / 0.65 recall (see MODEL_CARD.md).
+    test = load_tsv(shared_data / "tweeteval" / "offensive" / "test.tsv")
+    m = evaluate(model, test)
+    assert m.macro_f1 >= 0.75
+    assert m.recall >= 0.62

@@ -1,0 +1,29 @@
+"""The fast language guess: (text, expected code) table, None when it cannot tell."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifiers.language import detect_language
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("you are a pathetic idiot", "en"),
+        ("this bug is killing me", "en"),
+        ("@user @user Yes. That is how they do it, https://x.co/abc", "en"),
+        ("Das ist nicht gut, ich bin so müde heute", "de"),
+        ("Je suis très content de cette équipe", "fr"),
+        ("El equipo está muy bien y es genial", "es"),
+        ("Ik ben niet blij met de nieuwe versie", "nl"),
+        ("Привет, как дела у команды?", "ru"),
+        ("今日はいい天気ですね", "ja"),
+        ("ok", None),
+        ("lol", None),
+        ("Yee yee", None),
+        ("", None),
+    ],
+)
+def test_detect_language(text: str, expected: str | None) -> None:
+    assert detect_language(text) == expected

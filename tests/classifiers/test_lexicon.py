@@ -1,0 +1,63 @@
+"""The obfuscation-tolerant lexicon: (text, expected terms) tables, spans on the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifiers.lexicon import Lexicon, default_lexicon_dir
+
+LEX = Lexicon({"insults": ["idiot*", "stupid*", "moron"], "profanity": ["ass", "fuck*"],
+               "threats": ["kill yourself"]})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("you are an idiot", ["idiot"]),
+        ("y0u 1d10t", ["idiot"]),
+        ("i d i o t", ["idiot"]),
+        ("iiidiooot", ["idiot"]),
+        ("st*pid", ["stupid"]),
+        ("f**k", ["fuck"]),
+        ("f.u.c.k off", ["fuck"]),
+        ("what a M0R0N!", ["moron"]),
+        ("#idiots", ["idiot"]),
+        ("idiotic plan", ["idiot"]),
+        ("go kill   yourself", ["kill yourself"]),
+        ("asss", ["ass"]),
+        # must not match
+        ("as I said, assess the class", []),
+        ("this bug is killing me", []),
+        ("@idiot_bot is a handle, not a word", []),
+        ("****", []),
+        ("2024 was good", []),
+    ],
+)
+def test_find_terms(text: str, expected: list[str]) -> None:
+    assert [h.term for h in LEX.find(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("you are a y0u 1d10t.", "1d10t"),
+        ("well, i d i o t!", "i d i o t"),
+        ('"st*pid"', "st*pid"),
+    ],
+)
+def test_span_is_the_original_text(text: str, span: str) -> None:
+    (hit,) = LEX.find(text)
+    assert text[hit.start : hit.end] == span
+
+
+def test_shipped_lexicons_load_with_kinds() -> None:
+    directory = default_lexicon_dir()
+    assert directory is not None
+    lexicon = Lexicon.from_dir(directory)
+    assert {"insults", "slurs", "profanity", "threats"} <= set(lexicon.terms_by_kind)
+    assert [h.kind for h in lexicon.find("you pathetic 1d10t")] == ["insults", "insults"]
+
+
+def test_missing_directory_raises(tmp_path: object) -> None:
+    with pytest.raises(FileNotFoundError):
+        Lexicon.from_dir("/nonexistent/lexicons")
