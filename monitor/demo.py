@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import shutil
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from monitor import digest, employees, outbox, polling
-from monitor.app import open_app
+from monitor.app import App, open_app
 from monitor.clock import utcnow
 from monitor.config import packaged_config_dir
 from monitor.db import session_scope
 from monitor.errors import Conflict
+from monitor.links import review_link
 from monitor.smtp_sink import SmtpSink
 
 
@@ -32,6 +34,23 @@ class DemoResult:
     digests_sent: int
     mail_folder: Path
     mails: int
+    # The review page's address and a working sign-in link per employee (single-use).
+    review_url: str = ""
+    signin_links: dict[str, str] = field(default_factory=dict)
+
+
+def demo_overrides(folder: Path, sink: SmtpSink) -> dict[str, Any]:
+    """Settings for the demo: its own database and secret key in ``folder``, mail to ``sink``."""
+    return {
+        "storage": {"data_dir": str(folder), "database_url": ""},
+        "smtp": {"host": sink.host, "port": sink.port, "starttls": False, "tls": False,
+                 "username": ""},
+    }
+
+
+def open_demo_app(folder: Path, sink: SmtpSink, config_dir: Path | None = None) -> App:
+    """The demo's application again, e.g. to serve its review page after :func:`run_demo`."""
+    return open_app(config_dir, overrides=demo_overrides(folder, sink))
 
 
 def run_demo(folder: Path, config_dir: Path | None = None) -> DemoResult:
@@ -43,11 +62,7 @@ def run_demo(folder: Path, config_dir: Path | None = None) -> DemoResult:
     people = tomllib.loads((samples / "employees.toml").read_text(encoding="utf-8"))["employee"]
     mail_folder = folder / "mail"
     with SmtpSink(mail_folder) as sink:
-        app = open_app(config_dir, overrides={
-            "storage": {"data_dir": str(folder), "database_url": ""},
-            "smtp": {"host": sink.host, "port": sink.port, "starttls": False, "tls": False,
-                     "username": ""},
-        })
+        app = open_demo_app(folder, sink, config_dir)
         with session_scope(app.engine) as s:
             for person in people:
                 target = folder / "posts" / person["posts"]
@@ -67,6 +82,12 @@ def run_demo(folder: Path, config_dir: Path | None = None) -> DemoResult:
         dsent = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
                                    now=now)
         totals = polling.summarize(reports)
+        with session_scope(app.engine) as s:
+            signin_links = {
+                person["email"]: review_link(
+                    app.config, employees.get_employee(s, person["email"]).id or 0)
+                for person in people
+            }
         return DemoResult(
             folder=folder,
             database=app.config.settings.storage.url(),
@@ -77,4 +98,6 @@ def run_demo(folder: Path, config_dir: Path | None = None) -> DemoResult:
             digests_sent=dsent.sent,
             mail_folder=mail_folder,
             mails=len(sink.messages),
+            review_url=app.config.settings.review.base_url,
+            signin_links=signin_links,
         )

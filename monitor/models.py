@@ -175,3 +175,15 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     subject: str = Field(default="", max_length=200)
     detail: str = Field(default="", max_length=1000)
+
+
+class UsedToken(SQLModel, table=True):
+    """A spent single-use sign-in link: the hash of its nonce, never the token itself."""
+
+    __tablename__ = "used_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce_hash: str = Field(unique=True, max_length=64)
+    purpose: str = Field(max_length=32)
+    employee_id: int = Field(index=True)
+    used_at: datetime | None = _utc(nullable=False, index=True)

@@ -1,0 +1,556 @@
+"""The self-review service: what the review page shows and does, scoped to one employee.
+
+Every function that reads or changes an employee's data takes that employee's id and only
+ever touches rows reached through their own accounts, so a flag id from someone else is
+:class:`~monitor.errors.NotFound`, exactly as if it did not exist. Every change leaves an
+audit line with ids and actions only (never post text).
+
+The compliance view (:func:`compliance_summary`) sees aggregates only, plus the flags the
+policy explicitly escalates when ``escalation.enabled`` is on.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from monitor import audit, employees, outbox
+from monitor.config import AppConfig
+from monitor.digest import open_flags
+from monitor.errors import BadInput, Conflict, NotFound
+from monitor.models import (
+    Account,
+    Alert,
+    AuditEvent,
+    Employee,
+    Finding,
+    Post,
+    Review,
+    Suppression,
+)
+from monitor.suggestions import Suggestion, suggest
+
+ACTIONS: dict[str, str] = {
+    "deleted": "I deleted it",
+    "edited": "I edited it",
+    "apologized": "I apologized / corrected it publicly",
+    "not_a_problem": "Not a problem",
+    "remind_later": "Remind me later",
+}
+REMIND_AFTER = timedelta(days=1)
+MAX_COMMENT = 2000
+
+
+def actor_for(employee_id: int) -> str:
+    """How an employee acting on the review page appears in the audit trail."""
+    return f"employee:{employee_id}"
+
+
+def likelihood(score: float) -> str:
+    """The score in words, as the page shows it."""
+    if score >= 0.9:
+        return "very likely"
+    if score >= 0.75:
+        return "likely"
+    return "possibly"
+
+
+@dataclass(frozen=True)
+class Me:
+    """The signed-in employee's own settings."""
+
+    id: int
+    email: str
+    name: str
+    timezone: str
+    digest_hour: int
+    paused: bool
+    digest_subscribed: bool
+    opted_in: bool
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One open flag as the page shows it: the post split around the flagged words."""
+
+    id: int
+    network: str
+    url: str
+    before: str
+    flagged: str
+    after: str
+    text_stored: bool
+    category: str
+    rule: str
+    rule_text: str
+    explanation: str
+    score: float
+    likelihood: str
+    wording_assessed: bool
+    language: str | None
+    posted_at: datetime | None
+    flagged_at: datetime | None
+    suggestions: tuple[Suggestion, ...]
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """A flag with what became of it (no post text)."""
+
+    id: int
+    network: str
+    url: str
+    category: str
+    rule: str
+    masked: str
+    status: str
+    resolution: str | None
+    flagged_at: datetime | None
+    resolved_at: datetime | None
+    actions: tuple[str, ...]
+
+
+def active_employee(session: Session, employee_id: int) -> Employee | None:
+    """The employee if they may use the page (exists and has not opted out)."""
+    emp = session.get(Employee, employee_id)
+    if emp is None or emp.opted_out_at is not None:
+        return None
+    return emp
+
+
+def me(session: Session, employee_id: int) -> Me:
+    """The employee's settings. Raises NotFound if they are gone or opted out."""
+    emp = active_employee(session, employee_id)
+    if emp is None:
+        raise NotFound("no such employee")
+    return Me(
+        id=emp.id or 0,
+        email=emp.email,
+        name=emp.name,
+        timezone=emp.timezone,
+        digest_hour=emp.digest_hour,
+        paused=emp.paused,
+        digest_subscribed=not emp.digest_unsubscribed,
+        opted_in=emp.opted_in_at is not None,
+    )
+
+
+def _to_flag(app: AppConfig, finding: Finding, post: Post) -> Flag:
+    text = post.text
+    if text is not None and 0 <= finding.start <= finding.end <= len(text):
+        before, flagged, after = (
+            text[: finding.start],
+            text[finding.start : finding.end],
+            text[finding.end :],
+        )
+        # A live secret is not displayed again, even to its owner.
+        if finding.category == "credentials":
+            flagged = finding.masked
+        stored = True
+    else:  # purged by retention: only the masked match is left
+        before, flagged, after, stored = "", finding.masked, "", False
+    return Flag(
+        id=finding.id or 0,
+        network=post.network,
+        url=post.url,
+        before=before,
+        flagged=flagged,
+        after=after,
+        text_stored=stored,
+        category=finding.category,
+        rule=finding.rule,
+        rule_text=app.policy.rule_text(finding.rule),
+        explanation=finding.explanation,
+        score=finding.score,
+        likelihood=likelihood(finding.score),
+        wording_assessed=post.wording_assessed,
+        language=post.language,
+        posted_at=post.created_at,
+        flagged_at=finding.created_at,
+        suggestions=suggest(finding.category),
+    )
+
+
+def list_open(session: Session, app: AppConfig, employee_id: int, now: datetime) -> list[Flag]:
+    """The employee's open flags, newest first; snoozed ones come back after their time."""
+    return [_to_flag(app, f, p) for f, p in open_flags(session, employee_id, now)]
+
+
+def snoozed_count(session: Session, employee_id: int, now: datetime) -> int:
+    """Open flags the employee asked to be reminded of later, not due yet."""
+    return int(
+        session.exec(
+            select(sa.func.count())
+            .select_from(Finding)
+            .join(Post, col(Finding.post_id) == col(Post.id))
+            .join(Account, col(Post.account_id) == col(Account.id))
+            .where(
+                Account.employee_id == employee_id,
+                Finding.status == "open",
+                col(Post.deleted_at).is_(None),
+                col(Finding.remind_after) > now,
+            )
+        ).one()
+    )
+
+
+def _own_finding(session: Session, employee_id: int, finding_id: int) -> tuple[Finding, Post]:
+    row = session.exec(
+        select(Finding, Post)
+        .join(Post, col(Finding.post_id) == col(Post.id))
+        .join(Account, col(Post.account_id) == col(Account.id))
+        .where(Finding.id == finding_id, Account.employee_id == employee_id)
+    ).first()
+    if row is None:
+        raise NotFound("no such flag")
+    return row[0], row[1]
+
+
+def get_flag(session: Session, app: AppConfig, employee_id: int, finding_id: int) -> Flag:
+    """One of the employee's own flags. Raises NotFound for anyone else's."""
+    finding, post = _own_finding(session, employee_id, finding_id)
+    return _to_flag(app, finding, post)
+
+
+def resolve(
+    session: Session,
+    employee_id: int,
+    finding_id: int,
+    action: str,
+    now: datetime,
+    comment: str = "",
+) -> str:
+    """Record the employee's answer to a flag and return the flag's status afterwards.
+
+    ``deleted``, ``edited``, ``apologized`` and ``not_a_problem`` resolve the flag and
+    cancel its pending alerts; ``not_a_problem`` also stops this post's text being flagged
+    for this rule again (the classifier's feedback). ``remind_later`` keeps it open and
+    hides it for a day. Raises NotFound (not theirs / no such flag), BadInput (unknown
+    action, comment too long) or Conflict (already resolved).
+    """
+    if action not in ACTIONS:
+        raise BadInput(f"action: {action!r} is not one of {', '.join(ACTIONS)}")
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise BadInput(f"comment: longer than {MAX_COMMENT} characters")
+    finding, _post = _own_finding(session, employee_id, finding_id)
+    if finding.status != "open":
+        raise Conflict("this flag is already resolved")
+    session.add(
+        Review(
+            finding_id=finding_id,
+            employee_id=employee_id,
+            action=action,
+            comment=comment,
+            created_at=now,
+        )
+    )
+    if action == "remind_later":
+        finding.remind_after = now + REMIND_AFTER
+    else:
+        finding.status, finding.resolution, finding.resolved_at = "resolved", action, now
+        outbox.cancel_for_finding(session, finding_id)
+        if action == "not_a_problem":
+            session.add(
+                Suppression(
+                    employee_id=employee_id,
+                    content_hash=finding.content_hash,
+                    rule=finding.rule,
+                    created_at=now,
+                )
+            )
+    session.add(finding)
+    audit.record(
+        session,
+        actor_for(employee_id),
+        f"review.{action}",
+        f"finding:{finding_id}",
+        "with comment" if comment else "",
+        at=now,
+    )
+    return finding.status
+
+
+def history(session: Session, employee_id: int, limit: int = 200) -> list[HistoryItem]:
+    """Every flag of the employee, newest first, with the actions they took."""
+    rows = session.exec(
+        select(Finding, Post)
+        .join(Post, col(Finding.post_id) == col(Post.id))
+        .join(Account, col(Post.account_id) == col(Account.id))
+        .where(Account.employee_id == employee_id)
+        .order_by(col(Finding.created_at).desc(), col(Finding.id).desc())
+        .limit(limit)
+    ).all()
+    ids = [f.id for f, _ in rows]
+    actions: dict[int, list[str]] = defaultdict(list)
+    for r in session.exec(
+        select(Review)
+        .where(col(Review.finding_id).in_(ids), Review.employee_id == employee_id)
+        .order_by(col(Review.created_at))
+    ):
+        actions[r.finding_id].append(r.action)
+    return [
+        HistoryItem(
+            id=f.id or 0,
+            network=p.network,
+            url=p.url,
+            category=f.category,
+            rule=f.rule,
+            masked=f.masked,
+            status=f.status,
+            resolution=f.resolution,
+            flagged_at=f.created_at,
+            resolved_at=f.resolved_at,
+            actions=tuple(actions.get(f.id or 0, ())),
+        )
+        for f, p in rows
+    ]
+
+
+def update_settings(
+    session: Session,
+    employee_id: int,
+    digest_hour: int,
+    timezone: str,
+    digest_subscribed: bool,
+    now: datetime,
+) -> Me:
+    """Change the digest hour, time zone and digest subscription. Raises BadInput."""
+    if not 0 <= digest_hour <= 23:
+        raise BadInput(f"digest hour: {digest_hour} is not an hour (expected 0-23)")
+    employees.check_timezone(timezone)
+    emp = active_employee(session, employee_id)
+    if emp is None:
+        raise NotFound("no such employee")
+    emp.digest_hour, emp.timezone = digest_hour, timezone
+    emp.digest_unsubscribed = not digest_subscribed
+    session.add(emp)
+    audit.record(
+        session,
+        actor_for(employee_id),
+        "settings.update",
+        f"employee:{employee_id}",
+        f"digest_hour={digest_hour} timezone={timezone} "
+        f"digest={'on' if digest_subscribed else 'off'}",
+        at=now,
+    )
+    return me(session, employee_id)
+
+
+def set_paused(session: Session, employee_id: int, paused: bool, now: datetime) -> None:
+    """Pause or resume monitoring (polling skips paused employees; nothing is erased)."""
+    emp = active_employee(session, employee_id)
+    if emp is None:
+        raise NotFound("no such employee")
+    emp.paused = paused
+    session.add(emp)
+    action = "employee.pause" if paused else "employee.resume"
+    audit.record(session, actor_for(employee_id), action, f"employee:{employee_id}", at=now)
+
+
+def unsubscribe_digest(session: Session, employee_id: int, now: datetime) -> None:
+    """Stop the daily digest (immediate alerts for serious flags still arrive)."""
+    emp = session.get(Employee, employee_id)
+    if emp is None:
+        raise NotFound("no such employee")
+    if not emp.digest_unsubscribed:
+        emp.digest_unsubscribed = True
+        session.add(emp)
+    audit.record(
+        session, actor_for(employee_id), "digest.unsubscribe", f"employee:{employee_id}", at=now
+    )
+
+
+def opt_out(session: Session, employee_id: int) -> dict[str, int]:
+    """Stop monitoring and erase the employee's data (see :func:`monitor.employees.opt_out`)."""
+    emp = active_employee(session, employee_id)
+    if emp is None:
+        raise NotFound("no such employee")
+    return employees.opt_out(session, emp.email, actor=actor_for(employee_id))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _row(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name)
+        out[name] = _iso(value) if isinstance(value, datetime) else value
+    return out
+
+
+def export_data(session: Session, employee_id: int, now: datetime) -> dict[str, Any]:
+    """Everything stored about the employee, as plain JSON-ready values (audited)."""
+    emp = active_employee(session, employee_id)
+    if emp is None:
+        raise NotFound("no such employee")
+    accounts = list(session.exec(select(Account).where(Account.employee_id == employee_id)))
+    account_ids = [a.id for a in accounts]
+    posts = list(session.exec(select(Post).where(col(Post.account_id).in_(account_ids))))
+    post_ids = [p.id for p in posts]
+    findings = list(session.exec(select(Finding).where(col(Finding.post_id).in_(post_ids))))
+    subject = f"employee:{employee_id}"
+    audit.record(session, actor_for(employee_id), "data.export", subject, at=now)
+    session.flush()
+    return {
+        "exported_at": now.isoformat(),
+        "employee": _row(emp, (
+            "id", "email", "name", "timezone", "digest_hour", "digest_unsubscribed", "paused",
+            "own_contacts", "opted_in_at", "opted_out_at", "created_at",
+        )),
+        "accounts": [_row(a, (
+            "id", "network", "handle", "native_id", "status", "status_reason",
+            "last_polled_at", "next_poll_at", "created_at",
+        )) for a in accounts],
+        "posts": [_row(p, (
+            "id", "account_id", "network", "native_id", "url", "text", "language",
+            "wording_assessed", "created_at", "edited_at", "deleted_at", "fetched_at",
+        )) for p in posts],
+        "findings": [_row(f, (
+            "id", "post_id", "detector", "detector_version", "category", "kind", "rule",
+            "start", "end", "masked", "score", "explanation", "decision", "status",
+            "resolution", "resolved_at", "remind_after", "created_at",
+        )) for f in findings],
+        "reviews": [_row(r, ("id", "finding_id", "action", "comment", "created_at"))
+                    for r in session.exec(select(Review).where(Review.employee_id == employee_id))],
+        "alerts": [_row(a, ("id", "finding_id", "kind", "channel", "status", "attempts",
+                            "created_at", "sent_at"))
+                   for a in session.exec(select(Alert).where(Alert.employee_id == employee_id))],
+        "suppressions": [_row(s, ("id", "content_hash", "rule", "category", "created_at"))
+                         for s in session.exec(
+                             select(Suppression).where(Suppression.employee_id == employee_id))],
+        "audit": [_row(e, ("at", "actor", "action", "subject", "detail"))
+                  for e in session.exec(
+                      select(AuditEvent)
+                      .where(sa.or_(col(AuditEvent.subject) == subject,
+                                    col(AuditEvent.actor) == actor_for(employee_id)))
+                      .order_by(col(AuditEvent.at)))],
+    }
+
+
+# --- the compliance view: aggregates only ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """An unresolved high-severity flag past the policy's escalation age."""
+
+    finding_id: int
+    employee_email: str
+    network: str
+    url: str
+    category: str
+    rule: str
+    masked: str
+    days_open: int
+
+
+@dataclass(frozen=True)
+class ComplianceSummary:
+    since: datetime
+    total: int
+    resolved: int
+    share_resolved: float | None
+    median_hours_to_resolve: float | None
+    by_category: dict[str, int]
+    weeks: list[str]
+    by_week: dict[str, dict[str, int]]
+    escalation_enabled: bool
+    escalation_after_days: int
+    escalated: list[Escalated]
+
+
+def iso_week(value: datetime) -> str:
+    year, week, _ = value.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def compliance_summary(
+    session: Session, app: AppConfig, now: datetime, actor: str, weeks: int = 12
+) -> ComplianceSummary:
+    """Counts by category and ISO week, share resolved and median time to resolve.
+
+    No post, no employee, unless ``policy.escalation.enabled``: then unresolved alert-level
+    flags older than ``after_days`` are listed, and showing them is audited.
+    """
+    since = now - timedelta(weeks=weeks)
+    rows = session.exec(
+        select(Finding.category, Finding.status, Finding.created_at, Finding.resolved_at)
+        .where(col(Finding.created_at) >= since)
+    ).all()
+    by_category: Counter[str] = Counter()
+    by_week: dict[str, Counter[str]] = defaultdict(Counter)
+    durations: list[float] = []
+    resolved = 0
+    for category, status, created, resolved_at in rows:
+        by_category[category] += 1
+        if created is not None:
+            by_week[iso_week(created)][category] += 1
+        if status == "resolved":
+            resolved += 1
+            if created is not None and resolved_at is not None:
+                durations.append((resolved_at - created).total_seconds() / 3600)
+    esc = app.policy.escalation
+    escalated: list[Escalated] = []
+    if esc.enabled:
+        escalated = _escalated(session, now, esc.after_days)
+        audit.record(
+            session, actor, "compliance.escalation_view", "compliance",
+            f"after_days={esc.after_days} shown={len(escalated)} findings="
+            + ",".join(str(e.finding_id) for e in escalated[:50]),
+            at=now,
+        )
+    audit.record(session, actor, "compliance.view", "compliance", f"weeks={weeks}", at=now)
+    total = len(rows)
+    return ComplianceSummary(
+        since=since,
+        total=total,
+        resolved=resolved,
+        share_resolved=(resolved / total) if total else None,
+        median_hours_to_resolve=statistics.median(durations) if durations else None,
+        by_category=dict(sorted(by_category.items())),
+        weeks=sorted(by_week),
+        by_week={w: dict(c) for w, c in by_week.items()},
+        escalation_enabled=esc.enabled,
+        escalation_after_days=esc.after_days,
+        escalated=escalated,
+    )
+
+
+def _escalated(session: Session, now: datetime, after_days: int) -> list[Escalated]:
+    cutoff = now - timedelta(days=after_days)
+    rows = session.exec(
+        select(Finding, Post, Employee.email)
+        .join(Post, col(Finding.post_id) == col(Post.id))
+        .join(Account, col(Post.account_id) == col(Account.id))
+        .join(Employee, col(Account.employee_id) == col(Employee.id))
+        .where(
+            Finding.status == "open",
+            Finding.decision == "alert",
+            col(Finding.created_at) <= cutoff,
+            col(Post.deleted_at).is_(None),
+            col(Employee.opted_out_at).is_(None),
+        )
+        .order_by(col(Finding.created_at))
+    ).all()
+    return [
+        Escalated(
+            finding_id=f.id or 0,
+            employee_email=email,
+            network=p.network,
+            url=p.url,
+            category=f.category,
+            rule=f.rule,
+            masked=f.masked,
+            days_open=(now - f.created_at).days if f.created_at else 0,
+        )
+        for f, p, email in rows
+    ]

@@ -1,0 +1,197 @@
+"""The signed-in employee's pages: open flags, one flag, history, settings, data export.
+
+Every handler takes the employee id from the session (:func:`signed_in`) and passes it to
+:mod:`monitor.reviews`, which only reaches rows through that employee's own accounts.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from monitor import audit, reviews
+from monitor.db import session_scope
+from monitor.errors import BadInput, Conflict, NotFound
+from monitor.web.context import ctx, render, require_csrf, see_other, signed_in
+from monitor.web.security import session_of
+
+router = APIRouter()
+Employee = Annotated[int, Depends(signed_in)]
+Csrf = Annotated[str, Form()]
+
+DONE = {
+    "deleted": "Thanks. The flag is closed; the next check confirms the deletion.",
+    "edited": "Thanks. The flag is closed; the next check looks at the new wording.",
+    "apologized": "Thanks for setting it right. The flag is closed.",
+    "not_a_problem": "Noted. This post will not be flagged for this rule again.",
+    "remind_later": "We will show it again tomorrow.",
+    "settings": "Your settings are saved.",
+    "paused": "Monitoring is paused. Nothing is read until you resume it.",
+    "resumed": "Monitoring is on again.",
+}
+_ZONES = sorted(available_timezones())
+
+
+@router.get("/", response_class=HTMLResponse)
+def review_page(request: Request, employee_id: Employee, done: str = "") -> HTMLResponse:
+    web = ctx(request)
+    now = web.clock()
+    with session_scope(web.app.engine) as db:
+        me = reviews.me(db, employee_id)
+        flags = reviews.list_open(db, web.app.config, employee_id, now)
+        snoozed = reviews.snoozed_count(db, employee_id, now)
+    return render(request, "review.html", {
+        "me": me, "flags": flags, "snoozed": snoozed, "actions": reviews.ACTIONS,
+        "message": DONE.get(done, ""), "page": "review",
+    })
+
+
+@router.get("/flags/{finding_id}", response_class=HTMLResponse)
+def flag_page(request: Request, finding_id: int, employee_id: Employee) -> HTMLResponse:
+    web = ctx(request)
+    with session_scope(web.app.engine) as db:
+        try:
+            flag = reviews.get_flag(db, web.app.config, employee_id, finding_id)
+        except NotFound as exc:
+            raise HTTPException(404, "There is no such flag.") from exc
+        me = reviews.me(db, employee_id)
+    return render(request, "flag.html", {
+        "me": me, "flag": flag, "actions": reviews.ACTIONS, "page": "review",
+    })
+
+
+@router.post("/flags/{finding_id}")
+def resolve_flag(
+    request: Request,
+    finding_id: int,
+    employee_id: Employee,
+    csrf_token: Csrf,
+    action: Annotated[str, Form()],
+    comment: Annotated[str, Form()] = "",
+) -> Response:
+    require_csrf(request, csrf_token)
+    web = ctx(request)
+    try:
+        with session_scope(web.app.engine) as db:
+            reviews.resolve(db, employee_id, finding_id, action, web.clock(), comment)
+    except NotFound as exc:
+        raise HTTPException(404, "There is no such flag.") from exc
+    except (BadInput, Conflict) as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return see_other(f"/?done={action}")
+
+
+@router.get("/history", response_class=HTMLResponse)
+def history_page(request: Request, employee_id: Employee) -> HTMLResponse:
+    web = ctx(request)
+    with session_scope(web.app.engine) as db:
+        me = reviews.me(db, employee_id)
+        items = reviews.history(db, employee_id)
+    return render(request, "history.html", {
+        "me": me, "items": items, "actions": reviews.ACTIONS, "page": "history",
+    })
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, employee_id: Employee, done: str = "") -> HTMLResponse:
+    web = ctx(request)
+    with session_scope(web.app.engine) as db:
+        me = reviews.me(db, employee_id)
+    return render(request, "settings.html", {
+        "me": me, "zones": _ZONES, "message": DONE.get(done, ""), "page": "settings",
+    })
+
+
+@router.post("/settings")
+def save_settings(
+    request: Request,
+    employee_id: Employee,
+    csrf_token: Csrf,
+    digest_hour: Annotated[int, Form()],
+    timezone: Annotated[str, Form()],
+    digest: Annotated[str, Form()] = "",
+) -> Response:
+    require_csrf(request, csrf_token)
+    web = ctx(request)
+    try:
+        with session_scope(web.app.engine) as db:
+            reviews.update_settings(db, employee_id, digest_hour, timezone.strip(),
+                                    digest == "on", web.clock())
+    except BadInput as exc:
+        with session_scope(web.app.engine) as db:
+            me = reviews.me(db, employee_id)
+        return render(request, "settings.html", {
+            "me": me, "zones": _ZONES, "error": str(exc), "page": "settings",
+        }, status=400)
+    return see_other("/settings?done=settings")
+
+
+@router.post("/settings/pause")
+def pause(
+    request: Request,
+    employee_id: Employee,
+    csrf_token: Csrf,
+    paused: Annotated[str, Form()],
+) -> Response:
+    require_csrf(request, csrf_token)
+    web = ctx(request)
+    with session_scope(web.app.engine) as db:
+        reviews.set_paused(db, employee_id, paused == "yes", web.clock())
+    return see_other("/settings?done=" + ("paused" if paused == "yes" else "resumed"))
+
+
+@router.get("/opt-out", response_class=HTMLResponse)
+def opt_out_page(request: Request, employee_id: Employee) -> HTMLResponse:
+    with session_scope(ctx(request).app.engine) as db:
+        me = reviews.me(db, employee_id)
+    return render(request, "opt_out.html", {"me": me, "page": "settings"})
+
+
+@router.post("/opt-out")
+def opt_out(
+    request: Request,
+    employee_id: Employee,
+    csrf_token: Csrf,
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    require_csrf(request, csrf_token)
+    if confirm != "yes":
+        with session_scope(ctx(request).app.engine) as db:
+            me = reviews.me(db, employee_id)
+        return render(request, "opt_out.html", {
+            "me": me, "page": "settings",
+            "error": "Tick the box to confirm that your data will be erased.",
+        }, status=400)
+    with session_scope(ctx(request).app.engine) as db:
+        reviews.opt_out(db, employee_id)
+    session_of(request).sign_out()
+    return render(request, "opted_out.html")
+
+
+@router.get("/export")
+def export(request: Request, employee_id: Employee) -> Response:
+    web = ctx(request)
+    with session_scope(web.app.engine) as db:
+        data = reviews.export_data(db, employee_id, web.clock())
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={"content-disposition": 'attachment; filename="social-monitor-my-data.json"'},
+    )
+
+
+@router.post("/signout")
+def signout(request: Request, csrf_token: Csrf) -> RedirectResponse:
+    require_csrf(request, csrf_token)
+    session = session_of(request)
+    if session.employee_id is not None:
+        web = ctx(request)
+        with session_scope(web.app.engine) as db:
+            audit.record(db, reviews.actor_for(session.employee_id), "web.signout",
+                         f"employee:{session.employee_id}", at=web.clock())
+    session.sign_out()
+    return see_other("/signin?signed_out=1")

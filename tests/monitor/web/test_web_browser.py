@@ -1,0 +1,162 @@
+"""The review page in a real browser: Debian's chromium driven by Playwright.
+
+The page is served by uvicorn on a free loopback port; the fresh-link e-mail goes through a
+real local SMTP server (``SmtpSink``). Screenshots of the main pages are saved to
+``docs/screenshots/`` for the README.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+from web_helpers import NOW, World, build_world
+
+from monitor.app import App
+from monitor.models import AuditEvent, Finding
+from monitor.smtp_sink import SmtpSink, free_port
+from monitor.web import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's chromium at /usr/bin/chromium "
+                              "(apt-get install chromium; .ci/run installs it)"),
+]
+
+
+def _wait_for(check: Callable[[], bool], what: str, tries: int = 200) -> None:
+    for _ in range(tries):
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.fixture
+def served(make_app: Callable[..., App]) -> Iterator[tuple[str, World]]:
+    """The review page on a free port, its links pointing at that port."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    world = build_world(make_app(review={"base_url": base, "port": port}))
+    config = uvicorn.Config(create_app(world.app, clock=lambda: NOW), host="127.0.0.1",
+                            port=port, log_level="warning", access_log=False, lifespan="off",
+                            http="h11", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    _wait_for(lambda: server.started, "uvicorn to start")
+    try:
+        yield base, world
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _sign_in_by_email(page: Any, base: str, sink: SmtpSink) -> None:
+    page.goto(f"{base}/signin")
+    page.get_by_label("Your work e-mail address").fill("ann@example.com")
+    page.get_by_role("button", name="E-mail me a sign-in link").click()
+    page.get_by_text("a sign-in link is on its way").wait_for()
+    _wait_for(lambda: len(sink.messages) == 1, "the sign-in e-mail")
+    body = sink.messages[0].get_content()
+    link = next(word for word in body.split() if word.startswith(f"{base}/signin?token="))
+    page.goto(link)
+    page.get_by_role("button", name="Continue to my review page").click()
+    page.get_by_role("heading", name="Your open flags").wait_for()
+
+
+def test_sign_in_by_mail_resolve_a_flag_and_change_settings(
+    served: tuple[str, World], browser: Any, smtp_sink: SmtpSink
+) -> None:
+    base, world = served
+    context = browser.new_context(viewport={"width": 1000, "height": 900},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    csp_errors: list[str] = []
+    page.on("console", lambda m: csp_errors.append(m.text)
+            if "Content Security Policy" in m.text else None)
+
+    # Given Ann signs in through a link e-mailed to her
+    _sign_in_by_email(page, base, smtp_sink)
+    flag = page.locator(f"#flag-{world.ann_flag}")
+    assert flag.locator("mark").inner_text() == "total idiot"
+    assert page.locator("article.flag").count() == 2
+    page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
+
+    # The suggestion box copies with one click (the script is a file the CSP allows).
+    flag.get_by_text("Help me write a correction, apology or notice").click()
+    flag.get_by_role("button", name="Copy").first.click()
+    # The clipboard answers asynchronously: wait for the status line (polls, no sleep).
+    expect(flag.locator(".copied").first).to_have_text(re.compile(r"^(Copied\.|Selected: )"))
+
+    # When she says she deleted the post
+    flag.get_by_role("button", name="I deleted it").click()
+    page.get_by_text("The flag is closed").wait_for()
+
+    # Then it is gone from the page, and the database and the audit trail say so
+    assert page.locator(f"#flag-{world.ann_flag}").count() == 0
+    assert page.locator("article.flag").count() == 1
+    with Session(world.app.engine) as s:
+        finding = s.get(Finding, world.ann_flag)
+        assert finding is not None and finding.resolution == "deleted"
+        events = s.exec(select(AuditEvent).where(AuditEvent.action == "review.deleted")).all()
+        assert [e.subject for e in events] == [f"finding:{world.ann_flag}"]
+
+    # Settings: change the digest hour, keyboard-reachable and labelled
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("Send my digest at").select_option("18")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Your settings are saved.").wait_for()
+    assert page.get_by_label("Send my digest at").input_value() == "18"
+    page.screenshot(path=str(SCREENSHOTS / "settings.png"), full_page=True)
+
+    page.get_by_role("link", name="History").click()
+    page.get_by_role("heading", name="History").wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "history.png"), full_page=True)
+    assert csp_errors == []
+    context.close()
+
+
+def test_phone_layout_and_keyboard(served: tuple[str, World], browser: Any,
+                                   smtp_sink: SmtpSink) -> None:
+    base, _world = served
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    _sign_in_by_email(page, base, smtp_sink)
+    # Nothing wider than the screen.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.screenshot(path=str(SCREENSHOTS / "review-phone.png"), full_page=False)
+    # The first Tab lands on the skip link, which is visible when focused.
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to content"
+    assert page.locator("a.skip").is_visible()
+    context.close()
