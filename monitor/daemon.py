@@ -2,6 +2,15 @@
 
 Per-account timing lives in the ``account`` table (next_poll_at, failure_count), not in
 APScheduler's job store, so the number of jobs does not grow with the number of accounts.
+Jobs (explicit ids, ``coalesce=True``, ``max_instances=1``): ``poll-tick`` (pick due
+accounts per network within its budget, poll them in a worker pool), ``deliver`` (the
+outbox), ``recheck`` (posts with open flags: deletions and edits close them), ``digest``
+(hourly) and ``retention`` (daily). Fairness, pauses and rests: see :mod:`monitor.scheduling`.
+
+Stopping (SIGTERM/SIGINT): no new job and no new poll starts; polls already fetching finish
+(each stores in one transaction) and queued ones are released (their accounts stay due).
+After ``daemon.shutdown_timeout_seconds`` the run returns anyway with ``clean=False``: a
+poll cut off then is rolled back, exactly like a crash, and redone after the restart.
 """
 
 from __future__ import annotations
@@ -11,20 +20,29 @@ import logging
 import os
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any, TypeVar
 
+import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor import digest, outbox, polling, retention
+from monitor import digest, outbox, polling, retention, scheduling
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.db import session_scope
 from monitor.errors import Conflict
+from monitor.metrics import Health, Metrics, OpsServer
+from monitor.polling import PollReport
+from monitor.status import LOCK_NAME
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class InstanceLock:
@@ -32,18 +50,21 @@ class InstanceLock:
 
     def __init__(self, data_dir: Path) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / "daemon.lock"
+        self.path = data_dir / LOCK_NAME
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
+        """Take the lock; raises :class:`Conflict` naming the folder if another holds it."""
         fh = self.path.open("a+")
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
+            fh.seek(0)
+            pid = fh.read().strip()
             fh.close()
             raise Conflict(
-                f"another social-monitor daemon is already running on {self.path.parent} "
-                "(one process per database; stop it first)"
+                f"another social-monitor daemon (pid {pid or '?'}) is already running on "
+                f"{self.path.parent} (one process per database; stop it first)"
             ) from exc
         fh.seek(0)
         fh.truncate()
@@ -58,51 +79,294 @@ class InstanceLock:
             self._fh = None
 
 
-def poll_tick(app: App, pool: ThreadPoolExecutor, stopping: threading.Event) -> dict[str, int]:
-    """Pick the due accounts and poll them in the worker pool."""
-    now = utcnow()
-    with session_scope(app.engine) as session:
-        ids = polling.due_accounts(session, now, app.config.settings.polling.batch_size)
-    futures = [
-        pool.submit(polling.poll_account, app.engine, app.config, app.pipeline,
-                    app.connector_for, i, now)
-        for i in ids
-        if not stopping.is_set()
-    ]
-    return polling.summarize([f.result() for f in futures])
+class DatabaseLock:
+    """On PostgreSQL, one embedded daemon per database even across machines: a session
+    advisory lock held on a dedicated connection for the daemon's lifetime."""
+
+    KEY = 0x534D4441  # "SMDA"
+
+    def __init__(self, engine: sa.engine.Engine) -> None:
+        self.engine = engine
+        self._conn: sa.engine.Connection | None = None
+
+    def acquire(self) -> None:
+        """Raises :class:`Conflict` if another embedded daemon holds the lock."""
+        if self.engine.dialect.name != "postgresql":
+            return  # SQLite: the file lock in the data folder is the lock
+        conn = self.engine.connect()
+        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
+        conn.commit()
+        if not got:
+            conn.close()
+            raise Conflict("another social-monitor daemon is already running on this database "
+                           "(one embedded daemon per database; for more, use workers)")
+        self._conn = conn
+
+    def release(self) -> None:
+        if self._conn is not None:
+            # Unlock explicitly: close() only hands the connection back to the pool.
+            self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+            self._conn.commit()
+            self._conn.close()
+            self._conn = None
 
 
-def run(app: App, tick_seconds: int = 30, stop: threading.Event | None = None) -> None:
-    """Run until SIGTERM/SIGINT (or ``stop`` is set); finish in-flight work, then return."""
+@dataclass(frozen=True)
+class RunReport:
+    """How a run ended: ``clean`` is False if in-flight work was abandoned at the deadline."""
+
+    clean: bool
+    abandoned: int = 0
+
+
+class Service:
+    """The jobs of the embedded daemon, over one App, sharing rests, metrics and a stop flag."""
+
+    def __init__(self, app: App, metrics: Metrics | None = None,
+                 stopping: threading.Event | None = None) -> None:
+        self.app = app
+        self.settings = app.config.settings
+        self.metrics = metrics or Metrics()
+        self.stopping = stopping or threading.Event()
+        self.rests = scheduling.Rests()
+        self.health = Health(app.engine, self.settings.daemon.tick_seconds)
+        self.pool = ThreadPoolExecutor(max_workers=self.settings.polling.workers,
+                                       thread_name_prefix="poll")
+        self._inflight = 0
+        self._idle = threading.Condition()
+        self._pause_lock = threading.Lock()
+        self._paused: dict[str, datetime] = {}
+        self._queued: set[int] = set()
+        self._queue_lock = threading.Lock()
+
+    # -- in-flight accounting (for a bounded shutdown) --------------------------------------
+    def _tracked(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._idle:
+            self._inflight += 1
+        try:
+            return fn(*args)
+        finally:
+            with self._idle:
+                self._inflight -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> int:
+        """Wait until no tracked work runs, at most ``timeout`` s; returns what still runs."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._inflight and (left := deadline - time.monotonic()) > 0:
+                self._idle.wait(left)
+            return self._inflight
+
+    # -- polling ------------------------------------------------------------------------------
+    def poll_tick(self, wait: bool = False) -> dict[str, int]:
+        """Pick due accounts fairly across networks and hand them to the worker pool.
+
+        The tick does not wait for the polls (``wait=True`` does, for tests and scripts):
+        a poll stuck on a slow source must not hold up the next tick. Accounts queued or
+        in flight are not picked again, and at most ``polling.batch_size`` are, so the
+        queue stays bounded.
+        """
+        if self.stopping.is_set():
+            return {}
+        now = utcnow()
+        d = self.settings.daemon
+        with self._queue_lock:
+            busy = set(self._queued)
+        room = self.settings.polling.batch_size - len(busy)
+        self.metrics.ticks.inc()
+        self.health.last_tick = now
+        if room <= 0:
+            return {}
+        with session_scope(self.app.engine) as session:
+            paused = scheduling.paused_networks(session, now)
+            picks = scheduling.pick_due(
+                session, now, d.network_request_budget, room + len(busy),
+                skip=set(paused) | self.rests.resting(now),
+            )
+        picks = [p for p in picks if p.account_id not in busy][:room]
+        budget = scheduling.TickBudget(d.network_request_budget, self.rests)
+        with self._queue_lock:
+            self._queued.update(p.account_id for p in picks)
+        futures: list[Future[PollReport | None]] = [
+            self.pool.submit(self._poll_one, pick, budget) for pick in picks
+        ]
+        if not wait:
+            return {"picked": len(picks)}
+        reports = []
+        for fut in futures:
+            try:
+                report = fut.result()
+            except CancelledError:
+                continue
+            if report is not None:
+                reports.append(report)
+        return polling.summarize(reports)
+
+    def _poll_one(self, pick: scheduling.Pick, budget: scheduling.TickBudget) -> PollReport | None:
+        try:
+            if self.stopping.is_set():
+                return None  # released: the account stays due for the next run
+            now = utcnow()
+            if not budget.take(pick.network, now):
+                return None  # budget spent or network resting: the account stays due
+            report = self._tracked(
+                polling.poll_account, self.app.engine, self.app.config, self.app.pipeline,
+                self.app.connector_for, pick.account_id, now, None, True,
+            )
+            budget.spend(pick.network, report.requests)
+            self._after(report)
+            return report
+        finally:
+            with self._queue_lock:
+                self._queued.discard(pick.account_id)
+
+    def _after(self, report: PollReport) -> None:
+        """Metrics, rests and pauses from one poll or re-check report."""
+        self.metrics.observe(report)
+        if report.retry_at is not None:
+            self.rests.rest(report.network, report.retry_at)
+            log.warning("network rate limited", extra={
+                "event": "rate_limited", "network": report.network,
+                "retry_at": report.retry_at.isoformat()})
+        elif report.outcome == "auth_failed":
+            self.pause_network(report.network, "AuthFailed")
+
+    def pause_network(self, network: str, reason: str) -> None:
+        """Pause ``network`` (once, however many polls fail together) and alert the operator."""
+        now = utcnow()
+        until = now + timedelta(minutes=self.settings.daemon.auth_pause_minutes)
+        with self._pause_lock:
+            if self._paused.get(network, now) > now:
+                return  # another poll of this network already paused it
+            self._paused[network] = until
+            self.rests.rest(network, until)
+            with session_scope(self.app.engine) as session:
+                if network not in scheduling.paused_networks(session, now):
+                    scheduling.pause_network(session, network, until, reason, now)
+        # The operator alert: an ERROR line with a stable event name, an audit event, and
+        # the social_monitor_network_paused gauge; all three point at the credentials.
+        log.error("network paused: credentials refused; fix them and restart or wait",
+                  extra={"event": "network_paused", "network": network, "reason": reason,
+                         "until": until.isoformat()})
+
+    # -- other jobs ---------------------------------------------------------------------------
+    def recheck(self) -> int:
+        """Look again at posts with open flags; returns the accounts re-checked."""
+        now = utcnow()
+        with session_scope(self.app.engine) as session:
+            groups = polling.flagged_posts(session, self.settings.daemon.recheck_batch)
+            paused = scheduling.paused_networks(session, now)
+        done = 0
+        for (account_id, network), native_ids in groups.items():
+            if self.stopping.is_set():
+                break
+            if network in paused or self.rests.is_resting(network, utcnow()):
+                continue
+            report = self._tracked(
+                polling.recheck_account, self.app.engine, self.app.config, self.app.pipeline,
+                self.app.connector_for, account_id, native_ids, utcnow(),
+            )
+            self._after(report)
+            done += 1
+        return done
+
+    def deliver(self) -> outbox.DeliveryReport | None:
+        if self.stopping.is_set():
+            return None
+        report = self._tracked(outbox.deliver_due, self.app.engine, self.app.config,
+                               self.app.transport(), self.app.composers)
+        for result in ("sent", "failed", "dead", "cancelled", "unconfirmed"):
+            n = getattr(report, result)
+            if n:
+                self.metrics.deliveries.labels(result).inc(n)
+        if report.dead or report.failed:
+            log.warning("alert delivery problems", extra={"failed": report.failed,
+                                                          "dead": report.dead})
+        return report
+
+    def digest(self) -> None:
+        if not self.stopping.is_set():
+            self._tracked(digest.enqueue_due_digests, self.app.engine, self.app.config,
+                          utcnow())
+
+    def retention(self) -> None:
+        if not self.stopping.is_set():
+            self._tracked(retention.purge, self.app.engine, self.app.config, utcnow())
+
+    def scheduler(self, tick_seconds: int) -> BackgroundScheduler:
+        """The APScheduler with the five jobs; not started."""
+        sched = BackgroundScheduler(timezone="UTC", job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": 60,
+        })
+        now = utcnow()
+        sched.add_job(self.poll_tick, "interval", seconds=tick_seconds, id="poll-tick",
+                      next_run_time=now)
+        sched.add_job(self.deliver, "interval", seconds=tick_seconds, id="deliver",
+                      next_run_time=now)
+        # First re-check soon after the first poll, so frequent restarts do not starve it.
+        sched.add_job(self.recheck, "interval", minutes=self.settings.daemon.recheck_minutes,
+                      id="recheck", next_run_time=now + timedelta(seconds=tick_seconds))
+        sched.add_job(self.digest, "cron", minute=1, id="digest")
+        sched.add_job(self.retention, "cron", hour=3, minute=17, id="retention")
+        return sched
+
+
+def run(app: App, tick_seconds: int | None = None, stop: threading.Event | None = None,
+        on_ready: Callable[[Service, OpsServer | None], None] | None = None) -> RunReport:
+    """Run until SIGTERM/SIGINT (or ``stop`` is set); finish in-flight work, then return.
+
+    Raises :class:`Conflict` if another daemon runs on the same data directory.
+    """
+    d = app.config.settings.daemon
+    tick = tick_seconds or d.tick_seconds
     stopping = stop or threading.Event()
     lock = InstanceLock(Path(app.config.settings.storage.data_dir))
     lock.acquire()
-    pool = ThreadPoolExecutor(max_workers=app.config.settings.polling.workers)
-    scheduler = BackgroundScheduler(timezone="UTC", job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": 60,
-    })
-    scheduler.add_job(poll_tick, "interval", seconds=tick_seconds, id="poll-tick",
-                      args=(app, pool, stopping), next_run_time=utcnow())
-    scheduler.add_job(outbox.deliver_due, "interval", seconds=tick_seconds, id="deliver",
-                      args=(app.engine, app.config, app.transport(), app.composers),
-                      next_run_time=utcnow())
-    scheduler.add_job(lambda: digest.enqueue_due_digests(app.engine, app.config, utcnow()),
-                      "cron", minute=1, id="digest")
-    scheduler.add_job(lambda: retention.purge(app.engine, app.config, utcnow()),
-                      "cron", hour=3, minute=17, id="retention")
-
-    def _on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping", extra={"signal": signum})
-        stopping.set()
-
-    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    db_lock = DatabaseLock(app.engine)
     try:
+        db_lock.acquire()
+    except Conflict:
+        lock.release()
+        raise
+    service = Service(app, Metrics(app.engine, Path(app.config.settings.storage.data_dir)),
+                      stopping)
+    service.health.tick_seconds = tick
+    ops: OpsServer | None = None
+    previous: dict[int, Any] = {}
+    scheduler = service.scheduler(tick)
+    try:
+        if d.http_port:
+            ops = OpsServer(d.http_host, d.http_port, service.metrics, service.health).start()
+
+        def _on_signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("stopping", extra={"signal": signal.Signals(signum).name})
+            stopping.set()
+
+        if threading.current_thread() is threading.main_thread():
+            previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         scheduler.start()
+        log.info("daemon started", extra={"tick_seconds": tick, "pid": os.getpid(),
+                                          "http_port": ops.port if ops else 0})
+        if on_ready is not None:
+            on_ready(service, ops)
         while not stopping.wait(0.5):
             pass
     finally:
-        scheduler.shutdown(wait=True)
-        pool.shutdown(wait=True, cancel_futures=True)
+        stopping.set()
+        service.health.stopping = True
+        if scheduler.running:
+            scheduler.shutdown(wait=False)  # no new job starts; running ones see `stopping`
+        service.pool.shutdown(wait=False, cancel_futures=True)
+        left = service.wait_idle(d.shutdown_timeout_seconds)
+        if left:
+            log.error("shutdown deadline passed; abandoning in-flight work (rolled back)",
+                      extra={"event": "shutdown_timeout", "in_flight": left})
+        if ops is not None:
+            ops.stop()
         for s, handler in previous.items():
             signal.signal(s, handler)
+        db_lock.release()
         lock.release()
+        log.info("daemon stopped", extra={"clean": not left})
+    return RunReport(clean=not left, abandoned=left)

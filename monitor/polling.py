@@ -50,6 +50,7 @@ class PollReport:
     """What one poll did, in counts (never content)."""
 
     account_id: int
+    network: str = ""
     outcome: str = "ok"
     new_posts: int = 0
     edited_posts: int = 0
@@ -58,28 +59,51 @@ class PollReport:
     alerts: int = 0
     error: str = ""
     resolved: int = 0
+    requests: int = 0
+    # Set when the source asked us to wait (RateLimited): the whole network rests until then.
+    retry_at: datetime | None = None
+    categories: dict[str, int] = field(default_factory=dict)
     extra: dict[str, int] = field(default_factory=dict)
 
 
-def due_accounts(session: Session, now: datetime, limit: int) -> list[int]:
+def _due_filter(now: datetime) -> list[sa.ColumnElement[bool]]:
+    return [
+        col(Account.status) == "active",
+        col(Account.next_poll_at) <= now,
+        col(Employee.opted_in_at).is_not(None),
+        col(Employee.opted_out_at).is_(None),
+        col(Employee.paused).is_(False),
+    ]
+
+
+def due_accounts(
+    session: Session,
+    now: datetime,
+    limit: int,
+    network: str | None = None,
+) -> list[int]:
     """Accounts that are active, due, and whose owner has opted in and not out.
 
-    Consent is enforced here, in the one query that feeds every connector.
+    Consent is enforced here, in the one query that feeds every connector. ``network``
+    narrows the pick to one network (the daemon picks per network, within its budget).
     """
-    query = (
-        select(Account.id)
-        .join(Employee)
-        .where(
-            Account.status == "active",
-            col(Account.next_poll_at) <= now,
-            col(Employee.opted_in_at).is_not(None),
-            col(Employee.opted_out_at).is_(None),
-            col(Employee.paused).is_(False),
-        )
-        .order_by(col(Account.next_poll_at))
-        .limit(limit)
-    )
+    query = select(Account.id).join(Employee).where(*_due_filter(now))
+    if network is not None:
+        query = query.where(Account.network == network)
+    query = query.order_by(col(Account.next_poll_at)).limit(limit)
     return [i for i in session.exec(query) if i is not None]
+
+
+def count_due(session: Session, now: datetime) -> int:
+    """How many accounts :func:`due_accounts` would return without a limit."""
+    query = select(sa.func.count()).select_from(Account).join(Employee).where(*_due_filter(now))
+    return int(session.exec(query).one())
+
+
+def active_networks(session: Session) -> list[str]:
+    """Networks with at least one active account (the daemon's per-network picks)."""
+    rows = session.exec(select(Account.network).where(Account.status == "active").distinct())
+    return sorted(rows)
 
 
 def _suppressed(session: Session, employee_id: int, chash: str) -> set[tuple[str | None, ...]]:
@@ -112,8 +136,12 @@ def classify_post(
     post: Post,
     employee: Employee,
     now: datetime,
+    categories: dict[str, int] | None = None,
 ) -> tuple[int, int]:
-    """Classify a stored post, store its findings and queue alerts. Returns (findings, alerts)."""
+    """Classify a stored post, store its findings and queue alerts. Returns (findings, alerts).
+
+    ``categories`` (if given) is incremented per stored finding's category, for the metrics.
+    """
     own = frozenset(json.loads(employee.own_contacts or "[]"))
     result = check(pipeline, app, PostText(post.text or "", str(post.id), own))
     post.language = result.classification.language
@@ -154,6 +182,8 @@ def classify_post(
         session.add(row)
         session.flush()
         stored += 1
+        if categories is not None:
+            categories[f.category] = categories.get(f.category, 0) + 1
         if decided.decision == "alert" and outbox.enqueue_immediate(
             session, app, employee.id or 0, row.id or 0, now
         ):
@@ -210,7 +240,8 @@ def store_result(
             report.edited_posts += 1
         else:
             continue  # already stored, unchanged: nothing to do, nothing to alert
-        n_findings, n_alerts = classify_post(session, app, pipeline, post, employee, now)
+        n_findings, n_alerts = classify_post(session, app, pipeline, post, employee, now,
+                                             report.categories)
         report.findings += n_findings
         report.alerts += n_alerts
     for native_id in result.deleted:
@@ -254,8 +285,13 @@ def poll_account(
     account_id: int,
     now: datetime | None = None,
     rng: random.Random | None = None,
+    only_if_due: bool = False,
 ) -> PollReport:
-    """Poll one account. Connector errors become scheduling decisions, never exceptions."""
+    """Poll one account. Connector errors become scheduling decisions, never exceptions.
+
+    ``only_if_due`` skips an account that is no longer due (outcome ``not_due``): a queued
+    job that another worker has already done, or a duplicate, costs one query, no request.
+    """
     now = now or utcnow()
     rng = rng or random.Random()
     report = PollReport(account_id)
@@ -264,13 +300,22 @@ def poll_account(
         if account is None:
             report.outcome = "gone"
             return report
+        report.network = account.network
+        if only_if_due and (
+            account.status != "active"
+            or (account.next_poll_at is not None and account.next_poll_at > now)
+        ):
+            report.outcome = "not_due"
+            return report
         ref = AccountRef(account.network, account.handle, account.native_id)
         cursor = account.cursor
     try:
         result = connector_for(ref.network).fetch(ref, cursor)
     except ConnectorError as exc:
+        report.requests = 1
         _record_failure(engine, app, account_id, exc, now, rng, report)
         return report
+    report.requests = result.requests_made
     with session_scope(engine) as session:
         account = session.get(Account, account_id)
         employee = session.get(Employee, account.employee_id) if account else None
@@ -293,7 +338,9 @@ def poll_account(
         session.add(account)
     log.info(
         "polled account",
-        extra={"account_id": account_id, "new": report.new_posts, "findings": report.findings},
+        extra={"account_id": account_id, "network": report.network, "new": report.new_posts,
+               "edited": report.edited_posts, "deleted": report.deleted_posts,
+               "findings": report.findings, "alerts": report.alerts},
     )
     return report
 
@@ -316,14 +363,16 @@ def _record_failure(
         account.failure_count += 1
         if isinstance(exc, RateLimited):
             report.outcome = "rate_limited"
-            account.next_poll_at = max(exc.retry_at, now)
+            report.retry_at = max(exc.retry_at, now)
+            account.next_poll_at = report.retry_at
         elif isinstance(exc, AccountUnavailable):
             report.outcome = "unavailable"
             account.status, account.status_reason = "unavailable", exc.reason[:500]
             audit.record(session, "poller", "account.unavailable", f"account:{account_id}")
         elif isinstance(exc, AuthFailed):
+            # The daemon pauses the whole network for as long; the account retries after it.
             report.outcome = "auth_failed"
-            account.next_poll_at = now + timedelta(seconds=p.backoff_cap_seconds)
+            account.next_poll_at = now + timedelta(minutes=app.settings.daemon.auth_pause_minutes)
         else:
             report.outcome = "source_unavailable" if isinstance(exc, SourceUnavailable) else "error"
             delay = backoff(account.failure_count, p.backoff_base_seconds, p.backoff_cap_seconds,
@@ -332,8 +381,80 @@ def _record_failure(
         session.add(account)
     log.warning(
         "poll failed",
-        extra={"account_id": account_id, "outcome": report.outcome, "error": type(exc).__name__},
+        extra={"account_id": account_id, "network": report.network, "outcome": report.outcome,
+               "error": type(exc).__name__},
     )
+
+
+def flagged_posts(session: Session, limit: int) -> dict[tuple[int, str], list[str]]:
+    """Native ids of live posts with open flags, per (account id, network); consenting
+    owners' active accounts only."""
+    query = (
+        select(Post.account_id, Account.network, Post.native_id)
+        .join(Account, col(Account.id) == col(Post.account_id))
+        .join(Employee, col(Employee.id) == col(Account.employee_id))
+        .where(
+            col(Post.deleted_at).is_(None),
+            Account.status == "active",
+            col(Employee.opted_in_at).is_not(None),
+            col(Employee.opted_out_at).is_(None),
+            sa.exists().where(col(Finding.post_id) == col(Post.id), col(Finding.status) == "open"),
+        )
+        .order_by(col(Post.id))
+        .limit(limit)
+    )
+    out: dict[tuple[int, str], list[str]] = {}
+    for account_id, network, native_id in session.exec(query):
+        out.setdefault((account_id, network), []).append(native_id)
+    return out
+
+
+def recheck_account(
+    engine: Engine,
+    app: AppConfig,
+    pipeline: Pipeline,
+    connector_for: ConnectorFor,
+    account_id: int,
+    native_ids: Sequence[str],
+    now: datetime | None = None,
+) -> PollReport:
+    """Look again at flagged posts of one account: deletions and edits close flags.
+
+    A connector error is logged and counted, never raised, and does not touch the
+    account's schedule (the next regular poll meets the same error and decides).
+    """
+    now = now or utcnow()
+    report = PollReport(account_id, outcome="rechecked")
+    with session_scope(engine) as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            report.outcome = "gone"
+            return report
+        report.network = account.network
+        ref = AccountRef(account.network, account.handle, account.native_id)
+    try:
+        result = connector_for(ref.network).recheck(ref, native_ids)
+    except ConnectorError as exc:
+        report.outcome, report.error, report.requests = "recheck_failed", str(exc), 1
+        if isinstance(exc, RateLimited):
+            report.retry_at = exc.retry_at
+        log.warning("recheck failed", extra={"account_id": account_id, "network": ref.network,
+                                             "error": type(exc).__name__})
+        return report
+    report.requests = result.requests_made
+    with session_scope(engine) as session:
+        account = session.get(Account, account_id)
+        employee = session.get(Employee, account.employee_id) if account else None
+        if account is None or employee is None or employee.opted_in_at is None \
+                or employee.opted_out_at is not None:
+            report.outcome = "no_consent"
+            return report
+        store_result(session, app, pipeline, account, employee, result, now, report)
+    log.info("rechecked flagged posts", extra={
+        "account_id": account_id, "network": ref.network, "posts": len(native_ids),
+        "edited": report.edited_posts, "deleted": report.deleted_posts,
+        "resolved": report.resolved})
+    return report
 
 
 def poll_due(

@@ -73,6 +73,22 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class DaemonSettings(_Section):
+    """The background service (`social-monitor run` / `worker`); see ``config/defaults.toml``."""
+
+    mode: Literal["embedded", "procrastinate"] = "embedded"
+    tick_seconds: int = Field(30, ge=1, le=3600)
+    network_request_budget: int = Field(300, ge=1)
+    auth_pause_minutes: int = Field(60, ge=1)
+    recheck_minutes: int = Field(60, ge=1)
+    recheck_batch: int = Field(200, ge=1)
+    shutdown_timeout_seconds: float = Field(20, gt=0)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(9464, ge=0, le=65535)
+    log_format: Literal["json", "text"] = "json"
+    procrastinate_schema: str = Field("procrastinate", pattern=r"^[a-z_][a-z0-9_]*$")
+
+
 class ClassifierSettings(_Section):
     phone_regions: list[str] = ["US", "GB", "DE", "FR", "IN", "AU", "CA"]
     wording_languages: list[str] = ["en"]
@@ -136,6 +152,7 @@ class Settings(BaseSettings):
     review: ReviewSettings = ReviewSettings()
     retention: RetentionSettings = RetentionSettings()
     logging: LoggingSettings = LoggingSettings()
+    daemon: DaemonSettings = DaemonSettings()
     classifiers: ClassifierSettings = ClassifierSettings()
     networks: NetworkSettings = NetworkSettings()
 

@@ -7,13 +7,13 @@ import sys
 import click
 import sqlalchemy.exc
 
-from monitor.cli import admin, alerts, classify_cmds, daemon, demo_cmd, people
+from monitor.cli import admin, alerts, classify_cmds, daemon, demo_cmd, people, status_cmd, web_cmd
 from monitor.cli.common import cli
 from monitor.errors import ConfigError, MonitorError
 
 __all__ = ["cli", "main"]
 
-for module in (admin, people, classify_cmds, alerts, daemon, demo_cmd):
+for module in (admin, people, classify_cmds, alerts, daemon, demo_cmd, status_cmd, web_cmd):
     module.register(cli)
 
 

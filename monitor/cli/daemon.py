@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import click
 
-from monitor import daemon, outbox, polling
+from monitor import daemon, logs, outbox, polling, scaleout
 from monitor.cli.common import get_app, print_json
+from monitor.errors import MonitorError
 
 
 def register(cli: click.Group) -> None:
@@ -32,15 +35,47 @@ def register(cli: click.Group) -> None:
                 click.echo(f"account {r.account_id}: {r.outcome}: {r.error}", err=True)
 
     @cli.command()
-    @click.option("--tick", type=click.IntRange(1, 3600), default=30, show_default=True,
-                  help="Seconds between scheduler ticks.")
+    @click.option("--tick", type=click.IntRange(1, 3600), default=None,
+                  help="Seconds between scheduler ticks (default: daemon.tick_seconds).")
     @click.pass_context
-    def run(ctx: click.Context, tick: int) -> None:
-        """Run the daemon until SIGTERM or Ctrl-C."""
+    def run(ctx: click.Context, tick: int | None) -> None:
+        """Run the daemon until SIGTERM or Ctrl-C: polls, alerts, re-checks, digest,
+        retention, and /healthz + /metrics on daemon.http_port. Logs go to stderr."""
         app = get_app(ctx)
-        logging.basicConfig(level=app.config.settings.logging.level,
-                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        s = app.config.settings
+        if s.daemon.mode != "embedded":
+            raise MonitorError('daemon.mode is "procrastinate": start `social-monitor worker` '
+                               "processes instead of `run`")
+        logs.configure(s.logging.level, s.daemon.log_format, app.config.secrets)
         click.echo(f"social-monitor running on {app.engine.url.render_as_string()} "
-                   f"(tick {tick}s); Ctrl-C stops")
-        daemon.run(app, tick_seconds=tick)
+                   f"(tick {tick or s.daemon.tick_seconds}s); Ctrl-C stops")
+        report = daemon.run(app, tick_seconds=tick)
+        click.echo("stopped" if report.clean else
+                   f"stopped at the deadline; {report.abandoned} job(s) abandoned")
+        if not report.clean:
+            # Abandoned worker threads would keep the interpreter alive; their transactions
+            # roll back like after a crash, so leaving now is safe.
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+
+    @cli.command()
+    @click.option("--queue", "queues", multiple=True, type=click.Choice(scaleout.QUEUES),
+                  help="Queue to work on (repeatable; default: all).")
+    @click.option("--name", default=None, help="Worker name shown in procrastinate's tables.")
+    @click.pass_context
+    def worker(ctx: click.Context, queues: tuple[str, ...], name: str | None) -> None:
+        """Run a scale-out worker (daemon.mode = "procrastinate", PostgreSQL) until SIGTERM.
+
+        Start any number, on any number of machines; each polls, sends and maintains."""
+        app = get_app(ctx)
+        s = app.config.settings
+        if s.daemon.mode != "procrastinate":
+            raise MonitorError('workers need daemon.mode = "procrastinate" (and PostgreSQL); '
+                               "the embedded default runs with `social-monitor run`")
+        logs.configure(s.logging.level, s.daemon.log_format, app.config.secrets)
+        click.echo(f"social-monitor worker on {app.engine.url.render_as_string()} "
+                   f"(queues: {', '.join(queues or scaleout.QUEUES)}); Ctrl-C stops")
+        scaleout.run_worker(app, list(queues) or None, name)
         click.echo("stopped")

@@ -1,0 +1,93 @@
+"""The service at a glance, read from the database: what `status` prints and /metrics exports.
+
+Counts only, never content. Cheap aggregate queries, so a scrape every 15 s is fine.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from monitor import polling, scheduling
+from monitor.db import session_scope
+from monitor.models import Account, Alert, Finding, Post
+
+LOCK_NAME = "daemon.lock"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Counts from the database at ``at``."""
+
+    at: datetime
+    accounts_by_status: dict[str, int]
+    accounts_by_network: dict[str, int]
+    failing_by_network: dict[str, int]
+    accounts_due: int
+    last_poll_at: datetime | None
+    posts: int
+    posts_with_text: int
+    open_findings_by_category: dict[str, int]
+    alerts_by_status: dict[str, int]
+    queue_depth: int
+    paused_networks: dict[str, datetime] = field(default_factory=dict)
+    daemon_pid: int | None = None
+
+
+def daemon_pid(data_dir: Path) -> int | None:
+    """The pid of the daemon holding the instance lock in ``data_dir``, or None."""
+    path = data_dir / LOCK_NAME
+    if not path.is_file():
+        return None
+    with path.open("r") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = path.read_text().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return None
+
+
+def _grouped(session: Session, column: Any, *where: Any) -> dict[str, int]:
+    query = sa.select(column, sa.func.count()).where(*where).group_by(column)
+    return {str(k): int(v) for k, v in session.execute(query)}
+
+
+def snapshot(engine: Engine, now: datetime, data_dir: Path | None = None) -> Snapshot:
+    """Read the counts. ``data_dir`` (SQLite mode) also tells whether a daemon is running."""
+    with session_scope(engine) as s:
+        by_status = _grouped(s, col(Account.status))
+        by_network = _grouped(s, col(Account.network))
+        failing = _grouped(s, col(Account.network), col(Account.failure_count) > 0)
+        due = polling.count_due(s, now)
+        last = s.exec(select(sa.func.max(Account.last_polled_at))).one()
+        posts = s.exec(select(sa.func.count()).select_from(Post)).one()
+        with_text = s.exec(
+            select(sa.func.count()).select_from(Post).where(col(Post.text).is_not(None))
+        ).one()
+        findings = _grouped(s, col(Finding.category), col(Finding.status) == "open")
+        alerts = _grouped(s, col(Alert.status))
+        paused = scheduling.paused_networks(s, now)
+    return Snapshot(
+        at=now,
+        accounts_by_status=by_status,
+        accounts_by_network=by_network,
+        failing_by_network=failing,
+        accounts_due=due,
+        last_poll_at=last,
+        posts=int(posts),
+        posts_with_text=int(with_text),
+        open_findings_by_category=findings,
+        alerts_by_status=alerts,
+        queue_depth=sum(alerts.get(k, 0) for k in ("queued", "failed", "sending")),
+        paused_networks=paused,
+        daemon_pid=daemon_pid(data_dir) if data_dir is not None else None,
+    )

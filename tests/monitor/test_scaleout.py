@@ -1,0 +1,115 @@
+"""Scale-out on the real PostgreSQL: two `social-monitor worker` processes share a few
+hundred accounts and poll each exactly once per period; every alert is sent once.
+
+procrastinate's tables go into their own schema inside the test's fresh database, which
+the ``pg_url`` fixture drops afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from monitor import employees
+from monitor.app import open_app
+from monitor.db import session_scope
+from monitor.smtp_sink import SmtpSink
+
+pytestmark = pytest.mark.postgres
+
+COMMAND = str(Path(sys.executable).parent / "social-monitor")
+ACCOUNTS = 300
+WAIT = 90.0
+
+
+def _wait_for(what: str, check: object, timeout: float = WAIT) -> None:
+    assert callable(check)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_two_workers_poll_each_account_exactly_once(pg_url: str, tmp_path: Path,
+                                                    smtp_sink: SmtpSink) -> None:
+    # given 300 opted-in employees, one file account each with one flagged post
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.toml").write_text(f"""
+[storage]
+database_url = "{pg_url}"
+data_dir = "{tmp_path / 'data'}"
+[smtp]
+host = "{smtp_sink.host}"
+port = {smtp_sink.port}
+[polling]
+workers = 2
+batch_size = 100
+[daemon]
+mode = "procrastinate"
+tick_seconds = 1
+procrastinate_schema = "sm_jobs"
+""", encoding="utf-8")
+    app = open_app(config)
+    with session_scope(app.engine) as s:
+        for n in range(ACCOUNTS):
+            path = tmp_path / f"posts{n}.jsonl"
+            path.write_text(json.dumps({
+                "id": f"p{n}", "text": f"Our client Acme Corp signed today (#{n})",
+                "created_at": "2026-11-20T08:00:00Z"}) + "\n", encoding="utf-8")
+            email = f"person{n}@example.com"
+            employees.add_employee(s, email, f"Person {n}")
+            employees.opt_in(s, email, actor="test")
+            employees.link_account(s, email, "file", str(path), actor="test")
+
+    def polled() -> int:
+        with app.engine.connect() as conn:
+            return int(conn.execute(sa.text(
+                "SELECT count(*) FROM account WHERE last_polled_at IS NOT NULL")).scalar_one())
+
+    # when two workers run until every account is polled and every alert is out
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIAL_MONITOR_")}
+    workers = [
+        subprocess.Popen([COMMAND, "--config", str(config), "worker", "--name", f"w{i}"],
+                         env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for i in range(2)
+    ]
+    try:
+        _wait_for("every account polled", lambda: polled() == ACCOUNTS)
+        _wait_for("every alert sent", lambda: len(smtp_sink.messages) >= ACCOUNTS)
+        # a few more periods pass: nothing is due, so nothing is polled again
+        time.sleep(3)
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        outputs = [w.communicate(timeout=WAIT) for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], [e[-2000:] for _, e in outputs]
+    # then: each account was polled exactly once, across both workers
+    polls: Counter[int] = Counter()
+    for _, err in outputs:
+        for line in err.splitlines():
+            entry = json.loads(line)
+            if entry["msg"] == "polled account":
+                polls[entry["account_id"]] += 1
+    assert len(polls) == ACCOUNTS and set(polls.values()) == {1}
+    # and every alert went out once
+    ids = Counter(m["Message-ID"] for m in smtp_sink.messages)
+    assert len(ids) == ACCOUNTS and set(ids.values()) == {1}
+    with app.engine.connect() as conn:
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM alert WHERE status = 'sent'")).scalar_one() == ACCOUNTS
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM sm_jobs.procrastinate_jobs WHERE status = 'failed'")
+        ).scalar_one() == 0
+    app.engine.dispose()
