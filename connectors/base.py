@@ -89,6 +89,10 @@ class Connector(Protocol):
         """Check the handle exists and is public; return it with ``native_id`` resolved."""
         ...
 
+    def close(self) -> None:
+        """Release HTTP sessions and other resources; the connector is not used afterwards."""
+        ...
+
 
 class ConnectorError(Exception):
     """Base of all connector errors. Carries no post text and no credentials."""

@@ -180,6 +180,9 @@ class FileConnector:
         read_posts(self._path(account))
         return account
 
+    def close(self) -> None:
+        """Nothing to release: files are opened and closed per read."""
+
 
 def build(options: dict[str, object]) -> FileConnector:
     base = options.get("base_dir")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,22 +26,37 @@ from monitor.outbox import Composer, compose_immediate
 class App:
     config: AppConfig
     engine: Engine
-    _connectors: dict[str, Connector] = field(default_factory=dict)
+    # One connector per network and thread: praw and requests sessions are not documented
+    # as thread-safe, and the daemon polls from a worker pool.
+    _local: threading.local = field(default_factory=threading.local)
+    _all_connectors: list[Connector] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @cached_property
     def pipeline(self) -> Pipeline:
         return make_pipeline(self.config)
 
     def connector_for(self, network: str) -> Connector:
-        """One connector per network, built from its settings and secrets."""
-        if network not in self._connectors:
+        """The calling thread's connector for ``network``, built from its settings and secrets."""
+        cache: dict[str, Connector] = self._local.__dict__.setdefault("connectors", {})
+        if network not in cache:
             options: dict[str, Any] = {}
             section = getattr(self.config.settings.networks, network, None)
             if section is not None:
                 options.update(section.model_dump())
             options.update(self.config.secrets.network_options(network))
-            self._connectors[network] = build_connector(network, options)
-        return self._connectors[network]
+            cache[network] = build_connector(network, options)
+            with self._lock:
+                self._all_connectors.append(cache[network])
+        return cache[network]
+
+    def close(self) -> None:
+        """Close every connector and the database pool."""
+        with self._lock:
+            connectors, self._all_connectors = self._all_connectors, []
+        for connector in connectors:
+            connector.close()
+        self.engine.dispose()
 
     def transport(self) -> SmtpTransport:
         return SmtpTransport(self.config)

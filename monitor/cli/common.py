@@ -36,6 +36,7 @@ def get_app(ctx: click.Context) -> App:
     root = ctx.find_root()
     if "app" not in root.obj:
         root.obj["app"] = open_app(root.obj.get("config_dir"))
+        root.call_on_close(root.obj["app"].close)
     app: App = root.obj["app"]
     return app
 

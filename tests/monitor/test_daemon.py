@@ -4,6 +4,7 @@ re-checks, metrics and /healthz. Real SQLite, the local fake API server, the fil
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import urllib.error
@@ -14,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlmodel import select
 
-from connectors.base import Connector
 from connectors.fake_api import FakeSocialAPI
 from monitor import employees, polling, scheduling
 from monitor.app import App, open_app
@@ -26,6 +27,7 @@ from monitor.db import session_scope
 from monitor.errors import Conflict
 from monitor.metrics import Metrics, OpsServer
 from monitor.models import Account, Alert, AuditEvent, Finding
+from monitor.settings import Secrets
 from monitor.smtp_sink import SmtpSink, free_port
 
 FLAGGED = "Big news: our client Acme Corp signed with us today"
@@ -34,26 +36,23 @@ HARMLESS = "Lovely hike in the Alps this weekend"
 
 @pytest.fixture
 def api() -> Iterator[FakeSocialAPI]:
-    pytest.importorskip("connectors.x", reason="the X connector is not there yet")
     with FakeSocialAPI() as server:
         yield server
 
 
 def _app(tmp_path: Path, sink: SmtpSink, api: FakeSocialAPI | None = None,
          **daemon: Any) -> App:
-    base = open_app(overrides={
+    overrides: dict[str, Any] = {
         "storage": {"data_dir": str(tmp_path / "data"), "database_url": ""},
         "smtp": {"host": sink.host, "port": sink.port},
         "polling": {"workers": 1},
         "daemon": {"http_port": 0, **daemon},
-    })
-    connectors: dict[str, Connector] = {}
+    }
     if api is not None:
-        from connectors import x as x_connector
-
-        connectors["x"] = x_connector.build(
-            {"api_base_url": api.url, "bearer_token": "token", "timeout_seconds": 5})
-    return App(base.config, base.engine, connectors)
+        overrides["networks"] = {"x": {"api_base_url": api.url, "timeout_seconds": 5}}
+    base = open_app(overrides=overrides)
+    secrets = Secrets(x_bearer_token=SecretStr("token"))
+    return App(dataclasses.replace(base.config, secrets=secrets), base.engine)
 
 
 def _person(app: App, n: int) -> str:
