@@ -1,13 +1,16 @@
 """The review page in a real browser: Debian's chromium driven by Playwright.
 
 The page is served by uvicorn on a free loopback port; the fresh-link e-mail goes through a
-real local SMTP server (``SmtpSink``). Screenshots of the main pages are saved to
-``docs/screenshots/`` for the README.
+real local SMTP server (``SmtpSink``). Screenshots of the main pages are saved to a temporary
+folder, or to ``$SOCIAL_MONITOR_SCREENSHOTS`` (``SOCIAL_MONITOR_SCREENSHOTS=docs/screenshots``
+refreshes the README's pictures).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +31,11 @@ from monitor.web import create_app
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("SOCIAL_MONITOR_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / "social-monitor-screenshots"
+)
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 pytestmark = [
     pytest.mark.browser,
