@@ -103,12 +103,19 @@ class DatabaseLock:
         self._conn = conn
 
     def release(self) -> None:
-        if self._conn is not None:
+        if self._conn is None:
+            return
+        conn, self._conn = self._conn, None
+        try:
             # Unlock explicitly: close() only hands the connection back to the pool.
-            self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
-            self._conn.commit()
-            self._conn.close()
-            self._conn = None
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+            conn.commit()
+        except sa.exc.DBAPIError:
+            # The server restarted since: the lock went with the old session already.
+            log.warning("database lock connection was lost; nothing to unlock")
+            conn.invalidate()
+        finally:
+            conn.close()
 
 
 @dataclass(frozen=True)
