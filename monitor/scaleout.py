@@ -33,7 +33,8 @@ from typing import Any
 
 import procrastinate
 import sqlalchemy as sa
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Job, Status
 from procrastinate.schema import SchemaManager
 
 from monitor import digest, outbox, polling, retention, scheduling
@@ -84,6 +85,23 @@ def ensure_schema(app: App) -> None:
             cursor = dbapi.cursor()
             cursor.execute(SchemaManager.get_schema())
             cursor.close()
+
+
+async def _recover_stalled(papp: procrastinate.App, job: Job) -> None:
+    """A job whose worker died mid-job: its transaction rolled back, so run it again.
+
+    When a newer job for the same account already waits (same queueing lock), the stalled
+    one is marked failed instead: the waiting job does the same poll once the stalled job
+    no longer holds the account's lock.
+    """
+    assert job.id is not None
+    try:
+        await papp.job_manager.retry_job(job)
+        log.warning("retrying a stalled job", extra={"job_id": job.id, "task": job.task_name})
+    except UniqueViolation:
+        await papp.job_manager.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+        log.warning("dropped a stalled job: a newer one waits",
+                    extra={"job_id": job.id, "task": job.task_name})
 
 
 def build(app: App) -> procrastinate.App:
@@ -142,9 +160,7 @@ def build(app: App) -> procrastinate.App:
     @papp.task(name="social_monitor.dispatch", queue="dispatch", queueing_lock="dispatch")
     async def dispatch(timestamp: int) -> int:
         for job in await papp.job_manager.get_stalled_jobs():
-            # Its worker died mid-job; the transaction rolled back, so run it again.
-            log.warning("retrying a stalled job", extra={"job_id": job.id, "task": job.task_name})
-            await papp.job_manager.retry_job(job)
+            await _recover_stalled(papp, job)
         deferred = 0
         for pick in await asyncio.to_thread(_pick):
             try:

@@ -15,6 +15,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import IO
 
 import pytest
 import sqlalchemy as sa
@@ -112,4 +113,87 @@ procrastinate_schema = "sm_jobs"
         assert conn.execute(sa.text(
             "SELECT count(*) FROM sm_jobs.procrastinate_jobs WHERE status = 'failed'")
         ).scalar_one() == 0
+    app.engine.dispose()
+
+
+def test_a_worker_killed_mid_job_loses_nothing(pg_url: str, tmp_path: Path,
+                                               smtp_sink: SmtpSink) -> None:
+    # given three accounts, one of whose sources hangs (a FIFO nobody writes to)
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.toml").write_text(f"""
+[storage]
+database_url = "{pg_url}"
+data_dir = "{tmp_path / 'data'}"
+[smtp]
+host = "{smtp_sink.host}"
+port = {smtp_sink.port}
+[polling]
+workers = 2
+[daemon]
+mode = "procrastinate"
+tick_seconds = 1
+procrastinate_schema = "sm_jobs"
+""", encoding="utf-8")
+    app = open_app(config)
+    hung = tmp_path / "posts-hung.jsonl"
+    os.mkfifo(hung)
+    with session_scope(app.engine) as s:
+        for n in range(3):
+            path = hung if n == 0 else tmp_path / f"posts{n}.jsonl"
+            if n:
+                path.write_text(json.dumps({
+                    "id": f"p{n}", "text": f"Our client Acme Corp signed today (#{n})",
+                    "created_at": "2026-11-20T08:00:00Z"}) + "\n", encoding="utf-8")
+            email = f"person{n}@example.com"
+            employees.add_employee(s, email, f"Person {n}")
+            employees.opt_in(s, email, actor="test")
+            employees.link_account(s, email, "file", str(path), actor="test")
+
+    def count(sql: str) -> int:
+        with app.engine.connect() as conn:
+            return int(conn.execute(sa.text(sql)).scalar_one())
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCIAL_MONITOR_")}
+    logs: list[IO[str]] = []  # each worker's log, kept for a look after a failure
+
+    def start(name: str) -> subprocess.Popen[str]:
+        logs.append((tmp_path / f"{name}.log").open("w"))
+        return subprocess.Popen([COMMAND, "--config", str(config), "worker", "--name", name],
+                                env=env, text=True, stdout=subprocess.DEVNULL, stderr=logs[-1])
+
+    first = start("doomed")
+    second: subprocess.Popen[str] | None = None
+    try:
+        _wait_for("the two healthy accounts polled",
+                  lambda: count("SELECT count(*) FROM account WHERE last_polled_at IS NOT NULL")
+                  == 2)
+        _wait_for("the hung poll running", lambda: count(
+            "SELECT count(*) FROM sm_jobs.procrastinate_jobs "
+            "WHERE task_name = 'social_monitor.poll' AND status = 'doing'") == 1)
+        # when the worker is killed mid-job, and the source answers again
+        first.kill()
+        first.wait(timeout=WAIT)
+        hung.unlink()
+        hung.write_text(json.dumps({"id": "p0", "text": "Our client Acme Corp signed (#0)",
+                                    "created_at": "2026-11-20T08:00:00Z"}) + "\n")
+        second = start("rescuer")
+        # then another worker takes the stalled job over (after procrastinate's heartbeat
+        # timeout) and the hung account is polled, stored and alerted once
+        _wait_for("the hung account polled by the second worker",
+                  lambda: count("SELECT count(*) FROM account WHERE last_polled_at IS NOT NULL")
+                  == 3, timeout=120)
+        _wait_for("three alerts sent", lambda: len(smtp_sink.messages) >= 3)
+        time.sleep(2)  # a few more ticks: nothing more may arrive
+    finally:
+        for w in (first, second):
+            if w is not None and w.poll() is None:
+                w.send_signal(signal.SIGTERM)
+                w.wait(timeout=WAIT)
+        for log in logs:
+            log.close()
+    assert count("SELECT count(*) FROM post") == 3
+    assert count("SELECT count(*) FROM finding") == 3
+    ids = Counter(m["Message-ID"] for m in smtp_sink.messages)
+    assert len(ids) == 3 and set(ids.values()) == {1}
     app.engine.dispose()
