@@ -11,6 +11,9 @@ Stopping (SIGTERM/SIGINT): no new job and no new poll starts; polls already fetc
 (each stores in one transaction) and queued ones are released (their accounts stay due).
 After ``daemon.shutdown_timeout_seconds`` the run returns anyway with ``clean=False``: a
 poll cut off then is rolled back, exactly like a crash, and redone after the restart.
+
+With ``review.serve_with_daemon`` the review page (the same app as ``social-monitor serve``)
+runs in a thread of the daemon on ``review.host:review.port``; it stops with the daemon.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from monitor import digest, outbox, polling, retention, scheduling
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.db import session_scope
-from monitor.errors import Conflict
+from monitor.errors import Conflict, MonitorError
 from monitor.metrics import Health, Metrics, OpsServer
 from monitor.polling import PollReport
 from monitor.status import LOCK_NAME
@@ -116,6 +119,44 @@ class DatabaseLock:
             conn.invalidate()
         finally:
             conn.close()
+
+
+class ReviewServer:
+    """The review page served by uvicorn in a thread of the daemon (``review.serve_with_daemon``).
+
+    No access log: uvicorn's would print query strings, which can hold sign-in tokens (the
+    page logs method, path and status itself).
+    """
+
+    def __init__(self, app: App) -> None:
+        import uvicorn
+
+        from monitor.web import create_app
+
+        review = app.config.settings.review
+        self.where = f"http://{review.host}:{review.port}"
+        config = uvicorn.Config(create_app(app), host=review.host, port=review.port,
+                                access_log=False, log_config=None, proxy_headers=True,
+                                server_header=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="review-page", daemon=True)
+
+    def start(self, timeout: float = 30) -> ReviewServer:
+        """Start serving; raises :class:`MonitorError` if it cannot (say, the port is taken)."""
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.stop(1)
+                raise MonitorError(f"the review page could not start on {self.where} (is the "
+                                   "port in use? see review.host and review.port)")
+            time.sleep(0.05)
+        log.info("review page started", extra={"url": self.where})
+        return self
+
+    def stop(self, timeout: float) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
 
 
 @dataclass(frozen=True)
@@ -340,11 +381,14 @@ def run(app: App, tick_seconds: int | None = None, stop: threading.Event | None 
                       stopping)
     service.health.tick_seconds = tick
     ops: OpsServer | None = None
+    review: ReviewServer | None = None
     previous: dict[int, Any] = {}
     scheduler = service.scheduler(tick)
     try:
         if d.http_port:
             ops = OpsServer(d.http_host, d.http_port, service.metrics, service.health).start()
+        if app.config.settings.review.serve_with_daemon:
+            review = ReviewServer(app).start()
 
         def _on_signal(signum: int, _frame: FrameType | None) -> None:
             log.info("stopping", extra={"signal": signal.Signals(signum).name})
@@ -369,6 +413,8 @@ def run(app: App, tick_seconds: int | None = None, stop: threading.Event | None 
         if left:
             log.error("shutdown deadline passed; abandoning in-flight work (rolled back)",
                       extra={"event": "shutdown_timeout", "in_flight": left})
+        if review is not None:
+            review.stop(d.shutdown_timeout_seconds)
         if ops is not None:
             ops.stop()
         for s, handler in previous.items():

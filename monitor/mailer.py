@@ -40,6 +40,14 @@ class TransientSendError(Exception):
     """The server was unreachable or refused for now: try again later."""
 
 
+class OperatorSendError(TransientSendError):
+    """Our side is misconfigured (login refused, TLS certificate not trusted, no STARTTLS).
+
+    Not the alert's fault: the outbox keeps retrying it with back-off and never marks it dead
+    for this, and logs an error for the operator; once the settings are fixed, it goes out.
+    """
+
+
 @dataclass(frozen=True)
 class Item:
     network: str
@@ -50,6 +58,7 @@ class Item:
     explanation: str
     rule_text: str
     next_step: str
+    post_id: int = 0
 
 
 def item_for(app: AppConfig, finding: Finding, post: Post) -> Item:
@@ -75,6 +84,7 @@ def item_for(app: AppConfig, finding: Finding, post: Post) -> Item:
         explanation=finding.explanation,
         rule_text=app.policy.rule_text(finding.rule),
         next_step=NEXT_STEP.get(finding.category, "review the post."),
+        post_id=post.id or 0,
     )
 
 
@@ -91,6 +101,8 @@ def build_message(
     context = {
         "name": employee.name or employee.email,
         "items": items,
+        # A post with two flags is one post to review (the subject counts posts too).
+        "posts": len({i.post_id for i in items}) or len(items),
         "link": link,
         "subject": subject,
         "rule5": app.policy.rule_text("5"),
@@ -113,36 +125,64 @@ def build_message(
 
 
 class SmtpTransport:
-    """Sends one message per connection attempt; classifies failures for the outbox."""
+    """Sends one message per connection attempt; classifies failures for the outbox.
+
+    TLS (implicit, ``smtp.tls``) and STARTTLS verify the server's certificate against the
+    system's CAs, or only against ``smtp.ca_file`` when set (a private or self-signed CA).
+    """
 
     def __init__(self, app: AppConfig) -> None:
         self.settings = app.settings.smtp
         pw = app.secrets.smtp_password
         self.password = pw.get_secret_value() if pw is not None else None
 
+    def tls_context(self) -> ssl.SSLContext:
+        ca_file = self.settings.ca_file
+        try:
+            return ssl.create_default_context(cafile=ca_file or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise OperatorSendError(f"smtp.ca_file {ca_file!r} cannot be used: {exc}") from exc
+
     def send(self, msg: EmailMessage) -> None:
         s = self.settings
+        where = f"SMTP {s.host}:{s.port}"
         try:
             smtp: smtplib.SMTP
             if s.tls:
                 smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout_seconds,
-                                        context=ssl.create_default_context())
+                                        context=self.tls_context())
             else:
                 smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
             with smtp:
                 if s.starttls and not s.tls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self.tls_context())
                 if s.username:
                     smtp.login(s.username, self.password or "")
                 smtp.send_message(msg)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise OperatorSendError(
+                f"{where} refused the login ({exc.smtp_code}): check smtp.username and "
+                "SOCIAL_MONITOR_SMTP_PASSWORD") from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise OperatorSendError(
+                f"{where} does not offer what the settings ask for ({exc}): check smtp.starttls, "
+                "smtp.tls and smtp.username") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if all(400 <= c < 500 for c in codes):
                 raise TransientSendError(f"recipient deferred ({codes[0]})") from exc
             raise PermanentSendError(f"recipient refused: {msg['To']}") from exc
         except smtplib.SMTPResponseException as exc:
-            if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):
+            if exc.smtp_code in (530, 534, 538):  # authentication or encryption required
+                raise OperatorSendError(
+                    f"{where} requires authentication or encryption ({exc.smtp_code}): check "
+                    "smtp.username, smtp.starttls and smtp.tls") from exc
+            if 500 <= exc.smtp_code < 600 and exc.smtp_code != 535:
                 raise PermanentSendError(f"server refused: {exc.smtp_code}") from exc
             raise TransientSendError(f"server said {exc.smtp_code}") from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise OperatorSendError(
+                f"{where}: TLS certificate not trusted ({exc.verify_message}); set smtp.ca_file "
+                "to the CA that signed it") from exc
         except (smtplib.SMTPException, OSError) as exc:
-            raise TransientSendError(f"SMTP {s.host}:{s.port} unavailable: {exc}") from exc
+            raise TransientSendError(f"{where} unavailable: {exc}") from exc

@@ -5,6 +5,12 @@ attempt is recorded (status ``sending``) before the message leaves, with a stabl
 Message-ID. A row still ``sending`` after its lease means the process died between sending
 and recording: it is taken as sent (a second e-mail is worse than none here, because the
 finding stays open and reappears in the next digest), and the uncertainty is recorded.
+
+Rows of channel ``email`` go through the SMTP transport; the others are chat/push channels
+(:mod:`monitor.channels`), one row per channel, so a failing channel blocks nothing else.
+A failure that is the operator's to fix (:class:`~monitor.mailer.OperatorSendError`: login
+refused, TLS certificate not trusted) is retried with back-off but never makes an alert
+dead, and is logged as an error once per delivery run.
 """
 
 from __future__ import annotations
@@ -23,11 +29,24 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from monitor.backoff import backoff
+from monitor.channels import (
+    AppriseTransport,
+    ChannelMessage,
+    ChannelSender,
+    compose_channel,
+    configured_channels,
+)
 from monitor.clock import utcnow
 from monitor.config import AppConfig
 from monitor.db import session_scope
 from monitor.links import review_link
-from monitor.mailer import PermanentSendError, TransientSendError, build_message, item_for
+from monitor.mailer import (
+    OperatorSendError,
+    PermanentSendError,
+    TransientSendError,
+    build_message,
+    item_for,
+)
 from monitor.models import Alert, Employee, Finding, Post
 
 log = logging.getLogger(__name__)
@@ -49,7 +68,11 @@ def message_id(alert: Alert, domain: str = "social-monitor") -> str:
 def enqueue_immediate(
     session: Session, app: AppConfig, employee_id: int, finding_id: int, now: datetime
 ) -> bool:
-    """Queue an immediate alert unless the employee's hourly budget is spent (then: digest)."""
+    """Queue an immediate alert unless the employee's hourly budget is spent (then: digest).
+
+    One row for the e-mail and one per configured chat/push channel. Immediate alerts do not
+    look at ``digest_unsubscribed``: leaving the digest never silences them.
+    """
     limit = app.settings.alerts.immediate_per_hour
     recent = session.exec(
         select(sa.func.count())
@@ -57,6 +80,7 @@ def enqueue_immediate(
         .where(
             Alert.employee_id == employee_id,
             Alert.kind == "immediate",
+            Alert.channel == "email",
             col(Alert.created_at) >= now - timedelta(hours=1),
         )
     ).one()
@@ -65,16 +89,18 @@ def enqueue_immediate(
     key = f"finding:{finding_id}:email:immediate"
     if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first() is not None:
         return False
-    session.add(
-        Alert(
-            employee_id=employee_id,
-            finding_id=finding_id,
-            kind="immediate",
-            dedupe_key=key,
-            next_attempt_at=now,
-            created_at=now,
+    for channel in ["email", *configured_channels(app)]:
+        session.add(
+            Alert(
+                employee_id=employee_id,
+                finding_id=finding_id,
+                kind="immediate",
+                channel=channel,
+                dedupe_key=f"finding:{finding_id}:{channel}:immediate",
+                next_attempt_at=now,
+                created_at=now,
+            )
         )
-    )
     return True
 
 
@@ -95,6 +121,8 @@ class DeliveryReport:
     cancelled: int = 0
     unconfirmed: int = 0
     errors: list[str] = field(default_factory=list)
+    # Problems the operator must fix (login refused, ...): retried, never dead.
+    operator_errors: list[str] = field(default_factory=list)
 
 
 # Builds the message for one alert from current state; None means nothing to send any more.
@@ -144,10 +172,16 @@ def deliver_due(
     now: datetime | None = None,
     limit: int = 500,
     rng: random.Random | None = None,
+    channels: ChannelSender | None = None,
 ) -> DeliveryReport:
-    """Send every alert that is due. One failing alert never blocks the others."""
+    """Send every alert that is due. One failing alert never blocks the others.
+
+    E-mail rows go to ``sender``; chat/push rows to ``channels`` (default: apprise with the
+    configured channel URLs).
+    """
     now = now or utcnow()
     composers = composers or {"immediate": compose_immediate}
+    channels = channels or AppriseTransport(app)
     report = DeliveryReport(unconfirmed=recover_unconfirmed(engine, now))
     a = app.settings.alerts
     lease = timedelta(seconds=app.settings.smtp.timeout_seconds * 3 + 30)
@@ -169,9 +203,14 @@ def deliver_due(
             alert.status, alert.attempts = "sending", alert.attempts + 1
             alert.next_attempt_at = now + lease
             alert.message_id = alert.message_id or message_id(alert)
-            composer = composers.get(alert.kind)
+            channel = alert.channel
+            msg: EmailMessage | ChannelMessage | None
             try:
-                msg = composer(session, app, alert, now) if composer else None
+                if channel != "email":
+                    msg = compose_channel(session, app, alert, now)
+                else:
+                    composer = composers.get(alert.kind)
+                    msg = composer(session, app, alert, now) if composer else None
             except PermanentSendError as exc:
                 msg = None
                 alert.status, alert.last_error = "dead", str(exc)[:500]
@@ -186,11 +225,16 @@ def deliver_due(
             continue
         # 2. Send; 3. record the outcome.
         error: str | None = None
-        permanent = False
+        permanent = operator = False
         try:
-            sender.send(msg)
+            if isinstance(msg, EmailMessage):
+                sender.send(msg)
+            else:
+                channels.send(channel, msg)
         except PermanentSendError as exc:
             error, permanent = str(exc), True
+        except OperatorSendError as exc:
+            error, operator = str(exc), True
         except TransientSendError as exc:
             error = str(exc)
         with session_scope(engine) as session:
@@ -200,7 +244,7 @@ def deliver_due(
             if error is None:
                 alert.status, alert.sent_at, alert.last_error = "sent", now, ""
                 report.sent += 1
-            elif permanent or alert.attempts >= a.max_attempts:
+            elif permanent or (alert.attempts >= a.max_attempts and not operator):
                 alert.status, alert.last_error = "dead", error[:500]
                 report.dead += 1
                 report.errors.append(f"alert {alert_id}: {error}")
@@ -209,5 +253,10 @@ def deliver_due(
                 delay = backoff(alert.attempts, a.retry_base_seconds, a.retry_cap_seconds, rng=rng)
                 alert.next_attempt_at = now + timedelta(seconds=delay)
                 report.failed += 1
+                if operator and error not in report.operator_errors:
+                    report.operator_errors.append(error)
             session.add(alert)
+    for problem in report.operator_errors:
+        log.error("alerts held back by a configuration problem; they are retried",
+                  extra={"event": "alert_transport_misconfigured", "error": problem[:300]})
     return report

@@ -55,6 +55,7 @@ class SmtpSettings(_Section):
     tls: bool = False
     username: str = ""
     timeout_seconds: float = Field(10, gt=0)
+    ca_file: str = ""
 
 
 class ReviewSettings(_Section):
@@ -62,6 +63,13 @@ class ReviewSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     link_ttl_hours: int = Field(72, ge=1)
+    serve_with_daemon: bool = False
+
+
+class ChannelSettings(_Section):
+    """Chat/push channels (apprise URLs); more may come from SOCIAL_MONITOR_CHANNEL_URLS."""
+
+    urls: list[str] = []
 
 
 class RetentionSettings(_Section):
@@ -150,6 +158,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     smtp: SmtpSettings = SmtpSettings()
     review: ReviewSettings = ReviewSettings()
+    channels: ChannelSettings = ChannelSettings()
     retention: RetentionSettings = RetentionSettings()
     logging: LoggingSettings = LoggingSettings()
     daemon: DaemonSettings = DaemonSettings()
@@ -180,6 +189,8 @@ class Secrets(BaseSettings):
     reddit_client_id: SecretStr | None = None
     reddit_client_secret: SecretStr | None = None
     mastodon_access_token: SecretStr | None = None
+    # Apprise URLs of chat/push channels, separated by spaces or new lines (they hold tokens).
+    channel_urls: SecretStr | None = None
 
     def network_options(self, network: str) -> dict[str, Any]:
         """The secrets a connector factory needs, as plain strings (missing ones omitted)."""

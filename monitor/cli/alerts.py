@@ -27,6 +27,7 @@ class AlertRow:
     id: int
     email: str
     kind: str
+    channel: str
     status: str
     attempts: int
     next_attempt_at: datetime | None
@@ -49,11 +50,12 @@ def register(cli: click.Group) -> None:
             query = query.where(Alert.status == status)
         with session_scope(get_app(ctx).engine) as s:
             rows = [
-                AlertRow(a.id or 0, mail, a.kind, a.status, a.attempts, a.next_attempt_at,
-                         a.last_error)
+                AlertRow(a.id or 0, mail, a.kind, a.channel, a.status, a.attempts,
+                         a.next_attempt_at, a.last_error)
                 for a, mail in s.exec(query)
             ]
-        print_rows(rows, ["id", "email", "kind", "status", "attempts", "last_error"], as_json,
+        print_rows(rows, ["id", "email", "kind", "channel", "status", "attempts",
+                                "last_error"], as_json,
                    "alerts")
 
     @alerts.command("retry")

@@ -1,0 +1,116 @@
+"""The HTML digest in a real browser: Debian's chromium, driven by Playwright.
+
+The digest is written by ``digest.preview`` (the code behind ``digest preview EMAIL``) from
+flags found by a real poll, then opened in chromium at a phone width (390 px) and a desktop
+width (800 px): its text is there, nothing sticks out sideways, and the button links to the
+review page. The screenshot goes to a temporary folder, or to ``$SOCIAL_MONITOR_SCREENSHOTS``
+(``SOCIAL_MONITOR_SCREENSHOTS=docs/screenshots`` refreshes the README's picture).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor import digest, employees, polling
+from monitor.app import App
+from monitor.clock import utcnow
+from monitor.db import session_scope
+from monitor.employees import get_employee
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(
+    os.environ.get("SOCIAL_MONITOR_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / "social-monitor-screenshots"
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="needs Debian's chromium at /usr/bin/chromium "
+                              "(apt-get install chromium; .ci/run installs it)"),
+]
+
+TOKEN = "ghp_R7d2Kx9Qm4Lp8Vz3Nw6Yt1Hs5Jb0Cf2Ga7Ue"
+LONG_URL = "https://intranet.example.com/" + "/".join(["quarterly-numbers-draft"] * 6)
+POSTS = [
+    "Big news: our client Acme Corp signed with us today, more soon!",
+    f"Deploy went fine, the new key is {TOKEN} if anyone needs it {LONG_URL}",
+    "Call Jane on +44 20 7946 0958 or write to jane.doe@example.org about the refund",
+    "Lovely hike in the Alps this weekend, legs still hurting",
+]
+
+
+@pytest.fixture
+def digest_html(make_app: Callable[..., App], tmp_path: Path) -> tuple[Path, str]:
+    app = make_app(None)
+    posts = tmp_path / "alice.jsonl"
+    posts.write_text("".join(
+        json.dumps({"id": str(i), "text": t, "created_at": "2026-11-21T09:00:00Z",
+                    "url": f"https://social.example/alice/{i}"}) + "\n"
+        for i, t in enumerate(POSTS)))
+    with session_scope(app.engine) as s:
+        employees.add_employee(s, "alice@example.com", "Alice Martin", "Europe/Paris")
+        employees.opt_in(s, "alice@example.com")
+        employees.link_account(s, "alice@example.com", "file", str(posts))
+    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    with session_scope(app.engine) as s:
+        alice = get_employee(s, "alice@example.com")
+    result = digest.preview(app.engine, app.config, alice, tmp_path / "preview", utcnow())
+    assert result is not None
+    return result.html, result.subject
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def test_the_digest_is_readable_on_a_phone_and_a_desktop(
+    digest_html: tuple[Path, str], browser: Any
+) -> None:
+    html, subject = digest_html
+    assert subject == "3 posts need your review"
+    for width in (390, 800):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        # An e-mail client shows the HTML part on its own: no network, no scripts needed.
+        page.route("**/*", lambda route: route.abort()
+                   if not route.request.url.startswith("file:") else route.continue_())
+        page.goto(html.as_uri())
+        text = page.inner_text("body")
+        for expected in ("Hello Alice Martin", "3 of your public posts may need a second look",
+                         "Acme Corp", "Rule 4", "What to do:", "personal data",
+                         "The link signs you in and expires"):
+            assert expected in text, (width, expected)
+        assert TOKEN not in text and "gh••••" in text  # a credential is shown masked
+        # nothing wider than the screen: no sideways scrolling on a phone
+        overflow = page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1], (width, overflow)
+        button = page.get_by_role("link", name="Review them")
+        assert button.is_visible()
+        assert "/signin?token=" in (button.get_attribute("href") or "")
+        box = button.bounding_box()
+        assert box is not None and box["height"] >= 30 and box["x"] + box["width"] <= width
+        # the flagged words stand out
+        assert page.locator("mark").count() >= 3
+        if width == 390:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "digest.png"), full_page=True)
+        page.close()
+    assert (SCREENSHOTS / "digest.png").stat().st_size > 10_000
