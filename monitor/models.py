@@ -61,7 +61,11 @@ class Employee(SQLModel, table=True):
 
 
 class Account(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("network", "handle", name="uq_account_network_handle"),)
+    __table_args__ = (
+        sa.UniqueConstraint("network", "handle", name="uq_account_network_handle"),
+        # The tick's per-network pick of due accounts, oldest first (see bench_growth.py).
+        sa.Index("ix_account_network_next_poll_at", "network", "next_poll_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     employee_id: int = _fk("employee.id")
@@ -79,7 +83,11 @@ class Account(SQLModel, table=True):
 
 
 class Post(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("network", "native_id", name="uq_post_network_native"),)
+    __table_args__ = (
+        sa.UniqueConstraint("network", "native_id", name="uq_post_network_native"),
+        # Storing a new post looks up its edit group (X edits); see bench_growth.py.
+        sa.Index("ix_post_network_group_id", "network", "group_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = _fk("account.id")
