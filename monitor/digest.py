@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -18,9 +20,9 @@ from monitor.mailer import build_message, item_for
 from monitor.models import Account, Alert, Employee, Finding, Post
 
 
-def open_flags(session: Session, employee_id: int, now: datetime) -> list[tuple[Finding, Post]]:
-    """The employee's open flags on posts still up, newest first (snoozed ones left out)."""
-    rows = session.exec(
+def _open_flags_query(employee_id: int, now: datetime) -> Any:
+    """Open flags of one employee on posts still up, snoozed ones left out."""
+    return (
         select(Finding, Post)
         .join(Post, col(Finding.post_id) == col(Post.id))
         .join(Account, col(Post.account_id) == col(Account.id))
@@ -28,10 +30,21 @@ def open_flags(session: Session, employee_id: int, now: datetime) -> list[tuple[
             Account.employee_id == employee_id,
             Finding.status == "open",
             col(Post.deleted_at).is_(None),
+            sa.or_(col(Finding.remind_after).is_(None), col(Finding.remind_after) <= now),
         )
-        .order_by(col(Finding.created_at).desc(), col(Finding.id).desc())
-    ).all()
-    return [(f, p) for f, p in rows if f.remind_after is None or f.remind_after <= now]
+    )
+
+
+def open_flags(session: Session, employee_id: int, now: datetime) -> list[tuple[Finding, Post]]:
+    """The employee's open flags on posts still up, newest first (snoozed ones left out)."""
+    query = _open_flags_query(employee_id, now).order_by(
+        col(Finding.created_at).desc(), col(Finding.id).desc()
+    )
+    return [(f, p) for f, p in session.exec(query).all()]
+
+
+def has_open_flags(session: Session, employee_id: int, now: datetime) -> bool:
+    return session.exec(_open_flags_query(employee_id, now).limit(1)).first() is not None
 
 
 def subject_for(count_posts: int) -> str:
@@ -91,7 +104,7 @@ def enqueue_due_digests(
         for emp in employees:
             day, hour = local_date(emp, now)
             too_early = hour < emp.digest_hour and not ignore_hour
-            if too_early or not open_flags(session, emp.id or 0, now):
+            if too_early or not has_open_flags(session, emp.id or 0, now):
                 continue
             key = f"digest:{emp.id}:{day}:email"
             if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first():

@@ -100,12 +100,6 @@ def count_due(session: Session, now: datetime) -> int:
     return int(session.exec(query).one())
 
 
-def active_networks(session: Session) -> list[str]:
-    """Networks with at least one active account (the daemon's per-network picks)."""
-    rows = session.exec(select(Account.network).where(Account.status == "active").distinct())
-    return sorted(rows)
-
-
 def _suppressed(session: Session, employee_id: int, chash: str) -> set[tuple[str | None, ...]]:
     rows = session.exec(
         select(Suppression).where(

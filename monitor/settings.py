@@ -33,7 +33,7 @@ class StorageSettings(_Section):
 class PollingSettings(_Section):
     interval_minutes: int = Field(15, ge=1)
     jitter_seconds: int = Field(60, ge=0)
-    batch_size: int = Field(200, ge=1)
+    batch_size: int = Field(1000, ge=1)
     workers: int = Field(4, ge=1, le=64)
     backoff_base_seconds: int = Field(60, ge=1)
     backoff_cap_seconds: int = Field(21600, ge=1)
