@@ -160,6 +160,8 @@ def embedded(args: argparse.Namespace, api: RemoteFakeAPI, pop: list[SeedAccount
         rows.append(cycle)
         print(f"  {name:<16}{cycle['seconds']:>9.1f} s  {t.get('accounts', 0):>7} polls  "
               f"{cycle['posts_stored']:>7} posts  {cycle['requests']:>7} requests", flush=True)
+        # Keep what is measured so far: a long run stopped by hand still leaves its figures.
+        write_result("bench_polling.partial", {"accounts": len(pop), "cycles": rows})
     db = Path(app.config.settings.storage.url().removeprefix("sqlite:///"))
     size = sqlite_size_mb(db)
     with app.engine.connect() as conn:
