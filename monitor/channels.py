@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from monitor.config import AppConfig
-from monitor.mailer import PermanentSendError, TransientSendError
+from monitor.mailer import PermanentSendError, TransientSendError, network_label
 from monitor.models import Alert, Finding, Post
 
 CATEGORY_WORDS = {
@@ -95,9 +95,9 @@ def compose_channel(
     base = app.settings.review.base_url.rstrip("/")
     category = CATEGORY_WORDS.get(finding.category, finding.category.replace("_", " "))
     return ChannelMessage(
-        title=f"A {post.network} post needs its author's review",
+        title="A post needs its author's review",
         body=(
-            f"Network: {post.network}\n"
+            f"Network: {network_label(post.network)}\n"
             f"Category: {category}\n"
             f"{app.policy.rule_text(finding.rule)}\n"
             f"Review page: {base}/signin (sign in with the link in the e-mail alert, "

@@ -31,6 +31,20 @@ NEXT_STEP = {
 }
 SNIPPET_CONTEXT = 60
 
+# How each network is named to a person ("your exported post", "your X post").
+NETWORK_LABEL = {
+    "x": "X",
+    "reddit": "Reddit",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "rss": "blog",
+    "file": "exported",
+}
+
+
+def network_label(network: str) -> str:
+    return NETWORK_LABEL.get(network, network)
+
 
 class PermanentSendError(Exception):
     """The message can never be delivered as addressed (bad recipient)."""
@@ -76,7 +90,7 @@ def item_for(app: AppConfig, finding: Finding, post: Post) -> Item:
     else:  # text purged by retention: the masked match is all that is left
         before, flagged, after = "", finding.masked, ""
     return Item(
-        network=post.network,
+        network=network_label(post.network),
         url=post.url,
         before=before,
         flagged=flagged,

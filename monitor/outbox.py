@@ -46,6 +46,7 @@ from monitor.mailer import (
     TransientSendError,
     build_message,
     item_for,
+    network_label,
 )
 from monitor.models import Alert, Employee, Finding, Post
 
@@ -140,7 +141,7 @@ def compose_immediate(
     if post is None or post.deleted_at is not None:
         return None
     item = item_for(app, finding, post)
-    subject = f"Please review your {post.network} post"
+    subject = f"Please review your {network_label(post.network)} post"
     return build_message(
         app, employee, [item], subject, review_link(app, employee.id or 0), alert.message_id, now
     )

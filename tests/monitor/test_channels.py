@@ -118,7 +118,7 @@ def test_every_channel_gets_the_alert_and_a_dead_channel_blocks_nothing(
     assert rows[bad].last_error.startswith(f"channel {bad} did not take the notification")
     # only network, category, rule and the review page: no post text, name or token
     text = f"{note['title']}\n{note['message']}"
-    assert "Network: file" in text
+    assert "Network: exported" in text
     assert "Category: confidential company information" in text
     assert "Rule 4" in text
     assert "Review page: http://127.0.0.1:8080/signin " in text
@@ -204,7 +204,7 @@ def test_unsubscribing_from_the_digest_does_not_silence_immediate_alerts(
     # then the immediate e-mail and notification still go out, but no digest is queued
     assert report.sent == 2
     [msg] = smtp_sink.messages
-    assert msg["Subject"] == "Please review your file post"
+    assert msg["Subject"] == "Please review your exported post"
     assert len(receiver.bodies) == 1
     assert digest.enqueue_due_digests(app.engine, app.config, utcnow(), ignore_hour=True) == 0
 

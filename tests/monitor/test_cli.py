@@ -168,5 +168,5 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     emls = list((tmp_path / "demo" / "mail").glob("*.eml"))
     assert len(emls) >= 2
     subjects = result.stdout
-    assert "Please review your file post" in subjects
+    assert "Please review your exported post" in subjects
     assert "need" in subjects and "your review" in subjects
