@@ -89,6 +89,9 @@ class HarmfulWordingDetector:
         self.lexicon = lexicon
         # The model version is part of ours, so stored findings say which model made them.
         self.version = f"{VERSION}+model-{model.version}"
+        # The model counts its own lexicon's hits as features; when the policy's lexicon is
+        # the same, those hits are the findings' too and are not looked up twice.
+        self._same_lexicon = lexicon.terms_by_kind == model.lexicon.terms_by_kind
 
     @classmethod
     def from_dirs(
@@ -103,28 +106,36 @@ class HarmfulWordingDetector:
         return cls(HarmfulModel.load(model_dir), lexicon)
 
     def detect(self, post: PostText) -> list[Finding]:
-        score, words = self.model.explain(post.text)
-        return self._findings(post.text, score, words)
+        score, hits, words = self.model.assess(post.text, FLAG)
+        return self._findings(post.text, score, hits if self._same_lexicon else None, words)
 
     def detect_many(self, posts: Sequence[PostText]) -> list[list[Finding]]:
         """Batch form: scores every post in one pass, explains only the flagged ones."""
-        scores = self.model.score_many([p.text for p in posts])
-        out = []
-        for post, score in zip(posts, scores, strict=True):
-            if score >= FLAG:
-                out.append(self.detect(post))
-            else:
-                out.append(self._findings(post.text, float(score), []))
-        return out
+        texts = [p.text for p in posts]
+        return [
+            self._findings(text, score, hits if self._same_lexicon else None, words)
+            for text, (score, hits, words) in zip(
+                texts, self.model.assess_many(texts, FLAG), strict=True
+            )
+        ]
 
-    def _findings(self, text: str, score: float, words: list[WordContribution]) -> list[Finding]:
-        findings = [self._lexicon_finding(text, h, score) for h in self.lexicon.find(text)]
-        if score < FLAG:
+    def _findings(
+        self,
+        text: str,
+        score: float,
+        hits: list[LexiconHit] | None,
+        words: list[WordContribution] | None = None,
+    ) -> list[Finding]:
+        if hits is None:
+            hits = self.lexicon.find(text)
+        findings = [self._lexicon_finding(text, h, score) for h in hits]
+        if score < FLAG or findings:
+            # A lexicon hit already says which words carry the flag; the model's other
+            # top words would only add noise ("client", "knows") beside it.
             return findings
-        taken = [(f.start, f.end) for f in findings]
+        if words is None:  # only a flagged post needs to know which words carried its score
+            _, words = self.model.explain(text)
         for w in self._strong_words(text, words):
-            if any(s < w.end and w.start < e for s, e in taken):
-                continue  # the lexicon already explains this word, more precisely
             findings.append(self._model_finding(text, w, score))
         if not findings:
             # The model flags the post but no single word stands out: flag the whole post.

@@ -15,6 +15,9 @@ _HEAD = 300
 _MIN_WORDS = 3
 _WORD = re.compile(r"[^\W\d_]+")
 _NOISE = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+")
+# Any letter of a script in _SCRIPTS: most non-ASCII posts only hold emoji or accents.
+_NON_LATIN = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f"
+                        "\u0e00-\u0e7f\u3040-\u30ff\uac00-\ud7af\u4e00-\u9fff]")  # fmt: skip
 
 # Distinctive function words per language; words shared by several (e.g. "a", "de", "en")
 # are left out so each hit is evidence for one language.
@@ -323,8 +326,10 @@ def _script_language(text: str) -> str | None:
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text``'s language, or None when too short or unclear to tell."""
-    head = _NOISE.sub(" ", text[:_HEAD])
-    if not head.isascii():
+    head = text[:_HEAD]
+    if "@" in head or "#" in head or "http" in head or "www." in head:
+        head = _NOISE.sub(" ", head)
+    if not head.isascii() and _NON_LATIN.search(head):
         script = _script_language(head)
         if script is not None:
             return script

@@ -204,6 +204,10 @@ class Lexicon:
             k.split(" ", 1)[0] for k in (*self._exact, *self._prefix) if " " in k
         )
         self._word_cache: dict[tuple[str, tuple[int, ...]], _Entry | None] = {}
+        # Per raw token: 2 when it may start a hit (a term, a phrase start), 1 when it is a
+        # single letter (a spelled-out "i d i o t" needs three), else 0. Most posts hold no
+        # 2 and fewer than three 1s, and ``find`` returns at once for them.
+        self._token_flags: dict[str, int] = {}
 
     @classmethod
     def from_dir(cls, directory: str | Path) -> Lexicon:
@@ -264,8 +268,38 @@ class Lexicon:
                     return hit
         return None
 
+    def _token_flag(self, token: str) -> int:
+        found = _token_word(token)
+        if found is None:
+            flag = 0
+        else:
+            canon, runs = found[2], found[3]
+            if canon in self._phrase_starts or self._lookup_word(_Word(canon, runs, 0, 0)):
+                flag = 2
+            else:
+                flag = 1 if len(canon) == 1 and runs == (1,) else 0
+        if len(self._token_flags) > 200_000:
+            self._token_flags.clear()  # bound memory on a long-running service
+        self._token_flags[token] = flag
+        return flag
+
+    def may_match(self, text: str) -> bool:
+        """False when ``text`` surely holds no term: the cheap pre-filter of ``find``."""
+        flags = self._token_flags
+        letters = 0
+        for token in text.split():
+            flag = flags.get(token)
+            if flag is None:
+                flag = self._token_flag(token)
+            if flag == 2:
+                return True
+            letters += flag
+        return letters >= 3
+
     def find(self, text: str) -> list[LexiconHit]:
         """Every term found in ``text``, longest phrase first at each position, no overlaps."""
+        if not self.may_match(text):
+            return []
         words = canonical_words(text)
         hits: list[LexiconHit] = []
         i = 0

@@ -84,7 +84,8 @@ def test_detector_protocol_and_gate(detector: harmful.HarmfulWordingDetector) ->
 
 
 def test_batch_matches_single(detector: harmful.HarmfulWordingDetector) -> None:
-    posts = [PostText(t) for t in ("you idiot", "nice work", "st*pid take")]
+    texts = ("you idiot", "nice work", "st*pid take", "", "those people are disgusting trash")
+    posts = [PostText(t) for t in texts]
     assert detector.detect_many(posts) == [detector.detect(p) for p in posts]
 
 

@@ -34,6 +34,26 @@ def test_own_tfidf_equals_sklearn(model: HarmfulModel) -> None:
         assert np.allclose(ours, ref, atol=1e-9)
 
 
+def test_fast_scoring_equals_sparse_features(model: HarmfulModel) -> None:
+    # The run-time path (cached chunks, numpy counts) must give the training-time features'
+    # decision values exactly, in a batch and one post at a time.
+    texts = [*TEXTS, "shut   up, you iiidiot", "@user @user URL", "😀 #MAGA idiots!!", "a b c d"]
+    ref = np.asarray(model.features(texts) @ model.coef).ravel() + model.intercept
+    assert np.allclose(model.decision(texts), ref, atol=1e-9)
+    for text, expected in zip(texts, ref, strict=True):
+        score, _ = model.score_with_hits(text)
+        assert score == pytest.approx(float(model.calibrate(np.array([expected]))[0]), abs=1e-9)
+
+
+def test_explain_splits_the_decision_over_words(model: HarmfulModel) -> None:
+    score, words = model.explain("you idiot, you idiot")
+    assert score == pytest.approx(model.score("you idiot, you idiot"))
+    assert [(w.start, w.end) for w in words] == [(0, 3), (4, 10), (11, 14), (15, 20)]
+    # The same word twice shares its features: both halves weigh the same.
+    assert words[0].weight == pytest.approx(words[2].weight)
+    assert model.explain("") == (pytest.approx(model.score("")), [])
+
+
 def test_loading_uses_no_pickle() -> None:
     with np.load(SHIPPED_DIR / "arrays.npz", allow_pickle=False) as npz:
         assert all(npz[k].dtype != object for k in npz.files)
@@ -83,8 +103,8 @@ def test_retrain_with_feedback_needs_data(tmp_path: Path) -> None:
 
 
 def test_quality_on_shared_data(model: HarmfulModel, shared_data: Path) -> None:
-    # Floors a little under the measured 77 macro-F1 / 0.65 recall (see MODEL_CARD.md).
+    # Floors a little under the measured 77.05 macro-F1 / 0.654 recall (see MODEL_CARD.md).
     test = load_tsv(shared_data / "tweeteval" / "offensive" / "test.tsv")
     m = evaluate(model, test)
-    assert m.macro_f1 >= 0.75
-    assert m.recall >= 0.62
+    assert m.macro_f1 >= 0.765
+    assert m.recall >= 0.645

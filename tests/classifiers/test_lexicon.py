@@ -50,6 +50,25 @@ def test_span_is_the_original_text(text: str, span: str) -> None:
     assert text[hit.start : hit.end] == span
 
 
+@pytest.mark.parametrize(
+    ("text", "may"),
+    [
+        ("great demo, thanks all", False),
+        ("I love my team", False),
+        ("@idiot_bot https://idiot.example", False),
+        ("y0u 1d10t", True),
+        ("well, i d i o t!", True),
+        ("go kill yourself", True),
+        ("st*pid", True),
+    ],
+)
+def test_pre_filter_is_conservative(text: str, may: bool) -> None:
+    # The cheap pre-filter may let a clean text through, never stop one with a hit.
+    assert LEX.may_match(text) is may
+    if not may:
+        assert LEX.find(text) == []
+
+
 def test_shipped_lexicons_load_with_kinds() -> None:
     directory = default_lexicon_dir()
     assert directory is not None
