@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from monitor.config import AppConfig
 from monitor.db import session_scope
 from monitor.links import make_token, review_link
-from monitor.mailer import build_message, item_for
+from monitor.mailer import build_message, items_for
 from monitor.models import Account, Alert, Employee, Finding, Post
 
 
@@ -68,7 +68,7 @@ def compose_digest(
     return build_message(
         app,
         employee,
-        [item_for(app, f, p) for f, p in flags],
+        items_for(app, flags),
         subject_for(len(posts)),
         review_link(app, employee.id or 0),
         alert.message_id,

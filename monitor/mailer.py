@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -64,42 +64,66 @@ class OperatorSendError(TransientSendError):
 
 @dataclass(frozen=True)
 class Item:
+    """One flagged post as a mail shows it: a snippet with the strongest span marked, then
+    every reason it was flagged, the rules they touch and what to do (each said once)."""
+
     network: str
     url: str
     before: str
     flagged: str
     after: str
-    explanation: str
-    rule_text: str
-    next_step: str
+    reasons: tuple[str, ...]
+    rule_texts: tuple[str, ...]
+    next_steps: tuple[str, ...]
     post_id: int = 0
 
 
+def _snippet(finding: Finding, post: Post) -> tuple[str, str, str]:
+    if post.text is None or not 0 <= finding.start <= finding.end <= len(post.text):
+        return "", finding.masked, ""  # text purged by retention: only the masked match is left
+    text = post.text
+    before = text[max(0, finding.start - SNIPPET_CONTEXT) : finding.start]
+    after = text[finding.end : finding.end + SNIPPET_CONTEXT]
+    before = ("…" if finding.start > SNIPPET_CONTEXT else "") + before
+    after = after + ("…" if finding.end + SNIPPET_CONTEXT < len(text) else "")
+    flagged = text[finding.start : finding.end]
+    # Secrets and personal data are not repeated in full in an e-mail.
+    if finding.category in ("credentials", "personal_data"):
+        flagged = finding.masked
+    return before, flagged, after
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def items_for(app: AppConfig, flags: Sequence[tuple[Finding, Post]]) -> list[Item]:
+    """One item per post (in the order given), however many findings it has."""
+    by_post: dict[int, list[tuple[Finding, Post]]] = {}
+    for finding, post in flags:
+        by_post.setdefault(post.id or 0, []).append((finding, post))
+    items = []
+    for group in by_post.values():
+        post = group[0][1]
+        findings = sorted((f for f, _ in group), key=lambda f: -f.score)
+        before, flagged, after = _snippet(findings[0], post)
+        items.append(Item(
+            network=network_label(post.network),
+            url=post.url,
+            before=before,
+            flagged=flagged,
+            after=after,
+            reasons=_unique(f.explanation for f in findings),
+            rule_texts=_unique(app.policy.rule_text(f.rule) for f in findings),
+            next_steps=_unique(NEXT_STEP.get(f.category, "review the post.") for f in findings),
+            post_id=post.id or 0,
+        ))
+    return items
+
+
 def item_for(app: AppConfig, finding: Finding, post: Post) -> Item:
-    """One flagged post as shown in a mail: a short snippet with the span marked."""
-    if post.text is not None and 0 <= finding.start <= finding.end <= len(post.text):
-        text = post.text
-        before = text[max(0, finding.start - SNIPPET_CONTEXT) : finding.start]
-        after = text[finding.end : finding.end + SNIPPET_CONTEXT]
-        before = ("…" if finding.start > SNIPPET_CONTEXT else "") + before
-        after = after + ("…" if finding.end + SNIPPET_CONTEXT < len(text) else "")
-        flagged = text[finding.start : finding.end]
-        # Secrets and personal data are not repeated in full in an e-mail.
-        if finding.category in ("credentials", "personal_data"):
-            flagged = finding.masked
-    else:  # text purged by retention: the masked match is all that is left
-        before, flagged, after = "", finding.masked, ""
-    return Item(
-        network=network_label(post.network),
-        url=post.url,
-        before=before,
-        flagged=flagged,
-        after=after,
-        explanation=finding.explanation,
-        rule_text=app.policy.rule_text(finding.rule),
-        next_step=NEXT_STEP.get(finding.category, "review the post."),
-        post_id=post.id or 0,
-    )
+    """One flagged post with one finding (the immediate alert)."""
+    return items_for(app, [(finding, post)])[0]
 
 
 def build_message(
@@ -115,8 +139,7 @@ def build_message(
     context = {
         "name": employee.name or employee.email,
         "items": items,
-        # A post with two flags is one post to review (the subject counts posts too).
-        "posts": len({i.post_id for i in items}) or len(items),
+        "posts": len(items),
         "link": link,
         "subject": subject,
         "rule5": app.policy.rule_text("5"),
