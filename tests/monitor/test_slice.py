@@ -40,6 +40,14 @@ def _setup(app: App, posts_file: Path) -> None:
         employees.link_account(s, "alice@example.com", "file", str(posts_file))
 
 
+def _alice(app: App, tmp_path: Path, posts: list[dict[str, str]] = POSTS) -> tuple[App, Path]:
+    """Given: Alice opted in, her export with ``posts`` linked."""
+    posts_file = tmp_path / "alice.jsonl"
+    _write(posts_file, posts)
+    _setup(app, posts_file)
+    return app, posts_file
+
+
 def _poll_and_send(app: App) -> outbox.DeliveryReport:
     polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     return outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
@@ -55,10 +63,7 @@ def test_poll_flags_the_post_and_emails_one_alert(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
     # given an opted-in employee whose export holds one confidential post
-    app = make_app(db_url)
-    posts_file = tmp_path / "alice.jsonl"
-    _write(posts_file, POSTS)
-    _setup(app, posts_file)
+    app, _posts_file = _alice(make_app(db_url), tmp_path)
     # when the accounts are polled once and alerts delivered
     report = _poll_and_send(app)
     # then exactly one alert e-mail arrived, for the confidential post
@@ -90,10 +95,7 @@ def test_poll_flags_the_post_and_emails_one_alert(
 def test_repoll_and_restart_store_and_alert_nothing_twice(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app(db_url)
-    posts_file = tmp_path / "alice.jsonl"
-    _write(posts_file, POSTS)
-    _setup(app, posts_file)
+    app, posts_file = _alice(make_app(db_url), tmp_path)
     _poll_and_send(app)
     # a restart: a new App on the same database, the file touched but unchanged in content
     app.engine.dispose()
@@ -115,10 +117,7 @@ def test_repoll_and_restart_store_and_alert_nothing_twice(
 def test_edit_that_removes_the_term_resolves_the_flag_and_cancels_the_alert(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app(db_url)
-    posts_file = tmp_path / "alice.jsonl"
-    _write(posts_file, POSTS)
-    _setup(app, posts_file)
+    app, posts_file = _alice(make_app(db_url), tmp_path)
     polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)  # not sent yet
     edited = [POSTS[0], {**POSTS[1], "text": "we signed a new client!"}]
     _write(posts_file, edited)
@@ -136,10 +135,7 @@ def test_edit_that_removes_the_term_resolves_the_flag_and_cancels_the_alert(
 def test_smtp_down_then_up_loses_nothing_and_sends_once(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app(db_url)
-    posts_file = tmp_path / "alice.jsonl"
-    _write(posts_file, POSTS)
-    _setup(app, posts_file)
+    app, _posts_file = _alice(make_app(db_url), tmp_path)
     smtp_sink.refuse_all = True
     first = _poll_and_send(app)
     assert (first.sent, first.failed) == (0, 1)
@@ -154,10 +150,7 @@ def test_smtp_down_then_up_loses_nothing_and_sends_once(
 def test_crash_between_send_and_commit_sends_no_second_mail(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app(db_url)
-    posts_file = tmp_path / "alice.jsonl"
-    _write(posts_file, POSTS)
-    _setup(app, posts_file)
+    app, _posts_file = _alice(make_app(db_url), tmp_path)
     polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
 
     class DiesAfterSending:
@@ -180,10 +173,7 @@ def test_crash_between_send_and_commit_sends_no_second_mail(
 def test_malformed_address_is_a_dead_alert_with_a_clear_error(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app(db_url)
-    posts_file = tmp_path / "alice.jsonl"
-    _write(posts_file, POSTS)
-    _setup(app, posts_file)
+    app, _posts_file = _alice(make_app(db_url), tmp_path)
     with session_scope(app.engine) as s:
         s.execute(sa.text("UPDATE employee SET email = 'alice@'"))
     report = _poll_and_send(app)
@@ -194,10 +184,7 @@ def test_malformed_address_is_a_dead_alert_with_a_clear_error(
 def test_digest_lists_open_flags_with_unsubscribe_headers(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app(db_url)
-    posts_file = tmp_path / "alice.jsonl"
-    _write(posts_file, POSTS)
-    _setup(app, posts_file)
+    app, _posts_file = _alice(make_app(db_url), tmp_path)
     _poll_and_send(app)
     now = utcnow()
     assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 1
@@ -213,14 +200,11 @@ def test_digest_lists_open_flags_with_unsubscribe_headers(
 def test_immediate_alerts_are_rate_limited_per_employee_overflow_goes_to_digest(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    app = make_app(db_url, alerts={"immediate_per_hour": 2})
-    posts_file = tmp_path / "alice.jsonl"
     leaks = [
         {"id": str(i), "text": f"post {i}: Acme Corp again", "created_at": "2026-11-21T09:00:00Z"}
         for i in range(5)
     ]
-    _write(posts_file, leaks)
-    _setup(app, posts_file)
+    app, _ = _alice(make_app(db_url, alerts={"immediate_per_hour": 2}), tmp_path, leaks)
     report = _poll_and_send(app)
     assert report.sent == 2
     with session_scope(app.engine) as s:
