@@ -6,8 +6,8 @@ Run: `python benchmarks/bench_growth.py` from the repo root (about 5 minutes on 
 Accounts (1,000 -> 100,000, SQLite in a temp folder, one opted-in employee per account,
 1,000 overdue and the rest due at random times in the next 15 minutes):
 - the due-account pick (:func:`monitor.scheduling.pick_due`, the tick's query), p50/p99;
-- one whole tick (:meth:`monitor.daemon.Service.poll_tick`, 200 accounts) with a connector
-  that answers "nothing new" at once, so only our own work is timed;
+- one whole tick (:meth:`monitor.daemon.Service.poll_tick`, one ``polling.batch_size`` batch)
+  with a connector that answers "nothing new" at once, so only our own work is timed;
 - memory: peak Python allocations during a tick (tracemalloc), and the process RSS.
 
 Stored posts (10^5 -> 10^6, 10,000 employees with one account each, 5% of posts flagged,
@@ -138,6 +138,14 @@ def seed_people(db: Path, start: int, count: int, due: int, rng: random.Random) 
             " VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
 
 
+def make_due(db: Path, count: int) -> None:
+    """Make ``count`` accounts overdue (the rest keep their times): one batch per tick."""
+    with raw(db) as conn:
+        conn.execute("UPDATE account SET next_poll_at = ? WHERE id IN "
+                     "(SELECT id FROM account ORDER BY next_poll_at LIMIT ?)",
+                     (ts(datetime.now(UTC) - timedelta(seconds=30)), count))
+
+
 # -- accounts ---------------------------------------------------------------------------------
 
 
@@ -158,11 +166,13 @@ def account_growth(sizes: list[int], tmp: Path) -> list[dict[str, Any]]:
 
         pick_t = timings(pick, 50)
         tick_ms = []
-        for _ in range(4):  # 4 ticks of 200 due accounts; the fifth batch is for tracemalloc
+        for _ in range(4):  # 4 ticks of one full batch each; a fifth is for tracemalloc
+            make_due(db, min(batch, n))
             t = time.perf_counter()
             result = service.poll_tick(wait=True)
             tick_ms.append((time.perf_counter() - t) * 1000)
             assert result.get("accounts") == min(batch, n), result
+        make_due(db, min(batch, n))
         tick_alloc = peak_alloc_mb(lambda service=service: service.poll_tick(wait=True))
         service.pool.shutdown(wait=True)
         row = {"accounts": n, "pick": pick_t,

@@ -112,8 +112,10 @@ def program_mix(api: RemoteFakeAPI, pop: list[SeedAccount], corpus: list[str],
             calls.append(("add_post", (a.network, a.handle, rng.choice(corpus)), {}))
     reset = utcnow() + timedelta(seconds=3)
     for a in limited:
+        # Retry-After too: a feed's 429 has no reset header, and without one the RSS
+        # connector rests the network for a default window the cycle would wait out.
         calls.append(("fail", (a.network, 429), {"times": 1, "handle": a.handle,
-                                                   "reset_at": reset}))
+                                                   "reset_at": reset, "retry_after": 3}))
     for a in failing:
         calls.append(("fail", (a.network, 503), {"times": 1, "handle": a.handle}))
     api.bulk(calls)
