@@ -140,12 +140,16 @@ def section_quality(parts: list[str], results: dict[str, Any], targets: Targets)
         targets.check("offensive recall", f">= {T['offensive_recall']}",
                       ours["offensive"]["recall"], lambda v: v >= T["offensive_recall"],
                       n(ours["offensive"]["recall"], 3))
-        targets.check("harmful wording throughput", f">= {T['harmful_posts_per_s']:,} posts/s",
-                      ours.get("posts_per_s"), lambda v: v >= T["harmful_posts_per_s"],
-                      n(ours.get("posts_per_s")))
+        # The whole detector (lexicon, findings, highlights), not the model score alone.
+        det = ours.get("detector") or ours
+        targets.check("harmful wording throughput (batch, whole detector)",
+                      f">= {T['harmful_posts_per_s']:,} posts/s",
+                      det.get("posts_per_s"), lambda v: v >= T["harmful_posts_per_s"],
+                      f"{n(det.get('posts_per_s'))} "
+                      f"(model score alone {n(ours.get('posts_per_s'))})")
         targets.check("harmful single-post latency", f"< {T['harmful_latency_ms']} ms",
-                      ours.get("latency_ms_median"), lambda v: v < T["harmful_latency_ms"],
-                      f"{n(ours.get('latency_ms_median'), 2)} ms median")
+                      det.get("latency_ms_p99"), lambda v: v < T["harmful_latency_ms"],
+                      f"{n(det.get('latency_ms_p99'), 2)} ms p99")
     if lq:
         parts.append("\nPersonal data, span-level F1 per kind on the Presidio synthetic PII set "
                      "(`python benchmarks/leak_quality.py`):\n")
@@ -206,6 +210,13 @@ def section_polling(parts: list[str], results: dict[str, Any], targets: Targets)
                          f"network rests until the reset, then resumes) and "
                          f"{mix['server_errors']} answering 503 once (backed off to a later "
                          "cycle).\n")
+        left = sorted({n for c in emb["cycles"] for n in c.get("left_resting", [])})
+        if left:
+            parts.append(
+                f"\nLeft for later: the due accounts of {', '.join(left)}, whose network was "
+                "still resting on a rate limit when everything else was done. The rest is per "
+                "network: one Mastodon server's 429 rests every Mastodon account, a known "
+                "limitation (per-server rests would be better).\n")
         parts.append(f"\nDatabase after the three cycles: {emb['db_size_mb']} MB "
                      f"({emb['posts_in_db']:,} posts). Daemon peak RSS: {emb['peak_rss_mb']} MB.\n")
         steady = next(c["seconds"] for c in emb["cycles"] if c["cycle"] == "no new posts")
