@@ -42,9 +42,9 @@ def _wait_for(what: str, check: object, timeout: float = WAIT) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_two_workers_poll_each_account_exactly_once(pg_url: str, tmp_path: Path,
-                                                    smtp_sink: SmtpSink) -> None:
-    # given 300 opted-in employees, one file account each with one flagged post
+def _worker_config(tmp_path: Path, pg_url: str, smtp_sink: SmtpSink,
+                   batch_size: int = 1000) -> Path:
+    """A config folder for `social-monitor worker` on the test's database and SMTP sink."""
     config = tmp_path / "config"
     config.mkdir()
     (config / "settings.toml").write_text(f"""
@@ -56,12 +56,19 @@ host = "{smtp_sink.host}"
 port = {smtp_sink.port}
 [polling]
 workers = 2
-batch_size = 100
+batch_size = {batch_size}
 [daemon]
 mode = "procrastinate"
 tick_seconds = 1
 procrastinate_schema = "sm_jobs"
 """, encoding="utf-8")
+    return config
+
+
+def test_two_workers_poll_each_account_exactly_once(pg_url: str, tmp_path: Path,
+                                                    smtp_sink: SmtpSink) -> None:
+    # given 300 opted-in employees, one file account each with one flagged post
+    config = _worker_config(tmp_path, pg_url, smtp_sink, batch_size=100)
     app = open_app(config)
     with session_scope(app.engine) as s:
         for n in range(ACCOUNTS):
@@ -119,22 +126,7 @@ procrastinate_schema = "sm_jobs"
 def test_a_worker_killed_mid_job_loses_nothing(pg_url: str, tmp_path: Path,
                                                smtp_sink: SmtpSink) -> None:
     # given three accounts, one of whose sources hangs (a FIFO nobody writes to)
-    config = tmp_path / "config"
-    config.mkdir()
-    (config / "settings.toml").write_text(f"""
-[storage]
-database_url = "{pg_url}"
-data_dir = "{tmp_path / 'data'}"
-[smtp]
-host = "{smtp_sink.host}"
-port = {smtp_sink.port}
-[polling]
-workers = 2
-[daemon]
-mode = "procrastinate"
-tick_seconds = 1
-procrastinate_schema = "sm_jobs"
-""", encoding="utf-8")
+    config = _worker_config(tmp_path, pg_url, smtp_sink)
     app = open_app(config)
     hung = tmp_path / "posts-hung.jsonl"
     os.mkfifo(hung)
