@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +87,14 @@ def make_app(tmp_path: Path, smtp_sink: SmtpSink) -> Iterator[object]:
     yield _make
     for app in apps:
         app.engine.dispose()
+
+
+@pytest.fixture
+def kill_after() -> Iterator[list[subprocess.Popen[str]]]:
+    """Processes a test started; any still running at the end are killed."""
+    procs: list[subprocess.Popen[str]] = []
+    yield procs
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.communicate(timeout=60)

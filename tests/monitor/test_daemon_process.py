@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,17 +122,6 @@ def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, s
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=WAIT)
     return proc.returncode, out, err
-
-
-@pytest.fixture
-def kill_after() -> Iterator[list[subprocess.Popen[str]]]:
-    """Processes a test started; any still running at the end are killed."""
-    procs: list[subprocess.Popen[str]] = []
-    yield procs
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.communicate(timeout=WAIT)
 
 
 def sent_alerts(engine: sa.engine.Engine) -> list[Alert]:

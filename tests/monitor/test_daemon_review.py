@@ -13,31 +13,16 @@ import re
 import signal
 import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
+from test_daemon_process import COMMAND, WAIT, wait_for
 
 from monitor import employees
 from monitor.app import open_app
 from monitor.db import session_scope
 from monitor.smtp_sink import SmtpSink, free_port
-
-COMMAND = str(Path(sys.executable).parent / "social-monitor")
-WAIT = 60.0
-
-
-def wait_for(what: str, check: Callable[[], bool], timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def get(url: str) -> tuple[int, str]:
@@ -52,16 +37,6 @@ def listening(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(1)
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-@pytest.fixture
-def procs() -> Iterator[list[subprocess.Popen[str]]]:
-    started: list[subprocess.Popen[str]] = []
-    yield started
-    for p in started:
-        if p.poll() is None:
-            p.kill()
-            p.communicate(timeout=WAIT)
 
 
 def _config(tmp: Path, sink: SmtpSink, review_port: int, serve: bool) -> Path:
@@ -101,11 +76,11 @@ def _start(config: Path) -> subprocess.Popen[str]:
 
 
 def test_run_serves_the_review_page_and_stops_it_on_sigterm(
-    tmp_path: Path, smtp_sink: SmtpSink, procs: list[subprocess.Popen[str]]
+    tmp_path: Path, smtp_sink: SmtpSink, kill_after: list[subprocess.Popen[str]]
 ) -> None:
     port = free_port()
     proc = _start(_config(tmp_path, smtp_sink, port, serve=True))
-    procs.append(proc)
+    kill_after.append(proc)
     base = f"http://127.0.0.1:{port}"
     wait_for("the review page", lambda: listening(port) and get(f"{base}/healthz")[0] == 200)
     wait_for("the alert e-mail", lambda: len(smtp_sink.messages) >= 1)
@@ -129,11 +104,11 @@ def test_run_serves_the_review_page_and_stops_it_on_sigterm(
 
 
 def test_run_does_not_serve_the_page_unless_configured(
-    tmp_path: Path, smtp_sink: SmtpSink, procs: list[subprocess.Popen[str]]
+    tmp_path: Path, smtp_sink: SmtpSink, kill_after: list[subprocess.Popen[str]]
 ) -> None:
     port = free_port()
     proc = _start(_config(tmp_path, smtp_sink, port, serve=False))
-    procs.append(proc)
+    kill_after.append(proc)
     wait_for("the alert e-mail", lambda: len(smtp_sink.messages) >= 1)
     assert not listening(port)
     proc.send_signal(signal.SIGTERM)
@@ -142,14 +117,14 @@ def test_run_does_not_serve_the_page_unless_configured(
 
 
 def test_run_refuses_to_start_when_the_review_port_is_taken(
-    tmp_path: Path, smtp_sink: SmtpSink, procs: list[subprocess.Popen[str]]
+    tmp_path: Path, smtp_sink: SmtpSink, kill_after: list[subprocess.Popen[str]]
 ) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         proc = _start(_config(tmp_path, smtp_sink, port, serve=True))
-        procs.append(proc)
+        kill_after.append(proc)
         _, err = proc.communicate(timeout=WAIT)
     assert proc.returncode != 0
     assert f"the review page could not start on http://127.0.0.1:{port}" in err
