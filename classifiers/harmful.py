@@ -106,7 +106,7 @@ class HarmfulWordingDetector:
         return cls(HarmfulModel.load(model_dir), lexicon)
 
     def detect(self, post: PostText) -> list[Finding]:
-        score, hits, words = self.model.assess(post.text, FLAG)
+        score, hits, words = self.model.assess(post.text, FLAG, skip_hits=self._same_lexicon)
         return self._findings(post.text, score, hits if self._same_lexicon else None, words)
 
     def detect_many(self, posts: Sequence[PostText]) -> list[list[Finding]]:
@@ -115,7 +115,7 @@ class HarmfulWordingDetector:
         return [
             self._findings(text, score, hits if self._same_lexicon else None, words)
             for text, (score, hits, words) in zip(
-                texts, self.model.assess_many(texts, FLAG), strict=True
+                texts, self.model.assess_many(texts, FLAG, self._same_lexicon), strict=True
             )
         ]
 

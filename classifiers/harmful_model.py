@@ -610,9 +610,10 @@ class HarmfulModel:
         return float(self.score_many([text])[0])
 
     def assess_many(
-        self, texts: Sequence[str], flag: float = 0.5
+        self, texts: Sequence[str], flag: float = 0.5, skip_hits: bool = False
     ) -> list[tuple[float, list[LexiconHit], list[WordContribution] | None]]:
-        """``assess`` for a batch: one vectorised pass, word shares for the flagged only."""
+        """``assess`` for a batch: one vectorised pass, word shares only where ``assess`` gives
+        them."""
         if not texts:
             return []
         f = self._fast
@@ -624,7 +625,7 @@ class HarmfulModel:
         for r, (text, hits) in enumerate(zip(texts, hits_of, strict=True)):
             score = float(scores[r])
             words = None
-            if score >= flag:
+            if score >= flag and not (hits and skip_hits):
                 lo, hi = bounds[r], bounds[r + 1]
                 words = self._word_shares(text, t.feature[lo:hi], weights[lo:hi])
             out.append((score, hits, words))
@@ -636,13 +637,17 @@ class HarmfulModel:
         return score, hits
 
     def assess(
-        self, text: str, flag: float = 0.5
+        self, text: str, flag: float = 0.5, skip_hits: bool = False
     ) -> tuple[float, list[LexiconHit], list[WordContribution] | None]:
         """Score, the model lexicon's hits and, when the score reaches ``flag``, the words'
-        shares (see ``explain``): everything the detector needs from one pass."""
+        shares (see ``explain``): everything the detector needs from one pass.
+
+        With ``skip_hits`` a post with lexicon hits gets no word shares (None): the hits
+        already name its words, and explaining costs more than scoring.
+        """
         decision, hits, feature, weight = self._fast.decision_one(text)
         score = float(self.calibrate(np.array([decision]))[0])
-        if score < flag:
+        if score < flag or (hits and skip_hits):
             return score, hits, None
         return score, hits, self._word_shares(text, feature, weight)
 
@@ -667,9 +672,10 @@ class HarmfulModel:
         own = [self._fast.chunk(m.group(0)).own for m in tokens]
         owner = np.repeat(np.arange(len(tokens)), [len(ids) for ids in own])
         ids = np.concatenate(own)
-        # An n-gram found in several tokens is split between them.
-        _, where, shared = np.unique(ids, return_inverse=True, return_counts=True)
-        share = weight[np.searchsorted(feature, ids)] / shared[where]
+        # An n-gram found in several tokens is split between them. Every id is one of the
+        # post's (sorted, distinct) features, so its position there counts the sharing.
+        pos = np.searchsorted(feature, ids)
+        share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
         per_token = np.bincount(owner, share, minlength=len(tokens))
         return [
             WordContribution(m.start(), m.end(), float(w))

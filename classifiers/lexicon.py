@@ -77,6 +77,22 @@ class _Word(NamedTuple):
 # (term as written, kind, run lengths of the term's letters)
 _Entry = tuple[str, str, tuple[int, ...]]
 
+# What a token is on its own: no word at all (a mention, a link, a number), a plain word,
+# one letter (three in a row may spell a term out), a term, or the first word of a phrase.
+_NO_WORD, _PLAIN, _LETTER, _TERM, _PHRASE = range(5)
+
+
+class _TokenInfo(NamedTuple):
+    flag: int
+    entry: _Entry | None  # the term the token matches alone
+    lead: int  # where its word starts in the token (after quotes, "#")
+    size: int  # the word's length
+    canon: str
+    runs: tuple[int, ...]
+
+
+_NOTHING = _TokenInfo(_NO_WORD, None, 0, 0, "", ())
+
 
 def squeeze(word: str) -> str:
     """Collapse runs of the same letter: "iiidiooot" -> "idiot" (also applied to terms)."""
@@ -204,10 +220,8 @@ class Lexicon:
             k.split(" ", 1)[0] for k in (*self._exact, *self._prefix) if " " in k
         )
         self._word_cache: dict[tuple[str, tuple[int, ...]], _Entry | None] = {}
-        # Per raw token: 2 when it may start a hit (a term, a phrase start), 1 when it is a
-        # single letter (a spelled-out "i d i o t" needs three), else 0. Most posts hold no
-        # 2 and fewer than three 1s, and ``find`` returns at once for them.
-        self._token_flags: dict[str, int] = {}
+        # What each raw token is on its own (see ``_TokenInfo``), cached: tokens repeat.
+        self._tokens: dict[str, _TokenInfo] = {}
 
     @classmethod
     def from_dir(cls, directory: str | Path) -> Lexicon:
@@ -268,39 +282,62 @@ class Lexicon:
                     return hit
         return None
 
-    def _token_flag(self, token: str) -> int:
+    def _token_info(self, token: str) -> _TokenInfo:
+        info = self._tokens.get(token)
+        if info is not None:
+            return info
         found = _token_word(token)
         if found is None:
-            flag = 0
+            info = _NOTHING
         else:
-            canon, runs = found[2], found[3]
-            if canon in self._phrase_starts or self._lookup_word(_Word(canon, runs, 0, 0)):
-                flag = 2
+            lead, size, canon, runs = found
+            entry = self._lookup_word(_Word(canon, runs, 0, 0))
+            if canon in self._phrase_starts:
+                flag = _PHRASE
+            elif entry is not None:
+                flag = _TERM
             else:
-                flag = 1 if len(canon) == 1 and runs == (1,) else 0
-        if len(self._token_flags) > 200_000:
-            self._token_flags.clear()  # bound memory on a long-running service
-        self._token_flags[token] = flag
-        return flag
+                flag = _LETTER if len(canon) == 1 and runs == (1,) else _PLAIN
+            info = _TokenInfo(flag, entry, lead, size, canon, runs)
+        if len(self._tokens) > 200_000:
+            self._tokens.clear()  # bound memory on a long-running service
+        self._tokens[token] = info
+        return info
 
     def may_match(self, text: str) -> bool:
         """False when ``text`` surely holds no term: the cheap pre-filter of ``find``."""
-        flags = self._token_flags
         letters = 0
         for token in text.split():
-            flag = flags.get(token)
-            if flag is None:
-                flag = self._token_flag(token)
-            if flag == 2:
+            flag = self._token_info(token).flag
+            if flag >= _TERM:
                 return True
-            letters += flag
+            letters += flag == _LETTER
         return letters >= 3
 
     def find(self, text: str) -> list[LexiconHit]:
         """Every term found in ``text``, longest phrase first at each position, no overlaps."""
-        if not self.may_match(text):
-            return []
-        words = canonical_words(text)
+        # ``canonical_words`` from per-token results cached here. Most posts hold neither a
+        # phrase start nor a spelled-out word, and their hits are their tokens' own.
+        words: list[_Word] = []
+        hits: list[LexiconHit] = []
+        walk, letters = False, 0
+        for m in _TOKEN.finditer(text):
+            info = self._token_info(m.group(0))
+            if info.flag == _NO_WORD:
+                continue
+            start = m.start() + info.lead
+            words.append(_Word(info.canon, info.runs, start, start + info.size))
+            if info.entry is not None:
+                hits.append(LexiconHit(start, start + info.size, *info.entry[:2]))
+            if info.flag == _PHRASE:
+                walk = True
+            elif info.flag == _LETTER:
+                letters += 1
+                walk = walk or letters >= 3
+        return self.walk(_join_spelled_out(words)) if walk else hits
+
+    def walk(self, words: list[_Word]) -> list[LexiconHit]:
+        """The terms among canonical words, trying phrases before single words."""
         hits: list[LexiconHit] = []
         i = 0
         while i < len(words):

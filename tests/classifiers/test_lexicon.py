@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from classifiers.lexicon import Lexicon, default_lexicon_dir
+from classifiers.lexicon import Lexicon, canonical_words, default_lexicon_dir
 
 LEX = Lexicon({"insults": ["idiot*", "stupid*", "moron"], "profanity": ["ass", "fuck*"],
                "threats": ["kill yourself"]})  # fmt: skip
@@ -80,3 +82,24 @@ def test_shipped_lexicons_load_with_kinds() -> None:
 def test_missing_directory_raises(tmp_path: object) -> None:
     with pytest.raises(FileNotFoundError):
         Lexicon.from_dir("/nonexistent/lexicons")
+
+
+def test_token_shortcut_finds_what_the_word_walk_finds(shared_data: Path) -> None:
+    # ``find`` answers most posts from cached per-token results and walks word by word only
+    # when a phrase or a spelled-out word may be in play; it must agree with the plain walk
+    # over ``canonical_words`` on every real tweet.
+    directory = default_lexicon_dir()
+    assert directory is not None
+    lexicon = Lexicon.from_dir(directory)
+    texts = [
+        line.partition("\t")[2]
+        for split in ("hate/test.tsv", "offensive/test.tsv")
+        for line in (shared_data / "tweeteval" / split).read_text(encoding="utf-8").splitlines()[1:]
+    ]
+    texts += ["go kill   yourself now", "you are a y0u 1d10t.", "well, i d i o t!", "shut up"]
+    with_hits = 0
+    for text in texts:
+        found = lexicon.find(text)
+        assert found == lexicon.walk(canonical_words(text)), text
+        with_hits += bool(found)
+    assert with_hits > 500  # the comparison covered many posts with hits, not only clean ones
