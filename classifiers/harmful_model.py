@@ -9,7 +9,11 @@ features are:
 - the probability of alt-profanity-check's model, exported at training time into our own
   arrays (its vocabulary, idf, five LinearSVC folds and their sigmoid calibrations), so the
   package is needed neither at run time nor as a pickle;
-- three lexicon counts (insult/slur/threat hits, profanity hits, an insult aimed at "you").
+- five lexicon counts (insult/slur/threat hits, profanity hits, an insult aimed at "you", the
+  same for hostile signal words);
+- optionally (format 2) the post's word vector: the normalised sum of its words' static
+  vectors (``classifiers/word_vectors.py``), which carries meaning to words never seen in
+  training.
 
 A linear model over them gives a decision value ``d``; the score is
 ``sigmoid(scale * (d - offset))``: Platt scaling fitted on out-of-fold predictions, with the
@@ -38,8 +42,9 @@ if TYPE_CHECKING:  # training and reference paths only: not imported when scorin
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifiers.lexicon import Lexicon, LexiconHit
+from classifiers.word_vectors import WordVectors
 
-FORMAT = 1
+FORMAT = 2  # 2 adds word vectors; a format-1 model (none) still loads
 MANIFEST = "manifest.json"
 VOCAB = "vocab.json"
 ARRAYS = "arrays.npz"
@@ -67,6 +72,10 @@ SIGNAL_PREFIXES: tuple[str, ...] = (
     "piss", "dick", "cunt", "whore", "slut", "twat", "wanker", "prick",
 )  # fmt: skip
 _INSULT_KINDS = frozenset({"insults", "slurs", "threats"})
+# The post vector's features are multiplied by this before the linear model: with one shared
+# C, it lets those 64 dense features weigh against ~100,000 sparse ones (cross-validated:
+# x2 beat x1 and x3).
+VECTOR_SCALE = 2.0
 
 
 class ModelError(Exception):
@@ -294,6 +303,18 @@ def _signal_and_you(low: str, signal: re.Pattern[str]) -> tuple[int, bool]:
     return len(signal.findall(low)), not _SECOND_PERSON.isdisjoint(_WORDS.findall(low))
 
 
+def vector_features(
+    vectors: WordVectors,
+    texts: Sequence[str],
+    scale: float = VECTOR_SCALE,
+    token_pattern: str = WORD_TOKENS,
+) -> np.ndarray:
+    """(n, dims): ``scale`` times each post's word vector over the word block's tokens."""
+    tokens = re.compile(token_pattern)
+    rows = [vectors.rows(tokens.findall(preprocess(t))) for t in texts]
+    return scale * vectors.post_vectors(rows)
+
+
 def lexicon_features(
     lexicon: Lexicon, texts: Sequence[str], signal: re.Pattern[str] | None = None
 ) -> np.ndarray:
@@ -315,6 +336,8 @@ class _Chunk(NamedTuple):
     phrase_head: bool  # may start a signal phrase ("shut up")
     main_array: np.ndarray  # ``main`` as int64, for the single-post path
     own: np.ndarray  # distinct features of the chunk read alone (explanations)
+    vector_rows: list[int]  # word-vector table rows of its tokens
+    vector_push: float  # what those vectors add to the decision before the post's norm
 
 
 class _Tfidf(NamedTuple):
@@ -344,8 +367,18 @@ class FastScorer:
         self.n_prof = len(prof.terms)
         self.idf = np.concatenate([word.idf, char.idf])
         self.coef_main = np.asarray(model.coef[: self.n_main], dtype=np.float64)
-        self.coef_dense = np.asarray(model.coef[self.n_main :], dtype=np.float64)
+        n_dense = self.n_main + 1 + len(LEXICON_FEATURES)
+        self.coef_dense = np.asarray(model.coef[self.n_main : n_dense], dtype=np.float64)
         self.dense_coef = [float(c) for c in self.coef_dense]
+        # Word vectors: the post's vector is scale * sum / |sum|, so its part of the decision
+        # is scale * (sum @ coef) / |sum|; each word's ``sum @ coef`` share is precomputed.
+        self.vectors = model.vectors
+        coef_vec = np.asarray(model.coef[n_dense:], dtype=np.float64) * model.vector_scale
+        self.vector_matrix = model.vectors.matrix if model.vectors is not None else None
+        self.vector_push = (
+            self.vector_matrix @ coef_vec if self.vector_matrix is not None else np.zeros(0)
+        )
+        self.coef_vec = coef_vec
         self.block = np.zeros(self.n_main, dtype=np.int64)
         self.block[self.n_word :] = 1
         self.sublinear = np.array([word.sublinear_tf, char.sublinear_tf])
@@ -383,7 +416,9 @@ class FastScorer:
         own = np.unique(
             np.concatenate([array, np.array(m.word.ngram_features(tokens), dtype=np.int64)])
         )
-        found = _Chunk(tokens, main, prof_ids, n_signal, you, head, array, own)
+        rows = self.vectors.rows(tokens) if self.vectors is not None else []
+        push = float(self.vector_push[rows].sum()) if rows else 0.0
+        found = _Chunk(tokens, main, prof_ids, n_signal, you, head, array, own, rows, push)
         if len(self.chunks) > self.CACHE_LIMIT:
             self.chunks.clear()  # bound memory on a long-running service
         self.chunks[raw] = found
@@ -430,23 +465,28 @@ class FastScorer:
         at = np.flatnonzero(edge)
         return cols[at[:-1]], (at[1:] - at[:-1]).astype(np.float64)
 
-    def decision_one(self, text: str) -> tuple[float, list[LexiconHit], np.ndarray, np.ndarray]:
+    def decision_one(
+        self, text: str
+    ) -> tuple[float, list[LexiconHit], np.ndarray, np.ndarray, float]:
         """``analyse([text])`` without the batch bookkeeping: the single-post hot path.
 
-        Returns the decision value, the lexicon hits, and the post's word and char features
-        (sorted indices) with what each adds to the decision value, for explanations.
+        Returns the decision value, the lexicon hits, the post's word and char features
+        (sorted indices) with what each adds to the decision value, and the norm of its
+        word-vector sum (explanations need these three).
         """
         m = self.model
         chunk = self.chunk
         main: list[np.ndarray] = []
         prof: list[int] = []
         tokens: list[str] = []
+        vector_rows: list[int] = []
         n_signal, at_you, head = 0, False, False
         for raw in text.split():
             c = chunk(raw)
             tokens += c.word_tokens
             main.append(c.main_array)
             prof += c.profanity
+            vector_rows += c.vector_rows
             n_signal += c.signal
             at_you = at_you or c.you
             head = head or c.phrase_head
@@ -495,15 +535,39 @@ class FastScorer:
                 w /= np.sqrt(value @ value)
                 weight[lo:hi] = w
         decision += float(weight.sum())
-        return float(decision), hits, feature, weight
+        vector_norm = 1.0
+        if vector_rows and self.vector_matrix is not None:
+            total = self.vector_matrix[vector_rows].sum(axis=0)
+            vector_norm = float(np.sqrt(total @ total)) or 1.0
+            decision += float(total @ self.coef_vec) / vector_norm
+        return float(decision), hits, feature, weight, vector_norm
 
-    def analyse(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[LexiconHit]], _Tfidf]:
-        """Decision values, the model lexicon's hits per text, and the main TF-IDF rows."""
+    def _vector_decisions(
+        self, rows: list[int], ptr: list[int]
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each post's word-vector part of the decision and the norm of its vector sum."""
+        if self.vector_matrix is None or not rows:
+            return None
+        start = np.asarray(ptr[:-1])
+        has = np.diff(ptr) > 0
+        total = np.zeros((len(start), self.vector_matrix.shape[1]))
+        # Posts are consecutive runs of ``rows``: one reduceat sums each non-empty run.
+        total[has] = np.add.reduceat(self.vector_matrix[rows], start[has], axis=0)
+        norm = np.sqrt(np.einsum("ij,ij->i", total, total))
+        norm[norm == 0.0] = 1.0
+        return (total @ self.coef_vec) / norm, norm
+
+    def analyse(
+        self, texts: Sequence[str]
+    ) -> tuple[np.ndarray, list[list[LexiconHit]], _Tfidf, np.ndarray]:
+        """Decision values, the model lexicon's hits per text, the main TF-IDF rows and the
+        norms of the posts' word-vector sums."""
         m = self.model
         chunk = self.chunk
         main: list[int] = []
         prof: list[int] = []
-        main_ptr, prof_ptr = [0], [0]
+        vector_rows: list[int] = []
+        main_ptr, prof_ptr, vector_ptr = [0], [0], [0]
         dense = np.zeros((len(texts), 1 + len(LEXICON_FEATURES)))
         hits_of: list[list[LexiconHit]] = []
         word_ngrams = m.word.ngram_features
@@ -515,12 +579,14 @@ class FastScorer:
                 tokens += c.word_tokens
                 main += c.main
                 prof += c.profanity
+                vector_rows += c.vector_rows
                 n_signal += c.signal
                 at_you = at_you or c.you
                 head = head or c.phrase_head
             main += word_ngrams(tokens)
             main_ptr.append(len(main))
             prof_ptr.append(len(prof))
+            vector_ptr.append(len(vector_rows))
             if head and self.signal_phrases is not None:
                 n_signal += len(self.signal_phrases.findall(preprocess(text)))
             feats, hits = lexicon_row(m.lexicon, text, n_signal, at_you)
@@ -545,7 +611,12 @@ class FastScorer:
         # (bincount of nothing is an int array: an empty post still needs float decisions)
         decision = np.bincount(t.row, contrib, minlength=rows).astype(np.float64)
         decision += dense @ self.coef_dense + m.intercept
-        return decision, hits_of, t
+        vector_norm = np.ones(rows)
+        vec = self._vector_decisions(vector_rows, vector_ptr)
+        if vec is not None:
+            decision += vec[0]
+            vector_norm = vec[1]
+        return decision, hits_of, t, vector_norm
 
 
 @dataclass(frozen=True)
@@ -565,12 +636,14 @@ class HarmfulModel:
     char: TfidfBlock
     profanity: ProfanityBlock
     lexicon: Lexicon  # frozen copy of the lexicon the model was trained with
-    coef: np.ndarray  # word | char | profanity probability | lexicon features
+    coef: np.ndarray  # word | char | profanity probability | lexicon features | vector
     intercept: float
     cal_scale: float
     cal_offset: float
     info: dict[str, Any] = field(default_factory=dict)
     signal_words: tuple[str, ...] = SIGNAL_PREFIXES
+    vectors: WordVectors | None = None
+    vector_scale: float = VECTOR_SCALE
 
     def __post_init__(self) -> None:
         self._signal = signal_pattern(self.signal_words)
@@ -584,13 +657,19 @@ class HarmfulModel:
         """The feature matrix as scipy builds it: the reference for training and tests."""
         import scipy.sparse as sp
 
-        dense = np.hstack(
-            [
-                self.profanity.predict(texts)[:, None],
-                lexicon_features(self.lexicon, texts, self._signal),
-            ]
-        )
-        blocks = [self.word.transform(texts), self.char.transform(texts), sp.csr_matrix(dense)]
+        dense = [
+            self.profanity.predict(texts)[:, None],
+            lexicon_features(self.lexicon, texts, self._signal),
+        ]
+        if self.vectors is not None:
+            dense.append(
+                vector_features(self.vectors, texts, self.vector_scale, self.word.token_pattern)
+            )
+        blocks = [
+            self.word.transform(texts),
+            self.char.transform(texts),
+            sp.csr_matrix(np.hstack(dense)),
+        ]
         return sp.csr_matrix(sp.hstack(blocks, format="csr"))
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
@@ -617,7 +696,7 @@ class HarmfulModel:
         if not texts:
             return []
         f = self._fast
-        decision, hits_of, t = f.analyse(texts)
+        decision, hits_of, t, vector_norm = f.analyse(texts)
         scores = self.calibrate(decision)
         weights = t.value * f.coef_main[t.feature] / t.norm[t.row, f.block[t.feature]]
         bounds = np.searchsorted(t.row, np.arange(len(texts) + 1))  # rows are sorted
@@ -627,7 +706,9 @@ class HarmfulModel:
             words = None
             if score >= flag and not (hits and skip_hits):
                 lo, hi = bounds[r], bounds[r + 1]
-                words = self._word_shares(text, t.feature[lo:hi], weights[lo:hi])
+                words = self._word_shares(
+                    text, t.feature[lo:hi], weights[lo:hi], float(vector_norm[r])
+                )
             out.append((score, hits, words))
         return out
 
@@ -645,38 +726,41 @@ class HarmfulModel:
         With ``skip_hits`` a post with lexicon hits gets no word shares (None): the hits
         already name its words, and explaining costs more than scoring.
         """
-        decision, hits, feature, weight = self._fast.decision_one(text)
+        decision, hits, feature, weight, vector_norm = self._fast.decision_one(text)
         score = float(self.calibrate(np.array([decision]))[0])
         if score < flag or (hits and skip_hits):
             return score, hits, None
-        return score, hits, self._word_shares(text, feature, weight)
+        return score, hits, self._word_shares(text, feature, weight, vector_norm)
 
     def explain(self, text: str) -> tuple[float, list[WordContribution]]:
         """The score of ``text`` and each whitespace word's share of the decision value.
 
         A word's share is the sum of its own word and character n-gram contributions (an
-        n-gram seen in several words is split between them); bigrams and the document-level
-        features (profanity probability, lexicon counts) are not attributed to words.
+        n-gram seen in several words is split between them) and of its word vector's part of
+        the post vector's contribution; bigrams and the document-level features (profanity
+        probability, lexicon counts) are not attributed to words.
         """
         score, _, words = self.assess(text, flag=-1.0)
         return score, words or []
 
     def _word_shares(
-        self, text: str, feature: np.ndarray, weight: np.ndarray
+        self, text: str, feature: np.ndarray, weight: np.ndarray, vector_norm: float
     ) -> list[WordContribution]:
         tokens = list(re.finditer(r"\S+", text))
         if not tokens:
             return []
         # Each token's own features (as if it were a post alone): its chunk's unigram and
         # char n-grams plus the word n-grams inside it. All are features of the whole post.
-        own = [self._fast.chunk(m.group(0)).own for m in tokens]
+        chunks = [self._fast.chunk(m.group(0)) for m in tokens]
+        own = [c.own for c in chunks]
         owner = np.repeat(np.arange(len(tokens)), [len(ids) for ids in own])
         ids = np.concatenate(own)
         # An n-gram found in several tokens is split between them. Every id is one of the
         # post's (sorted, distinct) features, so its position there counts the sharing.
         pos = np.searchsorted(feature, ids)
         share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
-        per_token = np.bincount(owner, share, minlength=len(tokens))
+        per_token = np.bincount(owner, share, minlength=len(tokens)).astype(np.float64)
+        per_token += np.array([c.vector_push for c in chunks]) / vector_norm
         return [
             WordContribution(m.start(), m.end(), float(w))
             for m, w in zip(tokens, per_token, strict=True)
@@ -694,6 +778,11 @@ class HarmfulModel:
             "intercept": self.intercept,
             "calibration": {"scale": self.cal_scale, "offset": self.cal_offset},
             "dense_features": ["profanity_probability", *LEXICON_FEATURES],
+            "vectors": (
+                {"dims": self.vectors.dims, "scale": self.vector_scale, **self.vectors.info}
+                if self.vectors is not None
+                else None
+            ),
             "lexicon": self.lexicon.terms_by_kind,
             "signal_words": list(self.signal_words),
             "info": self.info,
@@ -716,6 +805,8 @@ class HarmfulModel:
             profanity_cal_a=self.profanity.cal_a,
             profanity_cal_b=self.profanity.cal_b,
         )
+        if self.vectors is not None:
+            self.vectors.save(path)
         return path
 
     @classmethod
@@ -727,10 +818,14 @@ class HarmfulModel:
             vocab = json.loads((path / VOCAB).read_text(encoding="utf-8"))
             with np.load(path / ARRAYS, allow_pickle=False) as npz:
                 arrays = {k: npz[k].astype(np.float64) for k in npz.files}
-        except (OSError, ValueError) as exc:
+            vector_spec = manifest.get("vectors")
+            vectors = WordVectors.load(path) if vector_spec else None
+        except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot load the harmful-wording model from {path}: {exc}") from exc
-        if manifest.get("format") != FORMAT:
-            raise ModelError(f"model format {manifest.get('format')!r} in {path}; need {FORMAT}")
+        if manifest.get("format") not in (1, FORMAT):
+            raise ModelError(
+                f"model format {manifest.get('format')!r} in {path}; need 1 to {FORMAT}"
+            )
 
         def block(name: str, idf: np.ndarray) -> TfidfBlock:
             spec = manifest[name]
@@ -762,4 +857,6 @@ class HarmfulModel:
             cal_offset=float(manifest["calibration"]["offset"]),
             info=manifest["info"],
             signal_words=tuple(manifest["signal_words"]),
+            vectors=vectors,
+            vector_scale=float(vector_spec["scale"]) if vector_spec else VECTOR_SCALE,
         )

@@ -87,11 +87,11 @@ class _TokenInfo(NamedTuple):
     entry: _Entry | None  # the term the token matches alone
     lead: int  # where its word starts in the token (after quotes, "#")
     size: int  # the word's length
-    canon: str
-    runs: tuple[int, ...]
+    canon: str  # its canonical letters
+    letter: bool  # a single letter, whatever else it is ("i" also starts phrases)
 
 
-_NOTHING = _TokenInfo(_NO_WORD, None, 0, 0, "", ())
+_NOTHING = _TokenInfo(_NO_WORD, None, 0, 0, "", False)
 
 
 def squeeze(word: str) -> str:
@@ -215,10 +215,15 @@ class Lexicon:
                 table = self._prefix if is_prefix else self._exact
                 table.setdefault(key, (term.rstrip("*"), kind, runs))
         self._prefix_lengths = sorted({len(k) for k in self._prefix}, reverse=True)
-        # Phrases are only tried from a word that starts one: most words start none.
-        self._phrase_starts = frozenset(
-            k.split(" ", 1)[0] for k in (*self._exact, *self._prefix) if " " in k
-        )
+        # Phrases are only tried where a word that starts one is followed by a word that can
+        # come second in one of them: most words start none.
+        second: dict[str, set[str]] = {}
+        for key in (*self._exact, *self._prefix):
+            if " " in key:
+                first, rest = key.split(" ", 1)
+                second.setdefault(first, set()).add(rest.split(" ", 1)[0])
+        self._phrase_starts = frozenset(second)
+        self._phrase_second = {k: frozenset(v) for k, v in second.items()}
         self._word_cache: dict[tuple[str, tuple[int, ...]], _Entry | None] = {}
         # What each raw token is on its own (see ``_TokenInfo``), cached: tokens repeat.
         self._tokens: dict[str, _TokenInfo] = {}
@@ -298,7 +303,8 @@ class Lexicon:
                 flag = _TERM
             else:
                 flag = _LETTER if len(canon) == 1 and runs == (1,) else _PLAIN
-            info = _TokenInfo(flag, entry, lead, size, canon, runs)
+            letter = len(canon) == 1 and runs == (1,)
+            info = _TokenInfo(flag, entry, lead, size, canon, letter)
         if len(self._tokens) > 200_000:
             self._tokens.clear()  # bound memory on a long-running service
         self._tokens[token] = info
@@ -311,30 +317,36 @@ class Lexicon:
             flag = self._token_info(token).flag
             if flag >= _TERM:
                 return True
-            letters += flag == _LETTER
+            letters += self._token_info(token).letter
         return letters >= 3
 
     def find(self, text: str) -> list[LexiconHit]:
         """Every term found in ``text``, longest phrase first at each position, no overlaps."""
-        # ``canonical_words`` from per-token results cached here. Most posts hold neither a
-        # phrase start nor a spelled-out word, and their hits are their tokens' own.
-        words: list[_Word] = []
+        # Most posts hold no phrase and no spelled-out word: their hits are their tokens' own,
+        # cached per token. Only the others are walked word by word.
         hits: list[LexiconHit] = []
-        walk, letters = False, 0
+        letters = 0
+        known = self._tokens
+        after: frozenset[str] | None = None  # words that would continue a phrase here
         for m in _TOKEN.finditer(text):
-            info = self._token_info(m.group(0))
-            if info.flag == _NO_WORD:
-                continue
-            start = m.start() + info.lead
-            words.append(_Word(info.canon, info.runs, start, start + info.size))
-            if info.entry is not None:
-                hits.append(LexiconHit(start, start + info.size, *info.entry[:2]))
-            if info.flag == _PHRASE:
-                walk = True
-            elif info.flag == _LETTER:
+            token = m.group(0)
+            info = known.get(token) or self._token_info(token)
+            flag = info.flag
+            if flag == _NO_WORD:
+                continue  # mentions and links are not words: a phrase runs across them
+            if after is not None and info.canon in after:
+                return self.walk(canonical_words(text))
+            after = self._phrase_second[info.canon] if flag == _PHRASE else None
+            if info.letter:
                 letters += 1
-                walk = walk or letters >= 3
-        return self.walk(_join_spelled_out(words)) if walk else hits
+                if letters >= 3:  # "i d i o t": three letters in a row may spell a term
+                    return self.walk(canonical_words(text))
+            else:
+                letters = 0
+            if info.entry is not None:
+                start = m.start() + info.lead
+                hits.append(LexiconHit(start, start + info.size, *info.entry[:2]))
+        return hits
 
     def walk(self, words: list[_Word]) -> list[LexiconHit]:
         """The terms among canonical words, trying phrases before single words."""

@@ -1,7 +1,7 @@
 """Train the harmful-wording model from TweetEval/OLID and print its figures.
 
     python -m classifiers.train_harmful --data ../shared/data/tweeteval [--out DIR]
-        [--extra FEEDBACK.jsonl]
+        [--extra FEEDBACK.jsonl] [--vectors DIR | --no-vectors]
 
 Hyper-parameters were chosen by cross-validation on train+val (never on test). The final
 model is fitted on train+val (+ feedback examples); its calibration and operating point come
@@ -9,7 +9,9 @@ from 5-fold out-of-fold decision values on that same data, so test stays untouch
 figures are printed. ``retrain_with_feedback`` is what ``social-monitor train`` calls.
 
 Training needs alt-profanity-check (its model is exported into our arrays); running the
-trained model does not.
+trained model does not. The word-vector table (``classifiers/word_vectors.py``) is built once
+with a sentence-embedding model and then reused from the shipped model, so retraining needs no
+transformer.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ from classifiers.harmful_model import (
     TfidfBlock,
     lexicon_features,
     preprocess,
+    vector_features,
 )
 from classifiers.lexicon import Lexicon, default_lexicon_dir
+from classifiers.word_vectors import WordVectors
 
 log = logging.getLogger(__name__)
 MODEL_DATE = "2026-11-26"
@@ -78,6 +82,8 @@ WORKPLACE_BENIGN = (
     "I hate merge conflicts on a friday", "monday standups are brutal",
     "the printer is dead again", "my laptop fan sounds like a jet engine",
     "debugging this legacy code is murder", "the CI pipeline is slow as hell today",
+    "sneak peek: the new release is going to blow your mind", "the demo blew everyone away",
+    "our booth was packed, the crowd went wild",
 )  # fmt: skip
 WORKPLACE_HARMFUL = (
     "my manager is a useless idiot", "the new hire is too stupid to read docs",
@@ -87,7 +93,7 @@ WORKPLACE_HARMFUL = (
 )  # fmt: skip
 
 
-# 44 examples against 13k tweets would not move the model (weight 10 still left "sick"
+# 47 examples against 13k tweets would not move the model (weight 10 still left "sick"
 # flagged); weighted 30, they do. Feedback from
 # our own employees is in-domain too and gets the same weight.
 DOMAIN_WEIGHT = 30.0
@@ -105,6 +111,8 @@ class Params:
     folds: int = 5
     # The operating point may not drop the offensive recall below this (the issue's target).
     min_recall: float = 0.65
+    # Thresholds whose out-of-fold macro-F1 is this close to the best count as equally good.
+    plateau: float = 0.002
 
 
 @dataclass(frozen=True)
@@ -230,17 +238,22 @@ def _decision(
     return np.asarray(clf.decision_function(x))
 
 
-def _operating_point(y: np.ndarray, d: np.ndarray, min_recall: float) -> float:
-    """The threshold on ``d`` with the best macro-F1 among those keeping recall >= min_recall."""
-    best_t, best_f = 0.0, -1.0
+def _operating_point(y: np.ndarray, d: np.ndarray, min_recall: float, plateau: float) -> float:
+    """The threshold on ``d`` for the best macro-F1 among those keeping recall >= min_recall.
+
+    The macro-F1 curve is flat near its top, so its arg-max jumps with the folds' noise (0.02
+    to 0.09 between 5-fold seeds). The median of the thresholds within ``plateau`` of the best
+    halves that spread (bootstrap of the out-of-fold decisions) at the same macro-F1.
+    """
+    candidates: list[tuple[float, float]] = []
     for t in np.quantile(d, np.linspace(0.30, 0.90, 241)):
         pred = d >= t
-        if recall_score(y, pred, zero_division=0) < min_recall:
-            continue
-        f = f1_score(y, pred, average="macro")
-        if f > best_f:
-            best_t, best_f = float(t), float(f)
-    return best_t
+        if recall_score(y, pred, zero_division=0) >= min_recall:
+            candidates.append((float(t), float(f1_score(y, pred, average="macro"))))
+    if not candidates:
+        return 0.0
+    best = max(f for _, f in candidates)
+    return float(np.median([t for t, f in candidates if f >= best - plateau]))
 
 
 def _platt_scale(y: np.ndarray, d: np.ndarray, offset: float) -> float:
@@ -256,9 +269,11 @@ def train(
     profanity: ProfanityBlock | None = None,
     lexicon: Lexicon | None = None,
     info: dict[str, Any] | None = None,
+    vectors: WordVectors | None = None,
 ) -> HarmfulModel:
     """Fit a model on ``examples``; calibration and threshold from out-of-fold decisions.
 
+    ``vectors`` (see ``classifiers.word_vectors``) adds each post's word vector as features.
     Raises ImportError when alt-profanity-check is absent and ``profanity`` is not given.
     """
     profanity = profanity or export_profanity_check()
@@ -268,13 +283,16 @@ def train(
     texts = [e.text for e in examples]
     y = np.array([e.label for e in examples])
     weights = np.array([e.weight for e in examples])
-    dense = np.hstack([profanity.predict(texts)[:, None], lexicon_features(lexicon, texts)])
+    blocks = [profanity.predict(texts)[:, None], lexicon_features(lexicon, texts)]
+    if vectors is not None:
+        blocks.append(vector_features(vectors, texts))
+    dense = np.hstack(blocks)
     oof = np.zeros(len(texts))
     folds = StratifiedKFold(params.folds, shuffle=True, random_state=0)
     for tr, te in folds.split(texts, y):
         w, c, clf = _fit_linear([texts[i] for i in tr], y[tr], dense[tr], params, weights[tr])
         oof[te] = _decision(w, c, clf, [texts[i] for i in te], dense[te])
-    offset = _operating_point(y, oof, params.min_recall)
+    offset = _operating_point(y, oof, params.min_recall, params.plateau)
     scale = _platt_scale(y, oof, offset)
     word, char, clf = _fit_linear(texts, y, dense, params, weights)
     oof_pred = oof >= offset
@@ -296,6 +314,7 @@ def train(
         cal_scale=scale,
         cal_offset=offset,
         info=meta,
+        vectors=vectors,
     )
 
 
@@ -339,6 +358,7 @@ def retrain_with_feedback(
         examples,
         params,
         info={"version": version or time.strftime("%Y%m%d%H%M%S"), "n_feedback": len(extra)},
+        vectors=current.vectors,  # the table is built once (it needs a transformer), then kept
     )
     after = evaluate(model, held)
     model.info["test"] = asdict(after)
@@ -359,14 +379,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=SHIPPED_DIR, help="model directory to write")
     ap.add_argument("--extra", type=Path, help="feedback examples (JSONL: text, label)")
     ap.add_argument("--version", default="1.0.0", help="model version recorded in the manifest")
+    ap.add_argument(
+        "--vectors",
+        type=Path,
+        help="word-vector table from `python -m classifiers.word_vectors` (default: the "
+        "shipped model's own table, if it has one)",
+    )
+    ap.add_argument("--no-vectors", action="store_true", help="train without word vectors")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     off = args.data / "offensive"
+    vectors = None
+    source = args.vectors or SHIPPED_DIR
+    if not args.no_vectors and WordVectors.exists(source):
+        vectors = WordVectors.load(source)
+    elif args.vectors and not args.no_vectors:
+        print(f"error: no word-vector table in {args.vectors}", file=sys.stderr)
+        return 2
     extra = load_jsonl(args.extra) if args.extra else []
     examples = load_tsv(off / "train.tsv") + load_tsv(off / "val.tsv") + workplace_examples()
     examples += extra
     model = train(
-        examples, info={"version": args.version, "n_feedback": len(extra), "data": "tweeteval"}
+        examples,
+        info={"version": args.version, "n_feedback": len(extra), "data": "tweeteval"},
+        vectors=vectors,
     )
     figures = {
         "offensive_test": asdict(evaluate(model, load_tsv(off / "test.tsv"))),

@@ -57,8 +57,11 @@ def test_explain_splits_the_decision_over_words(model: HarmfulModel) -> None:
 def test_loading_uses_no_pickle() -> None:
     with np.load(SHIPPED_DIR / "arrays.npz", allow_pickle=False) as npz:
         assert all(npz[k].dtype != object for k in npz.files)
+    with np.load(SHIPPED_DIR / "word_vectors.npz", allow_pickle=False) as npz:
+        assert npz["matrix"].dtype == np.float16
     manifest = json.loads((SHIPPED_DIR / "manifest.json").read_text())
-    assert manifest["format"] == 1 and manifest["info"]["version"]
+    assert manifest["format"] == 2 and manifest["info"]["version"]
+    assert manifest["vectors"]["dims"] == 128
 
 
 def test_save_load_round_trip(model: HarmfulModel, tmp_path: Path) -> None:
@@ -103,8 +106,13 @@ def test_retrain_with_feedback_needs_data(tmp_path: Path) -> None:
 
 
 def test_quality_on_shared_data(model: HarmfulModel, shared_data: Path) -> None:
-    # Floors a little under the measured 77.05 macro-F1 / 0.654 recall (see MODEL_CARD.md).
+    # Floors a little under the measured 76.82 macro-F1 / 0.654 recall / 0.864 ROC-AUC
+    # (see MODEL_CARD.md); the AUC does not depend on where the threshold landed.
+    from sklearn.metrics import roc_auc_score
+
     test = load_tsv(shared_data / "tweeteval" / "offensive" / "test.tsv")
     m = evaluate(model, test)
     assert m.macro_f1 >= 0.765
     assert m.recall >= 0.645
+    scores = model.score_many([e.text for e in test])
+    assert roc_auc_score([e.label for e in test], scores) >= 0.86

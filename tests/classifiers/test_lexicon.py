@@ -71,6 +71,22 @@ def test_pre_filter_is_conservative(text: str, may: bool) -> None:
         assert LEX.find(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("t i t", ["tit"]),  # "i" starts a phrase and is a letter: both count
+        ("i hate you", ["i hate you"]),
+        ("i @user hate you", ["i hate you"]),  # a mention is not a word
+        ("i hate them", []),
+        ("i really hate you, tit", ["tit"]),
+    ],
+)
+def test_phrases_and_letters_together(text: str, expected: list[str]) -> None:
+    lexicon = Lexicon({"insults": ["tit", "i hate you"]})
+    assert [h.term for h in lexicon.find(text)] == expected
+    assert lexicon.find(text) == lexicon.walk(canonical_words(text))
+
+
 def test_shipped_lexicons_load_with_kinds() -> None:
     directory = default_lexicon_dir()
     assert directory is not None

@@ -1,0 +1,117 @@
+"""Static word vectors: table look-ups, post vectors, storage, and a model that uses them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifiers.harmful_model import HarmfulModel, vector_features
+from classifiers.train_harmful import LabelledText, Params, evaluate, train
+from classifiers.word_vectors import WordVectors, lookup_key, reduce, vocabulary
+
+RUDE = ["you idiot", "shut up moron", "stupid clown", "you are pathetic"] * 5
+NICE = ["nice work", "thanks team", "great demo", "see you soon"] * 5
+
+
+@pytest.mark.parametrize(
+    ("token", "key"),
+    [("idiot", "idiot"), ("#idiots", "idiots"), ("@user", None), ("2024", None), ("!", None),
+     ("don't", "don't")],
+)  # fmt: skip
+def test_lookup_key(token: str, key: str | None) -> None:
+    assert lookup_key(token) == key
+
+
+def table(words: list[str], dims: int = 8, seed: int = 0) -> WordVectors:
+    rng = np.random.default_rng(seed)
+    return WordVectors(words, rng.normal(size=(len(words), dims)).astype(np.float16))
+
+
+def test_post_vector_is_the_normalised_sum() -> None:
+    vectors = table(["idiot", "team"])
+    rows = [vectors.rows(["idiot", "@user", "team", "unknown"]), []]
+    assert rows[0] == [0, 1]
+    out = vectors.post_vectors(rows)
+    expected = vectors.matrix[0] + vectors.matrix[1]
+    assert np.allclose(out[0], expected / np.linalg.norm(expected))
+    assert not out[1].any()  # a post without known words adds nothing
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    vectors = table(["a1", "b2", "c3"])
+    vectors.info = {"dims": 8}
+    vectors.save(tmp_path)
+    copy = WordVectors.load(tmp_path)
+    assert copy.words == vectors.words and copy.info == {"dims": 8}
+    assert np.array_equal(copy.matrix, vectors.matrix)  # float16 both ways: exact
+    np.savez_compressed(tmp_path / "word_vectors.npz", matrix=np.zeros((2, 8), np.float16))
+    with pytest.raises(ValueError, match="2 vectors for 3 words"):
+        WordVectors.load(tmp_path)
+
+
+def test_vocabulary_and_reduce() -> None:
+    texts = ["You IDIOT #fail @user 42", "you fail"]
+    assert vocabulary(texts, ["Team player"]) == ["fail", "idiot", "player", "team", "you"]
+    assert vocabulary(texts, ["Team"], min_df=2) == ["fail", "team", "you"]
+    reduced, explained = reduce(np.random.default_rng(1).normal(size=(50, 10)), 4)
+    assert reduced.shape == (50, 4) and 0 < explained.sum() < 1
+    assert np.allclose(reduced.mean(axis=0), 0, atol=1e-9)
+
+
+@pytest.fixture(scope="module")
+def vector_model() -> HarmfulModel:
+    shipped = HarmfulModel.load()
+    examples = [LabelledText(t, 1) for t in RUDE] + [LabelledText(t, 0) for t in NICE]
+    words = vocabulary([*RUDE, *NICE, "fool"])
+    return train(
+        examples,
+        Params(word_min_df=1, char_min_df=1, folds=2, min_recall=0.0),
+        profanity=shipped.profanity,
+        lexicon=shipped.lexicon,
+        info={"version": "t"},
+        vectors=table(words),
+    )
+
+
+def test_model_with_vectors_scores_as_its_features(vector_model: HarmfulModel) -> None:
+    texts = ["you idiot", "nice  work team", "@user fool!", "", "zzz qqq"]
+    ref = np.asarray(vector_model.features(texts) @ vector_model.coef).ravel()
+    ref += vector_model.intercept
+    assert np.allclose(vector_model.decision(texts), ref, atol=1e-9)
+    for text, expected in zip(texts, ref, strict=True):
+        score, _ = vector_model.score_with_hits(text)
+        assert score == pytest.approx(float(vector_model.calibrate(np.array([expected]))[0]))
+    # A word's share of the explanation includes its vector's part of the decision.
+    assert vector_model.vectors is not None
+    part = vector_features(vector_model.vectors, ["fool"]) @ vector_model.coef[-8:]
+    coef = vector_model.coef.copy()
+    coef[-8:] = 0.0
+    without = dataclasses.replace(vector_model, coef=coef)
+    (with_vector,), (no_vector,) = vector_model.explain("fool")[1], without.explain("fool")[1]
+    assert with_vector.weight - no_vector.weight == pytest.approx(float(part[0]), abs=1e-6)
+    assert part[0] != 0.0
+    assert evaluate(vector_model, [LabelledText(t, 1) for t in RUDE]).recall == 1.0
+
+
+def test_model_with_vectors_round_trip(vector_model: HarmfulModel, tmp_path: Path) -> None:
+    copy = HarmfulModel.load(vector_model.save(tmp_path / "m"))
+    assert copy.vectors is not None and copy.vectors.dims == 8
+    texts = ["you idiot", "nice work", "fool"]
+    assert np.allclose(copy.score_many(texts), vector_model.score_many(texts), atol=1e-5)
+
+
+def test_format_1_model_without_vectors_still_loads(tmp_path: Path) -> None:
+    path = HarmfulModel.load().save(tmp_path / "old")
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest.pop("vectors", None)
+    manifest["format"] = 1
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    for name in ("word_vectors.json", "word_vectors.npz"):
+        (path / name).unlink(missing_ok=True)
+    old = HarmfulModel.load(path)
+    assert old.vectors is None
+    assert 0.0 <= old.score("you idiot") <= 1.0
