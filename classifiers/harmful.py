@@ -2,8 +2,8 @@
 
 Two layers, one detector:
 
-- the lexicon (``config/lexicons/*.txt``) catches slurs, insults, threats and profanity even
-  when obfuscated, each hit a finding with the exact span in the original text;
+- the lexicon (``config/lexicons/*.txt``) catches slurs, insults, threats, hateful phrases and
+  profanity even when obfuscated, each hit a finding with the exact span in the original text;
 - the trained model (``classifiers/models/harmful``) scores the whole post; when the score
   reaches 0.5 the words that pushed it most become findings, so the review page can
   highlight them. Every finding of a post carries at least the post's model score.
@@ -34,6 +34,7 @@ _WHAT = {
     "slurs": "a slur",
     "insults": "insulting",
     "threats": "a threat",
+    "hateful": "hateful towards a group",
     "profanity": "profane",
 }
 # Function words may carry weight in the model ("you") but highlighting them explains nothing.
@@ -112,11 +113,10 @@ class HarmfulWordingDetector:
     def detect_many(self, posts: Sequence[PostText]) -> list[list[Finding]]:
         """Batch form: scores every post in one pass, explains only the flagged ones."""
         texts = [p.text for p in posts]
+        assessed = self.model.assess_many(texts, FLAG, skip_hits=self._same_lexicon)
         return [
             self._findings(text, score, hits if self._same_lexicon else None, words)
-            for text, (score, hits, words) in zip(
-                texts, self.model.assess_many(texts, FLAG, self._same_lexicon), strict=True
-            )
+            for text, (score, hits, words) in zip(texts, assessed, strict=True)
         ]
 
     def _findings(

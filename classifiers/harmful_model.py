@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # training and reference paths only: not imported when scorin
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifiers.lexicon import Lexicon, LexiconHit
-from classifiers.word_vectors import WordVectors
+from classifiers.word_vectors import ARRAY_FILE, WORDS_FILE, WordVectors
 
 FORMAT = 2  # 2 adds word vectors; a format-1 model (none) still loads
 MANIFEST = "manifest.json"
@@ -71,10 +71,10 @@ SIGNAL_PREFIXES: tuple[str, ...] = (
     "trash", "garbage", "ugly", "fat", "shut up", "suck", "crap", "damn", "hell", "fuck", "shit",
     "piss", "dick", "cunt", "whore", "slut", "twat", "wanker", "prick",
 )  # fmt: skip
-_INSULT_KINDS = frozenset({"insults", "slurs", "threats"})
+_INSULT_KINDS = frozenset({"insults", "slurs", "threats", "hateful"})
 # The post vector's features are multiplied by this before the linear model: with one shared
-# C, it lets those 64 dense features weigh against ~100,000 sparse ones (cross-validated:
-# x2 beat x1 and x3).
+# C, it lets those 128 dense features weigh against ~90,000 sparse ones (cross-validated:
+# x2 beat x1, and x3 and x4 were no better).
 VECTOR_SCALE = 2.0
 
 
@@ -779,7 +779,7 @@ class HarmfulModel:
             "calibration": {"scale": self.cal_scale, "offset": self.cal_offset},
             "dense_features": ["profanity_probability", *LEXICON_FEATURES],
             "vectors": (
-                {"dims": self.vectors.dims, "scale": self.vector_scale, **self.vectors.info}
+                {"dims": self.vectors.dims, "scale": self.vector_scale, "table": self.vectors.info}
                 if self.vectors is not None
                 else None
             ),
@@ -807,6 +807,9 @@ class HarmfulModel:
         )
         if self.vectors is not None:
             self.vectors.save(path)
+        else:  # a table left from an earlier model here would be taken for this one's
+            for name in (WORDS_FILE, ARRAY_FILE):
+                (path / name).unlink(missing_ok=True)
         return path
 
     @classmethod
@@ -816,15 +819,24 @@ class HarmfulModel:
         try:
             manifest = json.loads((path / MANIFEST).read_text())
             vocab = json.loads((path / VOCAB).read_text(encoding="utf-8"))
+            if manifest.get("format") not in (1, FORMAT):
+                raise ModelError(
+                    f"model format {manifest.get('format')!r} in {path}; need 1 to {FORMAT}"
+                )
             with np.load(path / ARRAYS, allow_pickle=False) as npz:
                 arrays = {k: npz[k].astype(np.float64) for k in npz.files}
             vector_spec = manifest.get("vectors")
             vectors = WordVectors.load(path) if vector_spec else None
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot load the harmful-wording model from {path}: {exc}") from exc
-        if manifest.get("format") not in (1, FORMAT):
+        expected = (
+            len(vocab["word"]) + len(vocab["char"]) + 1 + len(LEXICON_FEATURES)
+            + (vectors.dims if vectors is not None else 0)
+        )  # fmt: skip
+        if arrays["coef"].shape != (expected,):
             raise ModelError(
-                f"model format {manifest.get('format')!r} in {path}; need 1 to {FORMAT}"
+                f"{path}: {arrays['coef'].shape[0]} coefficients where the vocabularies and "
+                f"word vectors need {expected}; the directory mixes files of two models"
             )
 
         def block(name: str, idf: np.ndarray) -> TfidfBlock:

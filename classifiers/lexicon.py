@@ -51,6 +51,7 @@ _RUN = re.compile(r"(.)\1*")
 DEFAULT_KIND_SCORES: Mapping[str, float] = {
     "slurs": 0.95,
     "threats": 0.9,
+    "hateful": 0.9,
     "insults": 0.8,
     "profanity": 0.55,
 }
@@ -77,9 +78,10 @@ class _Word(NamedTuple):
 # (term as written, kind, run lengths of the term's letters)
 _Entry = tuple[str, str, tuple[int, ...]]
 
-# What a token is on its own: no word at all (a mention, a link, a number), a plain word,
-# one letter (three in a row may spell a term out), a term, or the first word of a phrase.
-_NO_WORD, _PLAIN, _LETTER, _TERM, _PHRASE = range(5)
+# What a token is on its own: no word at all (a mention, a link, a number), a plain word, a
+# term, or the first word of a phrase. (Whether it is one letter is kept beside: "i" is one
+# and starts phrases.)
+_NO_WORD, _PLAIN, _TERM, _PHRASE = range(4)
 
 
 class _TokenInfo(NamedTuple):
@@ -302,23 +304,13 @@ class Lexicon:
             elif entry is not None:
                 flag = _TERM
             else:
-                flag = _LETTER if len(canon) == 1 and runs == (1,) else _PLAIN
+                flag = _PLAIN
             letter = len(canon) == 1 and runs == (1,)
             info = _TokenInfo(flag, entry, lead, size, canon, letter)
         if len(self._tokens) > 200_000:
             self._tokens.clear()  # bound memory on a long-running service
         self._tokens[token] = info
         return info
-
-    def may_match(self, text: str) -> bool:
-        """False when ``text`` surely holds no term: the cheap pre-filter of ``find``."""
-        letters = 0
-        for token in text.split():
-            flag = self._token_info(token).flag
-            if flag >= _TERM:
-                return True
-            letters += self._token_info(token).letter
-        return letters >= 3
 
     def find(self, text: str) -> list[LexiconHit]:
         """Every term found in ``text``, longest phrase first at each position, no overlaps."""

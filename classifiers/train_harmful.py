@@ -242,8 +242,9 @@ def _operating_point(y: np.ndarray, d: np.ndarray, min_recall: float, plateau: f
     """The threshold on ``d`` for the best macro-F1 among those keeping recall >= min_recall.
 
     The macro-F1 curve is flat near its top, so its arg-max jumps with the folds' noise (0.02
-    to 0.09 between 5-fold seeds). The median of the thresholds within ``plateau`` of the best
-    halves that spread (bootstrap of the out-of-fold decisions) at the same macro-F1.
+    to 0.09 between 5-fold seeds). The middle one of the thresholds within ``plateau`` of the
+    best halves that spread (bootstrap of the out-of-fold decisions) at the same macro-F1; it
+    is one of them, never an average that may fall between two near-best stretches.
     """
     candidates: list[tuple[float, float]] = []
     for t in np.quantile(d, np.linspace(0.30, 0.90, 241)):
@@ -253,7 +254,8 @@ def _operating_point(y: np.ndarray, d: np.ndarray, min_recall: float, plateau: f
     if not candidates:
         return 0.0
     best = max(f for _, f in candidates)
-    return float(np.median([t for t, f in candidates if f >= best - plateau]))
+    near = sorted(t for t, f in candidates if f >= best - plateau)
+    return near[len(near) // 2]
 
 
 def _platt_scale(y: np.ndarray, d: np.ndarray, offset: float) -> float:
@@ -379,23 +381,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=SHIPPED_DIR, help="model directory to write")
     ap.add_argument("--extra", type=Path, help="feedback examples (JSONL: text, label)")
     ap.add_argument("--version", default="1.0.0", help="model version recorded in the manifest")
-    ap.add_argument(
+    table = ap.add_mutually_exclusive_group()
+    table.add_argument(
         "--vectors",
         type=Path,
         help="word-vector table from `python -m classifiers.word_vectors` (default: the "
         "shipped model's own table, if it has one)",
     )
-    ap.add_argument("--no-vectors", action="store_true", help="train without word vectors")
+    table.add_argument("--no-vectors", action="store_true", help="train without word vectors")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     off = args.data / "offensive"
     vectors = None
-    source = args.vectors or SHIPPED_DIR
-    if not args.no_vectors and WordVectors.exists(source):
-        vectors = WordVectors.load(source)
-    elif args.vectors and not args.no_vectors:
-        print(f"error: no word-vector table in {args.vectors}", file=sys.stderr)
-        return 2
+    if args.vectors:
+        if not WordVectors.exists(args.vectors):
+            print(f"error: no word-vector table in {args.vectors}", file=sys.stderr)
+            return 2
+        vectors = WordVectors.load(args.vectors)
+    elif not args.no_vectors:
+        vectors = HarmfulModel.load(SHIPPED_DIR).vectors
     extra = load_jsonl(args.extra) if args.extra else []
     examples = load_tsv(off / "train.tsv") + load_tsv(off / "val.tsv") + workplace_examples()
     examples += extra

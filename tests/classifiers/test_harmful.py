@@ -30,6 +30,9 @@ def detector() -> harmful.HarmfulWordingDetector:
         ("that was st*pid", {"st*pid"}),
         ("shut up, moron", {"moron"}),
         ("go kill yourself", {"go kill yourself"}),
+        ("They should go back to where they came from. Go back to where you came from!",
+         {"Go back to where you came from"}),
+        ("those people are subhuman", {"subhuman"}),
     ],
 )
 def test_must_flag(
@@ -53,6 +56,8 @@ def test_must_flag(
         "great quarter everyone, thanks for the hard work",
         "as I said, please assess the class design",
         "the build is green again",
+        "after the offsite we go back to where we started: the backlog",
+        "time to go back to the office",
     ],
 )
 def test_must_not_flag(detector: harmful.HarmfulWordingDetector, text: str) -> None:

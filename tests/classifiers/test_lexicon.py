@@ -53,25 +53,6 @@ def test_span_is_the_original_text(text: str, span: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "may"),
-    [
-        ("great demo, thanks all", False),
-        ("I love my team", False),
-        ("@idiot_bot https://idiot.example", False),
-        ("y0u 1d10t", True),
-        ("well, i d i o t!", True),
-        ("go kill yourself", True),
-        ("st*pid", True),
-    ],
-)
-def test_pre_filter_is_conservative(text: str, may: bool) -> None:
-    # The cheap pre-filter may let a clean text through, never stop one with a hit.
-    assert LEX.may_match(text) is may
-    if not may:
-        assert LEX.find(text) == []
-
-
-@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("t i t", ["tit"]),  # "i" starts a phrase and is a letter: both count

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifiers.harmful_model import HarmfulModel, vector_features
+from classifiers.harmful_model import HarmfulModel, ModelError, vector_features
 from classifiers.train_harmful import LabelledText, Params, evaluate, train
 from classifiers.word_vectors import WordVectors, lookup_key, reduce, vocabulary
 
@@ -105,13 +105,31 @@ def test_model_with_vectors_round_trip(vector_model: HarmfulModel, tmp_path: Pat
 
 
 def test_format_1_model_without_vectors_still_loads(tmp_path: Path) -> None:
-    path = HarmfulModel.load().save(tmp_path / "old")
+    # A 1.0.0 model (no vectors, format 1) must load, so a rollback to it works.
+    shipped = HarmfulModel.load()
+    assert shipped.vectors is not None
+    old = dataclasses.replace(shipped, vectors=None, coef=shipped.coef[: -shipped.vectors.dims])
+    path = old.save(tmp_path / "old")
     manifest = json.loads((path / "manifest.json").read_text())
-    manifest.pop("vectors", None)
+    del manifest["vectors"]
     manifest["format"] = 1
     (path / "manifest.json").write_text(json.dumps(manifest))
-    for name in ("word_vectors.json", "word_vectors.npz"):
-        (path / name).unlink(missing_ok=True)
-    old = HarmfulModel.load(path)
-    assert old.vectors is None
-    assert 0.0 <= old.score("you idiot") <= 1.0
+    loaded = HarmfulModel.load(path)
+    assert loaded.vectors is None
+    assert np.allclose(loaded.score_many(RUDE[:4]), old.score_many(RUDE[:4]), atol=1e-5)
+
+
+def test_files_of_two_models_are_refused(vector_model: HarmfulModel, tmp_path: Path) -> None:
+    path = vector_model.save(tmp_path / "m")
+    # a model without vectors saved over it takes the old table away with it
+    no_vectors = dataclasses.replace(vector_model, vectors=None, coef=vector_model.coef[:-8])
+    no_vectors.save(path)
+    assert not WordVectors.exists(path)
+    assert HarmfulModel.load(path).vectors is None
+    # a manifest that claims vectors the coefficients do not have is refused, not half-used
+    table(["idiot"], dims=4).save(path)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["vectors"] = {"dims": 4, "scale": 2.0, "table": {}}
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="mixes files of two models"):
+        HarmfulModel.load(path)
