@@ -32,6 +32,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -106,6 +107,14 @@ class TfidfBlock:
         self._tokens = re.compile(self.token_pattern)
         # Words repeat across posts (Zipf), so each word's character n-grams are computed once.
         self._word_cache: dict[str, list[int]] = {}
+        # Word bigrams by first then second token: no string is built for a pair not in the
+        # vocabulary, which is most pairs (tokens never hold a space, so the split is exact).
+        self._pairs: dict[str, dict[str, int]] = {}
+        if self.analyzer == "word":
+            for term, i in self.index.items():
+                first, space, second = term.partition(" ")
+                if space and " " not in second:
+                    self._pairs.setdefault(first, {})[second] = i
 
     @property
     def vectorizer(self) -> TfidfVectorizer:
@@ -218,8 +227,13 @@ class TfidfBlock:
         lo, hi = self.ngram_range
         if self.analyzer == "char_wb" or hi < 2:
             return []
-        index, out = self.index, []
-        for n in range(max(lo, 2), hi + 1):
+        index, pairs, out = self.index, self._pairs, []
+        if lo <= 2:
+            for first, second in pairwise(tokens):
+                following = pairs.get(first)
+                if following is not None and (i := following.get(second)) is not None:
+                    out.append(i)
+        for n in range(max(lo, 3), hi + 1):
             for k in range(len(tokens) - n + 1):
                 i = index.get(" ".join(tokens[k : k + n]))
                 if i is not None:
@@ -278,16 +292,15 @@ def signal_pattern(prefixes: Sequence[str]) -> re.Pattern[str]:
 
 
 def lexicon_row(
-    lexicon: Lexicon, text: str, n_signal: int, at_you: bool
-) -> tuple[tuple[float, float, float, float, float], list[LexiconHit]]:
-    """One post's lexicon features (see ``lexicon_features``) and the lexicon's hits.
+    hits: list[LexiconHit], n_signal: int, at_you: bool
+) -> tuple[float, float, float, float, float]:
+    """One post's lexicon features (see ``lexicon_features``) from the lexicon's hits.
 
     ``n_signal`` counts the signal words of the post, ``at_you`` says whether it addresses
-    "you". The hits are returned so the detector need not look them up a second time.
+    "you".
     """
-    hits = lexicon.find(text)
     if not n_signal and not hits:
-        return (0.0, 0.0, 0.0, 0.0, 0.0), hits
+        return (0.0, 0.0, 0.0, 0.0, 0.0)
     you = float(at_you)
     insults = sum(h.kind in _INSULT_KINDS for h in hits)
     return (
@@ -296,7 +309,7 @@ def lexicon_row(
         you if insults else 0.0,
         min(n_signal, 3) / 3,
         you if n_signal else 0.0,
-    ), hits
+    )
 
 
 def _signal_and_you(low: str, signal: re.Pattern[str]) -> tuple[int, bool]:
@@ -321,7 +334,7 @@ def lexicon_features(
     """(n, 5): insult-like and profanity lexicon hits, insult at "you", the same for signal
     words. Counts are capped at 3 and scaled to 1."""
     signal = signal or signal_pattern(SIGNAL_PREFIXES)
-    rows = [lexicon_row(lexicon, t, *_signal_and_you(preprocess(t), signal))[0] for t in texts]
+    rows = [lexicon_row(lexicon.find(t), *_signal_and_you(preprocess(t), signal)) for t in texts]
     return np.array(rows, dtype=np.float64).reshape(len(texts), len(LEXICON_FEATURES))
 
 
@@ -338,6 +351,7 @@ class _Chunk(NamedTuple):
     own: np.ndarray  # distinct features of the chunk read alone (explanations)
     vector_rows: list[int]  # word-vector table rows of its tokens
     vector_push: float  # what those vectors add to the decision before the post's norm
+    lexical: bool  # may take part in a lexicon hit (a post without one has none)
 
 
 class _Tfidf(NamedTuple):
@@ -418,7 +432,8 @@ class FastScorer:
         )
         rows = self.vectors.rows(tokens) if self.vectors is not None else []
         push = float(self.vector_push[rows].sum()) if rows else 0.0
-        found = _Chunk(tokens, main, prof_ids, n_signal, you, head, array, own, rows, push)
+        lexical = m.lexicon.may_hit(raw)
+        found = _Chunk(tokens, main, prof_ids, n_signal, you, head, array, own, rows, push, lexical)
         if len(self.chunks) > self.CACHE_LIMIT:
             self.chunks.clear()  # bound memory on a long-running service
         self.chunks[raw] = found
@@ -480,13 +495,14 @@ class FastScorer:
         prof: list[int] = []
         tokens: list[str] = []
         vector_rows: list[int] = []
-        n_signal, at_you, head = 0, False, False
+        n_signal, at_you, head, lexical = 0, False, False, False
         for raw in text.split():
             c = chunk(raw)
             tokens += c.word_tokens
             main.append(c.main_array)
             prof += c.profanity
             vector_rows += c.vector_rows
+            lexical = lexical or c.lexical
             n_signal += c.signal
             at_you = at_you or c.you
             head = head or c.phrase_head
@@ -495,7 +511,8 @@ class FastScorer:
             main.append(np.array(ngrams, dtype=np.int64))
         if head and self.signal_phrases is not None:
             n_signal += len(self.signal_phrases.findall(preprocess(text)))
-        feats, hits = lexicon_row(m.lexicon, text, n_signal, at_you)
+        hits = m.lexicon.find(text) if lexical else []
+        feats = lexicon_row(hits, n_signal, at_you)
         decision = m.intercept
         # alt-profanity-check's block has a handful of features a post: plain Python floats
         # beat numpy's per-call overhead there.
@@ -573,13 +590,14 @@ class FastScorer:
         word_ngrams = m.word.ngram_features
         for row, text in enumerate(texts):
             tokens: list[str] = []
-            n_signal, at_you, head = 0, False, False
+            n_signal, at_you, head, lexical = 0, False, False, False
             for raw in text.split():
                 c = chunk(raw)
                 tokens += c.word_tokens
                 main += c.main
                 prof += c.profanity
                 vector_rows += c.vector_rows
+                lexical = lexical or c.lexical
                 n_signal += c.signal
                 at_you = at_you or c.you
                 head = head or c.phrase_head
@@ -589,8 +607,8 @@ class FastScorer:
             vector_ptr.append(len(vector_rows))
             if head and self.signal_phrases is not None:
                 n_signal += len(self.signal_phrases.findall(preprocess(text)))
-            feats, hits = lexicon_row(m.lexicon, text, n_signal, at_you)
-            dense[row, 1:] = feats
+            hits = m.lexicon.find(text) if lexical else []
+            dense[row, 1:] = lexicon_row(hits, n_signal, at_you)
             hits_of.append(hits)
         rows = len(texts)
         # alt-profanity-check: five calibrated LinearSVC folds over its own TF-IDF.

@@ -312,6 +312,12 @@ class Lexicon:
         self._tokens[token] = info
         return info
 
+    def may_hit(self, token: str) -> bool:
+        """Whether a whitespace token can take part in a hit: a term, a phrase's first word or
+        a single letter. ``find`` of a text none of whose tokens can is empty."""
+        info = self._token_info(token)
+        return info.flag >= _TERM or info.letter
+
     def find(self, text: str) -> list[LexiconHit]:
         """Every term found in ``text``, longest phrase first at each position, no overlaps."""
         # Most posts hold no phrase and no spelled-out word: their hits are their tokens' own,

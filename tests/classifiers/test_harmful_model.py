@@ -45,6 +45,17 @@ def test_fast_scoring_equals_sparse_features(model: HarmfulModel) -> None:
         assert score == pytest.approx(float(model.calibrate(np.array([expected]))[0]), abs=1e-9)
 
 
+def test_fast_scoring_equals_sparse_features_on_real_tweets(
+    model: HarmfulModel, shared_data: Path
+) -> None:
+    # The same check over real tweets: bigrams, hashtags, emoji, lexicon hits, long posts.
+    texts = [e.text for e in load_tsv(shared_data / "tweeteval" / "offensive" / "test.tsv")]
+    ref = np.asarray(model.features(texts) @ model.coef).ravel() + model.intercept
+    assert np.allclose(model.decision(texts), ref, atol=1e-9)
+    single = [model._fast.decision_one(t)[0] for t in texts[:200]]
+    assert np.allclose(single, ref[:200], atol=1e-9)
+
+
 def test_explain_splits_the_decision_over_words(model: HarmfulModel) -> None:
     score, words = model.explain("you idiot, you idiot")
     assert score == pytest.approx(model.score("you idiot, you idiot"))

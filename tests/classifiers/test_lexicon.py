@@ -94,9 +94,14 @@ def test_token_shortcut_finds_what_the_word_walk_finds(shared_data: Path) -> Non
         for line in (shared_data / "tweeteval" / split).read_text(encoding="utf-8").splitlines()[1:]
     ]
     texts += ["go kill   yourself now", "you are a y0u 1d10t.", "well, i d i o t!", "shut up"]
-    with_hits = 0
+    with_hits = skipped = 0
     for text in texts:
         found = lexicon.find(text)
         assert found == lexicon.walk(canonical_words(text)), text
         with_hits += bool(found)
+        # The wording model skips ``find`` for posts none of whose tokens may hit.
+        if not any(lexicon.may_hit(token) for token in text.split()):
+            assert found == [], text
+            skipped += 1
     assert with_hits > 500  # the comparison covered many posts with hits, not only clean ones
+    assert skipped > 500
