@@ -354,6 +354,15 @@ class _Chunk(NamedTuple):
     lexical: bool  # may take part in a lexicon hit (a post without one has none)
 
 
+class _Post(NamedTuple):
+    """One post as the scorer reads it (see ``FastScorer.post``)."""
+
+    chunks: list[_Chunk]
+    ngrams: list[int]  # word n-grams (n >= 2) across its chunks
+    hits: list[LexiconHit]
+    lexicon_features: tuple[float, float, float, float, float]
+
+
 class _Tfidf(NamedTuple):
     """Rows of TF-IDF features in coordinate form: for each (row, feature) its value."""
 
@@ -439,6 +448,24 @@ class FastScorer:
         self.chunks[raw] = found
         return found
 
+    def post(self, text: str) -> _Post:
+        """One post's chunks and what is read off the whole post: word n-grams across
+        chunks, signal phrases, lexicon hits and features."""
+        chunks = [self.chunk(raw) for raw in text.split()]
+        n_signal, at_you, head, lexical = 0, False, False, False
+        tokens: list[str] = []
+        for c in chunks:
+            tokens += c.word_tokens
+            n_signal += c.signal
+            at_you = at_you or c.you
+            head = head or c.phrase_head
+            lexical = lexical or c.lexical
+        if head and self.signal_phrases is not None:
+            n_signal += len(self.signal_phrases.findall(preprocess(text)))
+        hits = self.model.lexicon.find(text) if lexical else []
+        ngrams = self.model.word.ngram_features(tokens)
+        return _Post(chunks, ngrams, hits, lexicon_row(hits, n_signal, at_you))
+
     @staticmethod
     def _tfidf(
         ids: list[int], ptr: list[int], n_features: int, idf: np.ndarray,
@@ -490,29 +517,13 @@ class FastScorer:
         word-vector sum (explanations need these three).
         """
         m = self.model
-        chunk = self.chunk
-        main: list[np.ndarray] = []
-        prof: list[int] = []
-        tokens: list[str] = []
-        vector_rows: list[int] = []
-        n_signal, at_you, head, lexical = 0, False, False, False
-        for raw in text.split():
-            c = chunk(raw)
-            tokens += c.word_tokens
-            main.append(c.main_array)
-            prof += c.profanity
-            vector_rows += c.vector_rows
-            lexical = lexical or c.lexical
-            n_signal += c.signal
-            at_you = at_you or c.you
-            head = head or c.phrase_head
-        ngrams = m.word.ngram_features(tokens)
-        if ngrams:
-            main.append(np.array(ngrams, dtype=np.int64))
-        if head and self.signal_phrases is not None:
-            n_signal += len(self.signal_phrases.findall(preprocess(text)))
-        hits = m.lexicon.find(text) if lexical else []
-        feats = lexicon_row(hits, n_signal, at_you)
+        post = self.post(text)
+        main = [c.main_array for c in post.chunks]
+        prof = [i for c in post.chunks for i in c.profanity]
+        vector_rows = [i for c in post.chunks for i in c.vector_rows]
+        if post.ngrams:
+            main.append(np.array(post.ngrams, dtype=np.int64))
+        hits, feats = post.hits, post.lexicon_features
         decision = m.intercept
         # alt-profanity-check's block has a handful of features a post: plain Python floats
         # beat numpy's per-call overhead there.
@@ -580,36 +591,24 @@ class FastScorer:
         """Decision values, the model lexicon's hits per text, the main TF-IDF rows and the
         norms of the posts' word-vector sums."""
         m = self.model
-        chunk = self.chunk
         main: list[int] = []
         prof: list[int] = []
         vector_rows: list[int] = []
         main_ptr, prof_ptr, vector_ptr = [0], [0], [0]
         dense = np.zeros((len(texts), 1 + len(LEXICON_FEATURES)))
         hits_of: list[list[LexiconHit]] = []
-        word_ngrams = m.word.ngram_features
         for row, text in enumerate(texts):
-            tokens: list[str] = []
-            n_signal, at_you, head, lexical = 0, False, False, False
-            for raw in text.split():
-                c = chunk(raw)
-                tokens += c.word_tokens
+            post = self.post(text)
+            for c in post.chunks:
                 main += c.main
                 prof += c.profanity
                 vector_rows += c.vector_rows
-                lexical = lexical or c.lexical
-                n_signal += c.signal
-                at_you = at_you or c.you
-                head = head or c.phrase_head
-            main += word_ngrams(tokens)
+            main += post.ngrams
             main_ptr.append(len(main))
             prof_ptr.append(len(prof))
             vector_ptr.append(len(vector_rows))
-            if head and self.signal_phrases is not None:
-                n_signal += len(self.signal_phrases.findall(preprocess(text)))
-            hits = m.lexicon.find(text) if lexical else []
-            dense[row, 1:] = lexicon_row(hits, n_signal, at_you)
-            hits_of.append(hits)
+            dense[row, 1:] = post.lexicon_features
+            hits_of.append(post.hits)
         rows = len(texts)
         # alt-profanity-check: five calibrated LinearSVC folds over its own TF-IDF.
         pb = m.profanity
