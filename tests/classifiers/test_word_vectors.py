@@ -133,3 +133,13 @@ def test_files_of_two_models_are_refused(vector_model: HarmfulModel, tmp_path: P
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="mixes files of two models"):
         HarmfulModel.load(path)
+
+
+def test_command_line_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from classifiers import train_harmful, word_vectors
+
+    assert train_harmful.main(["--data", str(tmp_path), "--vectors", str(tmp_path / "no")]) == 2
+    assert "no word-vector table in" in capsys.readouterr().err
+    assert word_vectors.main(["--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    assert "train.tsv" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
