@@ -143,3 +143,13 @@ def test_command_line_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFix
     assert word_vectors.main(["--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
     assert "train.tsv" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_run_sums_adds_each_run_of_rows() -> None:
+    from classifiers.harmful_model import _run_sums
+
+    values = np.arange(14.0).reshape(7, 2)
+    bounds = np.array([0, 2, 2, 3, 7])  # runs of 2, 0, 1 and 4 rows
+    expected = [values[0:2].sum(0), [0, 0], values[2], values[3:7].sum(0)]
+    assert np.array_equal(_run_sums(values, bounds, block=3), np.array(expected))
+    assert np.array_equal(_run_sums(values, bounds, block=1), np.array(expected))
