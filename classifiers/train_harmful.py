@@ -380,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", required=True, type=Path, help="the tweeteval folder")
     ap.add_argument("--out", type=Path, default=SHIPPED_DIR, help="model directory to write")
     ap.add_argument("--extra", type=Path, help="feedback examples (JSONL: text, label)")
-    ap.add_argument("--version", default="1.0.0", help="model version recorded in the manifest")
+    ap.add_argument("--version", default="1.1.0", help="model version recorded in the manifest")
     table = ap.add_mutually_exclusive_group()
     table.add_argument(
         "--vectors",
