@@ -15,7 +15,9 @@ features are:
   vectors (``classifiers/word_vectors.py``), which carries meaning to words never seen in
   training.
 
-A linear model over them gives a decision value ``d``; the score is
+A linear model over them gives a decision value, to which (format 3) a small convolutional
+block over the sequence of word vectors adds a weighted logit (``classifiers/conv_block.py``:
+word order). The sum ``d`` is calibrated: the score is
 ``sigmoid(scale * (d - offset))``: Platt scaling fitted on out-of-fold predictions, with the
 offset at the operating point tuned on held-out folds, so ``score >= 0.5`` means "flag".
 
@@ -42,10 +44,11 @@ if TYPE_CHECKING:  # training and reference paths only: not imported when scorin
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+from classifiers.conv_block import CONV_FILE, ConvBlock
 from classifiers.lexicon import Lexicon, LexiconHit
 from classifiers.word_vectors import ARRAY_FILE, WORDS_FILE, WordVectors
 
-FORMAT = 2  # 2 adds word vectors; a format-1 model (none) still loads
+FORMAT = 3  # 2 adds word vectors, 3 the conv block; format-1 and -2 models still load
 MANIFEST = "manifest.json"
 VOCAB = "vocab.json"
 ARRAYS = "arrays.npz"
@@ -328,6 +331,15 @@ def vector_features(
     return scale * vectors.post_vectors(rows)
 
 
+def conv_ids(
+    vectors: WordVectors, texts: Sequence[str], token_pattern: str = WORD_TOKENS
+) -> list[list[int]]:
+    """Each post's word ids for the conv block (``WordVectors.ids`` of the word block's
+    tokens): the reference that training uses; the scorer builds the same from its chunks."""
+    tokens = re.compile(token_pattern)
+    return [vectors.ids(tokens.findall(preprocess(t))) for t in texts]
+
+
 def lexicon_features(
     lexicon: Lexicon, texts: Sequence[str], signal: re.Pattern[str] | None = None
 ) -> np.ndarray:
@@ -350,6 +362,7 @@ class _Chunk(NamedTuple):
     main_array: np.ndarray  # ``main`` as int64, for the single-post path
     own: np.ndarray  # distinct features of the chunk read alone (explanations)
     vector_rows: list[int]  # word-vector table rows of its tokens
+    conv_ids: list[int]  # its tokens' ids for the conv block (0: no vector)
     vector_push: float  # what those vectors add to the decision before the post's norm
     lexical: bool  # may take part in a lexicon hit (a post without one has none)
 
@@ -361,6 +374,7 @@ class _Post(NamedTuple):
     ngrams: list[int]  # word n-grams (n >= 2) across its chunks
     hits: list[LexiconHit]
     lexicon_features: tuple[float, float, float, float, float]
+    conv_ids: list[int]
 
 
 class _Tfidf(NamedTuple):
@@ -423,6 +437,7 @@ class FastScorer:
             self.vector_matrix @ coef_vec if self.vector_matrix is not None else np.zeros(0)
         )
         self.coef_vec = coef_vec
+        self.conv = model.conv
         self.block = np.zeros(self.n_main, dtype=np.int64)
         self.block[self.n_word :] = 1
         self.sublinear = np.array([word.sublinear_tf, char.sublinear_tf])
@@ -460,10 +475,13 @@ class FastScorer:
         own = np.unique(
             np.concatenate([array, np.array(m.word.ngram_features(tokens), dtype=np.int64)])
         )
-        rows = self.vectors.rows(tokens) if self.vectors is not None else []
+        ids = self.vectors.ids(tokens) if self.vectors is not None else []
+        rows = [i - 1 for i in ids if i]
         push = float(self.vector_push[rows].sum()) if rows else 0.0
         lexical = m.lexicon.may_hit(raw)
-        found = _Chunk(tokens, main, prof_ids, n_signal, you, head, array, own, rows, push, lexical)
+        found = _Chunk(
+            tokens, main, prof_ids, n_signal, you, head, array, own, rows, ids, push, lexical
+        )
         if len(self.chunks) > self.CACHE_LIMIT:
             self.chunks.clear()  # bound memory on a long-running service
         self.chunks[raw] = found
@@ -475,8 +493,10 @@ class FastScorer:
         chunks = [self.chunk(raw) for raw in text.split()]
         n_signal, at_you, head, lexical = 0, False, False, False
         tokens: list[str] = []
+        ids: list[int] = []
         for c in chunks:
             tokens += c.word_tokens
+            ids += c.conv_ids
             n_signal += c.signal
             at_you = at_you or c.you
             head = head or c.phrase_head
@@ -485,7 +505,7 @@ class FastScorer:
             n_signal += len(self.signal_phrases.findall(preprocess(text)))
         hits = self.model.lexicon.find(text) if lexical else []
         ngrams = self.model.word.ngram_features(tokens)
-        return _Post(chunks, ngrams, hits, lexicon_row(hits, n_signal, at_you))
+        return _Post(chunks, ngrams, hits, lexicon_row(hits, n_signal, at_you), ids)
 
     @staticmethod
     def _tfidf(
@@ -589,6 +609,8 @@ class FastScorer:
             total = self.vector_matrix[vector_rows].sum(axis=0)
             vector_norm = float(np.sqrt(total @ total)) or 1.0
             decision += float(total @ self.coef_vec) / vector_norm
+        if self.conv is not None:
+            decision += self.conv.weight * self.conv.logit(post.conv_ids)
         return float(decision), hits, feature, weight, vector_norm
 
     def _vector_decisions(
@@ -614,8 +636,10 @@ class FastScorer:
         main_ptr, prof_ptr, vector_ptr = [0], [0], [0]
         dense = np.zeros((len(texts), 1 + len(LEXICON_FEATURES)))
         hits_of: list[list[LexiconHit]] = []
+        conv_posts: list[list[int]] = []
         for row, text in enumerate(texts):
             post = self.post(text)
+            conv_posts.append(post.conv_ids)
             for c in post.chunks:
                 main += c.main
                 prof += c.profanity
@@ -650,6 +674,8 @@ class FastScorer:
         if vec is not None:
             decision += vec[0]
             vector_norm = vec[1]
+        if self.conv is not None:
+            decision += self.conv.weight * self.conv.logits(conv_posts)
         return decision, hits_of, t, vector_norm
 
 
@@ -678,8 +704,16 @@ class HarmfulModel:
     signal_words: tuple[str, ...] = SIGNAL_PREFIXES
     vectors: WordVectors | None = None
     vector_scale: float = VECTOR_SCALE
+    conv: ConvBlock | None = None  # reads the word vectors: needs ``vectors``
 
     def __post_init__(self) -> None:
+        if self.conv is not None:
+            if self.vectors is None:
+                raise ModelError("a conv block needs the word vectors it was trained on")
+            try:
+                self.conv.attach(self.vectors.matrix)
+            except ValueError as exc:
+                raise ModelError(str(exc)) from exc
         self._signal = signal_pattern(self.signal_words)
         self._fast = FastScorer(self)
 
@@ -706,8 +740,20 @@ class HarmfulModel:
         ]
         return sp.csr_matrix(sp.hstack(blocks, format="csr"))
 
+    def conv_part(self, texts: Sequence[str]) -> np.ndarray:
+        """The conv block's weighted logits (zeros without one), from the reference ids."""
+        if self.conv is None or self.vectors is None:
+            return np.zeros(len(texts))
+        ids = conv_ids(self.vectors, texts, self.word.token_pattern)
+        return self.conv.weight * self.conv.logits(ids)
+
+    def reference_decision(self, texts: Sequence[str]) -> np.ndarray:
+        """``features(texts) @ coef + intercept`` plus ``conv_part``: what training used."""
+        linear = np.asarray(self.features(texts) @ self.coef).ravel() + self.intercept
+        return linear + self.conv_part(texts)
+
     def decision(self, texts: Sequence[str]) -> np.ndarray:
-        """Decision values, equal to ``features(texts) @ coef + intercept`` but faster."""
+        """Decision values, equal to ``reference_decision`` but faster."""
         return self._fast.analyse(texts)[0]
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
@@ -795,6 +841,11 @@ class HarmfulModel:
         share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
         per_token = np.bincount(owner, share, minlength=len(tokens)).astype(np.float64)
         per_token += np.array([c.vector_push for c in chunks]) / vector_norm
+        if self.conv is not None:
+            counts = [len(c.conv_ids) for c in chunks]
+            shares = self.conv.token_shares([i for c in chunks for i in c.conv_ids])
+            owner = np.repeat(np.arange(len(chunks)), counts)
+            per_token += np.bincount(owner, shares, minlength=len(chunks))
         return [
             WordContribution(m.start(), m.end(), float(w))
             for m, w in zip(tokens, per_token, strict=True)
@@ -817,6 +868,7 @@ class HarmfulModel:
                 if self.vectors is not None
                 else None
             ),
+            "conv": self.conv.spec() if self.conv is not None else None,
             "lexicon": self.lexicon.terms_by_kind,
             "signal_words": list(self.signal_words),
             "info": self.info,
@@ -839,11 +891,17 @@ class HarmfulModel:
             profanity_cal_a=self.profanity.cal_a,
             profanity_cal_b=self.profanity.cal_b,
         )
+        # Files left from an earlier model here would be taken for this one's.
         if self.vectors is not None:
             self.vectors.save(path)
-        else:  # a table left from an earlier model here would be taken for this one's
+        else:
             for name in (WORDS_FILE, ARRAY_FILE):
                 (path / name).unlink(missing_ok=True)
+        if self.conv is not None:
+            conv_arrays: dict[str, Any] = self.conv.arrays()
+            np.savez_compressed(path / CONV_FILE, **conv_arrays)
+        else:
+            (path / CONV_FILE).unlink(missing_ok=True)
         return path
 
     @classmethod
@@ -853,7 +911,7 @@ class HarmfulModel:
         try:
             manifest = json.loads((path / MANIFEST).read_text())
             vocab = json.loads((path / VOCAB).read_text(encoding="utf-8"))
-            if manifest.get("format") not in (1, FORMAT):
+            if manifest.get("format") not in range(1, FORMAT + 1):
                 raise ModelError(
                     f"model format {manifest.get('format')!r} in {path}; need 1 to {FORMAT}"
                 )
@@ -861,6 +919,10 @@ class HarmfulModel:
                 arrays = {k: npz[k].astype(np.float64) for k in npz.files}
             vector_spec = manifest.get("vectors")
             vectors = WordVectors.load(path) if vector_spec else None
+            conv = None
+            if manifest.get("conv"):
+                with np.load(path / CONV_FILE, allow_pickle=False) as npz:
+                    conv = ConvBlock.from_arrays(manifest["conv"], {k: npz[k] for k in npz.files})
         except (OSError, ValueError, KeyError) as exc:
             raise ModelError(f"cannot load the harmful-wording model from {path}: {exc}") from exc
         expected = (
@@ -905,4 +967,5 @@ class HarmfulModel:
             signal_words=tuple(manifest["signal_words"]),
             vectors=vectors,
             vector_scale=float(vector_spec["scale"]) if vector_spec else VECTOR_SCALE,
+            conv=conv,
         )

@@ -1,7 +1,7 @@
 """Train the harmful-wording model from TweetEval/OLID and print its figures.
 
     python -m classifiers.train_harmful --data ../shared/data/tweeteval [--out DIR]
-        [--extra FEEDBACK.jsonl] [--vectors DIR | --no-vectors]
+        [--extra FEEDBACK.jsonl] [--vectors DIR | --no-vectors] [--no-conv]
 
 Hyper-parameters were chosen by cross-validation on train+val (never on test). The final
 model is fitted on train+val (+ feedback examples); its calibration and operating point come
@@ -11,7 +11,9 @@ figures are printed. ``retrain_with_feedback`` is what ``social-monitor train`` 
 Training needs alt-profanity-check (its model is exported into our arrays); running the
 trained model does not. The word-vector table (``classifiers/word_vectors.py``) is built once
 with a sentence-embedding model and then reused from the shipped model, so retraining needs no
-transformer.
+transformer. The conv block over the word vectors (``classifiers/conv_block.py``) is trained
+with torch (the ``embeddings`` extra) by this command; ``social-monitor train`` keeps the
+current model's block and retrains the linear part only, so it needs no torch.
 """
 
 from __future__ import annotations
@@ -33,17 +35,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, precision_score, recall_score
 from sklearn.model_selection import StratifiedKFold
 
+from classifiers.conv_block import ConvBlock
 from classifiers.harmful_model import (
     SHIPPED_DIR,
     WORD_TOKENS,
     HarmfulModel,
     ProfanityBlock,
     TfidfBlock,
+    conv_ids,
     lexicon_features,
     preprocess,
     vector_features,
 )
 from classifiers.lexicon import Lexicon, default_lexicon_dir
+from classifiers.train_conv import ConvParams, fit_conv
 from classifiers.word_vectors import WordVectors
 
 log = logging.getLogger(__name__)
@@ -272,11 +277,16 @@ def train(
     lexicon: Lexicon | None = None,
     info: dict[str, Any] | None = None,
     vectors: WordVectors | None = None,
+    conv: ConvParams | ConvBlock | None = None,
 ) -> HarmfulModel:
     """Fit a model on ``examples``; calibration and threshold from out-of-fold decisions.
 
     ``vectors`` (see ``classifiers.word_vectors``) adds each post's word vector as features.
-    Raises ImportError when alt-profanity-check is absent and ``profanity`` is not given.
+    ``conv`` adds the conv block over them: ``ConvParams`` trains one per fold and a final one
+    (torch), a ``ConvBlock`` is kept as it is (feedback retraining; its logits on examples it
+    was trained on are in-sample, which the model card quantifies). Raises ImportError when
+    alt-profanity-check is absent and ``profanity`` is not given, or torch for ``ConvParams``;
+    ValueError for a conv block without vectors.
     """
     profanity = profanity or export_profanity_check()
     if lexicon is None:
@@ -289,11 +299,24 @@ def train(
     if vectors is not None:
         blocks.append(vector_features(vectors, texts))
     dense = np.hstack(blocks)
+    if conv is not None and vectors is None:
+        raise ValueError("the conv block reads word vectors: train with vectors")
+    ids = conv_ids(vectors, texts) if conv is not None and vectors is not None else []
     oof = np.zeros(len(texts))
     folds = StratifiedKFold(params.folds, shuffle=True, random_state=0)
     for tr, te in folds.split(texts, y):
         w, c, clf = _fit_linear([texts[i] for i in tr], y[tr], dense[tr], params, weights[tr])
         oof[te] = _decision(w, c, clf, [texts[i] for i in te], dense[te])
+        if isinstance(conv, ConvParams) and vectors is not None:
+            block = fit_conv([ids[i] for i in tr], y[tr], weights[tr], vectors.matrix, conv)
+            oof[te] += block.weight * block.logits([ids[i] for i in te])
+    block_used: ConvBlock | None = None
+    if isinstance(conv, ConvParams) and vectors is not None:
+        block_used = fit_conv(ids, y, weights, vectors.matrix, conv)
+    elif isinstance(conv, ConvBlock) and vectors is not None:  # kept, its logits as they are
+        block_used = conv
+        block_used.attach(vectors.matrix)
+        oof += block_used.weight * block_used.logits(ids)
     offset = _operating_point(y, oof, params.min_recall, params.plateau)
     scale = _platt_scale(y, oof, offset)
     word, char, clf = _fit_linear(texts, y, dense, params, weights)
@@ -317,6 +340,7 @@ def train(
         cal_offset=offset,
         info=meta,
         vectors=vectors,
+        conv=block_used,
     )
 
 
@@ -361,6 +385,7 @@ def retrain_with_feedback(
         params,
         info={"version": version or time.strftime("%Y%m%d%H%M%S"), "n_feedback": len(extra)},
         vectors=current.vectors,  # the table is built once (it needs a transformer), then kept
+        conv=current.conv,  # kept too: retraining it needs torch
     )
     after = evaluate(model, held)
     model.info["test"] = asdict(after)
@@ -380,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--data", required=True, type=Path, help="the tweeteval folder")
     ap.add_argument("--out", type=Path, default=SHIPPED_DIR, help="model directory to write")
     ap.add_argument("--extra", type=Path, help="feedback examples (JSONL: text, label)")
-    ap.add_argument("--version", default="1.1.0", help="model version recorded in the manifest")
+    ap.add_argument("--version", default="1.2.0", help="model version recorded in the manifest")
     table = ap.add_mutually_exclusive_group()
     table.add_argument(
         "--vectors",
@@ -389,6 +414,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "shipped model's own table, if it has one)",
     )
     table.add_argument("--no-vectors", action="store_true", help="train without word vectors")
+    ap.add_argument(
+        "--no-conv",
+        action="store_true",
+        help="no conv block over the word vectors (it needs torch: the embeddings extra)",
+    )
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     off = args.data / "offensive"
@@ -400,6 +430,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         vectors = WordVectors.load(args.vectors)
     elif not args.no_vectors:
         vectors = HarmfulModel.load(SHIPPED_DIR).vectors
+    conv = None
+    if vectors is not None and not args.no_conv:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            print(
+                "error: the conv block is trained with torch: pip install "
+                "'social-monitor[embeddings]', or pass --no-conv",
+                file=sys.stderr,
+            )
+            return 2
+        conv = ConvParams()
     extra = load_jsonl(args.extra) if args.extra else []
     examples = load_tsv(off / "train.tsv") + load_tsv(off / "val.tsv") + workplace_examples()
     examples += extra
@@ -407,6 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         examples,
         info={"version": args.version, "n_feedback": len(extra), "data": "tweeteval"},
         vectors=vectors,
+        conv=conv,
     )
     figures = {
         "offensive_test": asdict(evaluate(model, load_tsv(off / "test.tsv"))),

@@ -74,6 +74,17 @@ class WordVectors:
                 out.append(i)
         return out
 
+    def ids(self, tokens: Iterable[str]) -> list[int]:
+        """Each token's table row plus one, 0 for a token without a vector: the sequence the
+        convolutional block reads (it keeps word order, gaps included)."""
+        index = self.index
+        out = []
+        for token in tokens:
+            key = lookup_key(token)
+            row = index.get(key) if key is not None else None
+            out.append(0 if row is None else row + 1)
+        return out
+
     def post_vectors(self, rows_of: Sequence[Sequence[int]]) -> np.ndarray:
         """(posts, dims): each post's normalised sum of its rows' vectors (zeros if none)."""
         out = np.zeros((len(rows_of), self.dims))

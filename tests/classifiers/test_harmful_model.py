@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -35,10 +36,10 @@ def test_own_tfidf_equals_sklearn(model: HarmfulModel) -> None:
 
 
 def test_fast_scoring_equals_sparse_features(model: HarmfulModel) -> None:
-    # The run-time path (cached chunks, numpy counts) must give the training-time features'
-    # decision values exactly, in a batch and one post at a time.
+    # The run-time path (cached chunks, numpy counts, conv ids from the chunks) must give the
+    # training-time features' decision values exactly, in a batch and one post at a time.
     texts = [*TEXTS, "shut   up, you iiidiot", "@user @user URL", "😀 #MAGA idiots!!", "a b c d"]
-    ref = np.asarray(model.features(texts) @ model.coef).ravel() + model.intercept
+    ref = model.reference_decision(texts)
     assert np.allclose(model.decision(texts), ref, atol=1e-9)
     for text, expected in zip(texts, ref, strict=True):
         score, _ = model.score_with_hits(text)
@@ -50,7 +51,7 @@ def test_fast_scoring_equals_sparse_features_on_real_tweets(
 ) -> None:
     # The same check over real tweets: bigrams, hashtags, emoji, lexicon hits, long posts.
     texts = [e.text for e in load_tsv(shared_data / "tweeteval" / "offensive" / "test.tsv")]
-    ref = np.asarray(model.features(texts) @ model.coef).ravel() + model.intercept
+    ref = model.reference_decision(texts)
     assert np.allclose(model.decision(texts), ref, atol=1e-9)
     single = [model._fast.decision_one(t)[0] for t in texts[:200]]
     assert np.allclose(single, ref[:200], atol=1e-9)
@@ -60,8 +61,10 @@ def test_explain_splits_the_decision_over_words(model: HarmfulModel) -> None:
     score, words = model.explain("you idiot, you idiot")
     assert score == pytest.approx(model.score("you idiot, you idiot"))
     assert [(w.start, w.end) for w in words] == [(0, 3), (4, 10), (11, 14), (15, 20)]
-    # The same word twice shares its features: both halves weigh the same.
-    assert words[0].weight == pytest.approx(words[2].weight)
+    # The same word twice shares its features: both halves weigh the same in the linear
+    # part (the conv block credits the window where each filter peaked, one of the two).
+    _, linear = dataclasses.replace(model, conv=None).explain("you idiot, you idiot")
+    assert linear[0].weight == pytest.approx(linear[2].weight)
     assert model.explain("") == (pytest.approx(model.score("")), [])
 
 
@@ -70,9 +73,12 @@ def test_loading_uses_no_pickle() -> None:
         assert all(npz[k].dtype != object for k in npz.files)
     with np.load(SHIPPED_DIR / "word_vectors.npz", allow_pickle=False) as npz:
         assert npz["matrix"].dtype == np.float16
+    with np.load(SHIPPED_DIR / "conv.npz", allow_pickle=False) as npz:
+        assert {"out", "kernel_1", "kernel_3", "bias_2"} <= set(npz.files)
     manifest = json.loads((SHIPPED_DIR / "manifest.json").read_text())
-    assert manifest["format"] == 2 and manifest["info"]["version"]
+    assert manifest["format"] == 3 and manifest["info"]["version"]
     assert manifest["vectors"]["dims"] == 128
+    assert manifest["conv"]["widths"] == [1, 2, 3]
 
 
 def test_save_load_round_trip(model: HarmfulModel, tmp_path: Path) -> None:
@@ -117,13 +123,13 @@ def test_retrain_with_feedback_needs_data(tmp_path: Path) -> None:
 
 
 def test_quality_on_shared_data(model: HarmfulModel, shared_data: Path) -> None:
-    # Floors a little under the measured 76.82 macro-F1 / 0.654 recall / 0.864 ROC-AUC
+    # Floors a little under the measured 78.10 macro-F1 / 0.671 recall / 0.872 ROC-AUC
     # (see MODEL_CARD.md); the AUC does not depend on where the threshold landed.
     from sklearn.metrics import roc_auc_score
 
     test = load_tsv(shared_data / "tweeteval" / "offensive" / "test.tsv")
     m = evaluate(model, test)
-    assert m.macro_f1 >= 0.765
-    assert m.recall >= 0.645
+    assert m.macro_f1 >= 0.775
+    assert m.recall >= 0.66
     scores = model.score_many([e.text for e in test])
-    assert roc_auc_score([e.label for e in test], scores) >= 0.86
+    assert roc_auc_score([e.label for e in test], scores) >= 0.867

@@ -108,7 +108,9 @@ def test_format_1_model_without_vectors_still_loads(tmp_path: Path) -> None:
     # A 1.0.0 model (no vectors, format 1) must load, so a rollback to it works.
     shipped = HarmfulModel.load()
     assert shipped.vectors is not None
-    old = dataclasses.replace(shipped, vectors=None, coef=shipped.coef[: -shipped.vectors.dims])
+    old = dataclasses.replace(
+        shipped, vectors=None, conv=None, coef=shipped.coef[: -shipped.vectors.dims]
+    )
     path = old.save(tmp_path / "old")
     manifest = json.loads((path / "manifest.json").read_text())
     del manifest["vectors"]
