@@ -81,13 +81,17 @@ class ConvBlock:
                 f"conv block reads {self.dims}-dimensional word vectors, the table has "
                 f"{table.shape[1]}"
             )
-        full = np.vstack([np.zeros((1, self.dims)), table])
+        # float32 throughout: float64 temporaries of this size stay in the process's heap
+        # after they are freed (glibc), which a long-running daemon would carry for nothing.
+        full = np.zeros((len(table) + 1, self.dims), dtype=np.float32)
+        full[1:] = table
         proj = []
         for j in range(max(self.widths)):
-            part = np.hstack([full @ k[:, :, j].T for k in self.kernels if k.shape[2] > j])
+            weights = np.vstack([k[:, :, j] for k in self.kernels if k.shape[2] > j])
+            part = full @ weights.T.astype(np.float32)
             if j == 0:
-                part += np.concatenate(self.biases)
-            proj.append(np.ascontiguousarray(part, dtype=np.float32))
+                part += np.concatenate(self.biases).astype(np.float32)
+            proj.append(part)
         self._proj = proj
 
     def _windows(self, flat: np.ndarray, last: np.ndarray | None = None) -> np.ndarray:
