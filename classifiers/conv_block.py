@@ -58,6 +58,11 @@ class ConvBlock:
                 f"conv block: output layer of shape {self.out.shape}, expected "
                 f"({filters * len(self.kernels)},)"
             )
+        if self.max_tokens < 1:
+            raise ValueError(f"conv block: max_tokens is {self.max_tokens}, need 1 or more")
+        arrays = [*self.kernels, *self.biases, self.out, np.array([self.out_bias, self.weight])]
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise ValueError("conv block: weights hold NaN or infinite values")
         self.filters, self.dims = int(filters), int(dims)
         self.widths = [int(k.shape[2]) for k in self.kernels]
         if self.widths != sorted(set(self.widths)):

@@ -29,9 +29,11 @@ plus a handful of numpy calls. ``features`` (scipy) stays the reference that tra
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -80,6 +82,13 @@ _INSULT_KINDS = frozenset({"insults", "slurs", "threats", "hateful"})
 # C, it lets those 128 dense features weigh against ~90,000 sparse ones (cross-validated:
 # x2 beat x1, and x3 and x4 were no better).
 VECTOR_SCALE = 2.0
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz``, no pickle. The file is ours to close: ``np.load`` leaves it
+    open when the archive is damaged."""
+    with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
 
 
 class ModelError(Exception):
@@ -710,6 +719,8 @@ class HarmfulModel:
         if self.conv is not None:
             if self.vectors is None:
                 raise ModelError("a conv block needs the word vectors it was trained on")
+            # A copy: attaching fills tables, and the caller's block may serve another model.
+            self.conv = dataclasses.replace(self.conv)
             try:
                 self.conv.attach(self.vectors.matrix)
             except ValueError as exc:
@@ -915,15 +926,13 @@ class HarmfulModel:
                 raise ModelError(
                     f"model format {manifest.get('format')!r} in {path}; need 1 to {FORMAT}"
                 )
-            with np.load(path / ARRAYS, allow_pickle=False) as npz:
-                arrays = {k: npz[k].astype(np.float64) for k in npz.files}
+            arrays = {k: a.astype(np.float64) for k, a in _read_npz(path / ARRAYS).items()}
             vector_spec = manifest.get("vectors")
             vectors = WordVectors.load(path) if vector_spec else None
             conv = None
             if manifest.get("conv"):
-                with np.load(path / CONV_FILE, allow_pickle=False) as npz:
-                    conv = ConvBlock.from_arrays(manifest["conv"], {k: npz[k] for k in npz.files})
-        except (OSError, ValueError, KeyError) as exc:
+                conv = ConvBlock.from_arrays(manifest["conv"], _read_npz(path / CONV_FILE))
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelError(f"cannot load the harmful-wording model from {path}: {exc}") from exc
         expected = (
             len(vocab["word"]) + len(vocab["char"]) + 1 + len(LEXICON_FEATURES)
@@ -954,18 +963,21 @@ class HarmfulModel:
             arrays["profanity_cal_a"],
             arrays["profanity_cal_b"],
         )
-        return cls(
-            word=block("word", arrays["word_idf"]),
-            char=block("char", arrays["char_idf"]),
-            profanity=profanity,
-            lexicon=Lexicon(manifest["lexicon"]),
-            coef=arrays["coef"],
-            intercept=float(manifest["intercept"]),
-            cal_scale=float(manifest["calibration"]["scale"]),
-            cal_offset=float(manifest["calibration"]["offset"]),
-            info=manifest["info"],
-            signal_words=tuple(manifest["signal_words"]),
-            vectors=vectors,
-            vector_scale=float(vector_spec["scale"]) if vector_spec else VECTOR_SCALE,
-            conv=conv,
-        )
+        try:
+            return cls(
+                word=block("word", arrays["word_idf"]),
+                char=block("char", arrays["char_idf"]),
+                profanity=profanity,
+                lexicon=Lexicon(manifest["lexicon"]),
+                coef=arrays["coef"],
+                intercept=float(manifest["intercept"]),
+                cal_scale=float(manifest["calibration"]["scale"]),
+                cal_offset=float(manifest["calibration"]["offset"]),
+                info=manifest["info"],
+                signal_words=tuple(manifest["signal_words"]),
+                vectors=vectors,
+                vector_scale=float(vector_spec["scale"]) if vector_spec else VECTOR_SCALE,
+                conv=conv,
+            )
+        except ModelError as exc:  # the parts do not fit together
+            raise ModelError(f"cannot load the harmful-wording model from {path}: {exc}") from exc

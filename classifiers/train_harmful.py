@@ -19,6 +19,7 @@ current model's block and retrains the linear part only, so it needs no torch.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -314,7 +315,7 @@ def train(
     if isinstance(conv, ConvParams) and vectors is not None:
         block_used = fit_conv(ids, y, weights, vectors.matrix, conv)
     elif isinstance(conv, ConvBlock) and vectors is not None:  # kept, its logits as they are
-        block_used = conv
+        block_used = dataclasses.replace(conv)  # attach() fills tables: not the caller's
         block_used.attach(vectors.matrix)
         oof += block_used.weight * block_used.logits(ids)
     offset = _operating_point(y, oof, params.min_recall, params.plateau)

@@ -173,3 +173,55 @@ def test_model_with_conv_round_trip(conv_model: HarmfulModel, tmp_path: Path) ->
 def test_conv_without_vectors_is_refused(conv_model: HarmfulModel) -> None:
     with pytest.raises(ModelError, match="word vectors"):
         dataclasses.replace(conv_model, vectors=None)
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="max_tokens is 0"):
+        dataclasses.replace(random_block(), max_tokens=0)
+    kernels = random_block().kernels
+    kernels[1][0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        dataclasses.replace(random_block(), kernels=kernels)
+    with pytest.raises(ValueError, match="ascending"):
+        random_block(widths=(3, 1))
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("truncate", "cannot load"),
+        ("max_tokens", "max_tokens is -1"),
+        ("widths", "cannot load"),
+        ("dims", "conv block reads 6-dimensional"),
+    ],
+)
+def test_damaged_conv_files_raise_model_error(
+    conv_model: HarmfulModel, tmp_path: Path, damage: str, message: str
+) -> None:
+    import json
+
+    path = conv_model.save(tmp_path / "m")
+    manifest = json.loads((path / "manifest.json").read_text())
+    if damage == "truncate":
+        (path / "conv.npz").write_bytes((path / "conv.npz").read_bytes()[:100])
+    elif damage == "max_tokens":
+        manifest["conv"]["max_tokens"] = -1
+    elif damage == "widths":
+        manifest["conv"]["widths"] = None
+    else:  # a block for other vectors than the model's
+        np.savez_compressed(path / "conv.npz", **random_block().arrays())
+        manifest["conv"]["widths"] = [1, 2, 3]
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match=message) as err:
+        HarmfulModel.load(path)
+    assert str(path) in str(err.value)
+
+
+def test_a_block_given_to_a_model_is_not_changed(conv_model: HarmfulModel) -> None:
+    # Attaching fills the block's tables from the model's vectors: the caller's block (which
+    # may serve another model) must keep its own.
+    assert conv_model.conv is not None and conv_model.vectors is not None
+    before = conv_model.score_many(["you stupid fool", "nice work"])
+    other = WordVectors(conv_model.vectors.words, conv_model.vectors.matrix * 3.0)
+    dataclasses.replace(conv_model, vectors=other)
+    assert conv_model.score_many(["you stupid fool", "nice work"]) == pytest.approx(before)
