@@ -3,10 +3,11 @@
     python benchmarks/bench_harmful.py
 
 Quality on ../shared/data/tweeteval/{offensive,hate}/test.tsv (macro-F1, recall of the
-offensive class) and speed (posts/s in one batch on one core, single-post latency median and
-p99) of each model's score; for ours also of the whole detector as the pipeline runs it
-(lexicon findings, highlighted words). Writes benchmarks/results/bench_harmful.json. Needs
-alt-profanity-check and better-profanity (the ``bench`` extra).
+offensive class) and speed (posts/s in one batch on one core, the best of up to three runs;
+single-post latency median and p99) of each model's score; for ours also of the whole
+detector as the pipeline runs it (lexicon findings, highlighted words). Writes
+benchmarks/results/bench_harmful.json. Needs alt-profanity-check and better-profanity (the
+``bench`` extra).
 """
 
 from __future__ import annotations
@@ -59,11 +60,24 @@ def quality(predict: Batch, path: Path) -> dict[str, float]:
     }
 
 
+def best_rate(run: Callable[[], object], n: int, budget_s: float = 10.0) -> float:
+    """Items per second of the fastest of up to three runs (fewer when a run is slow): this
+    shared 2-core machine's neighbours make single runs swing by a third."""
+    best = 0.0
+    spent = 0.0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        run()
+        took = time.perf_counter() - t0
+        best, spent = max(best, n / took), spent + took
+        if spent > budget_s:
+            break
+    return best
+
+
 def speed(predict: Batch, texts: Sequence[str]) -> dict[str, float]:
     predict(texts[:50])  # warm caches the way a running service has them
-    t0 = time.perf_counter()
-    predict(texts)
-    batch = len(texts) / (time.perf_counter() - t0)
+    batch = best_rate(lambda: predict(texts), len(texts))
     lat = []
     for t in texts[:500]:
         s = time.perf_counter()
@@ -86,9 +100,7 @@ def detector_speed(texts: Sequence[str]) -> dict[str, float]:
     detector = build(DetectorConfig())
     posts = [PostText(t) for t in texts]
     detector.detect_many(posts)  # warm the caches, as the quality runs did for the others
-    t0 = time.perf_counter()
-    detector.detect_many(posts)
-    batch = len(posts) / (time.perf_counter() - t0)
+    batch = best_rate(lambda: detector.detect_many(posts), len(posts))
     lat = []
     for post in posts:
         s = time.perf_counter()
