@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from classifiers.conv_block import ConvBlock
 from classifiers.harmful_model import HarmfulModel, ModelError
-from classifiers.train_harmful import LabelledText, Params, evaluate, train
+from classifiers.train_harmful import LabelledText, evaluate
 from classifiers.word_vectors import WordVectors, vocabulary
 
-RUDE = ["you idiot", "shut up moron", "stupid clown", "you are pathetic"] * 5
-NICE = ["nice work", "thanks team", "great demo", "see you soon"] * 5
+if TYPE_CHECKING:  # the fixture type, from this folder's conftest.py
+    from conftest import ToyData
+
 
 
 def random_block(dims: int = 6, filters: int = 4, widths: tuple[int, ...] = (1, 2, 3)) -> ConvBlock:
@@ -85,16 +87,16 @@ def test_bad_shapes_are_refused() -> None:
         block.logits([[4]])
 
 
-def test_trained_block_equals_torch_and_learns() -> None:
+def test_trained_block_equals_torch_and_learns(toy: ToyData) -> None:
     torch = pytest.importorskip("torch", reason="training the conv block needs torch")
     from classifiers.train_conv import ConvParams, fit_conv
 
-    words = vocabulary([*RUDE, *NICE])
+    words = vocabulary([*toy.rude, *toy.nice])
     table = np.random.default_rng(0).normal(size=(len(words), 8))
     vectors = WordVectors(words, table)
-    texts = RUDE + NICE
+    texts = toy.rude + toy.nice
     posts = [vectors.ids(t.split()) for t in texts]
-    y = np.array([1] * len(RUDE) + [0] * len(NICE))
+    y = np.array([e.label for e in toy.examples])
     block = fit_conv(posts, y, np.ones(len(y)), vectors.matrix, ConvParams(filters=6, epochs=30))
     logits = block.logits(posts)
     assert (logits[y == 1].min() > logits[y == 0].max())
@@ -116,27 +118,18 @@ def test_trained_block_equals_torch_and_learns() -> None:
 
 
 @pytest.fixture(scope="module")
-def conv_model() -> HarmfulModel:
-    shipped = HarmfulModel.load()
-    words = vocabulary([*RUDE, *NICE, "fool"])
+def conv_model(toy: ToyData) -> HarmfulModel:
+    words = vocabulary([*toy.rude, *toy.nice, "fool"])
     # float16, as the table is stored: a round trip then changes nothing but float32 rounding
     table = np.random.default_rng(2).normal(size=(len(words), 8)).astype(np.float16)
-    vectors = WordVectors(words, table)
-    examples = [LabelledText(t, 1) for t in RUDE] + [LabelledText(t, 0) for t in NICE]
-    block = random_block(dims=8, filters=3)
-    block.max_tokens = 48
-    return train(
-        examples,
-        Params(word_min_df=1, char_min_df=1, folds=2, min_recall=0.0),
-        profanity=shipped.profanity,
-        lexicon=shipped.lexicon,
-        info={"version": "t"},
-        vectors=vectors,
-        conv=block,  # kept as given, as feedback retraining does
-    )
+    block = dataclasses.replace(random_block(dims=8, filters=3), max_tokens=48)
+    # kept as given, as feedback retraining does
+    return toy.train(vectors=WordVectors(words, table), conv=block)
 
 
-def test_model_with_conv_scores_as_its_reference(conv_model: HarmfulModel) -> None:
+def test_model_with_conv_scores_as_its_reference(
+    conv_model: HarmfulModel, toy: ToyData
+) -> None:
     texts = ["you idiot", "nice  work team", "@user fool!", "", "zzz qqq", "you. idiot, moron"]
     ref = conv_model.reference_decision(texts)
     assert np.abs(conv_model.conv_part(texts)).max() > 0.0
@@ -144,7 +137,7 @@ def test_model_with_conv_scores_as_its_reference(conv_model: HarmfulModel) -> No
     for text, expected in zip(texts, ref, strict=True):
         score, _ = conv_model.score_with_hits(text)
         assert score == pytest.approx(float(conv_model.calibrate(np.array([expected]))[0]))
-    assert evaluate(conv_model, [LabelledText(t, 1) for t in RUDE]).recall == 1.0
+    assert evaluate(conv_model, [LabelledText(t, 1) for t in toy.rude]).recall == 1.0
 
 
 def test_explanation_includes_the_conv_shares(conv_model: HarmfulModel) -> None:

@@ -5,20 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from classifiers.harmful_model import SHIPPED_DIR, HarmfulModel, ModelError
-from classifiers.train_harmful import (
-    LabelledText,
-    Params,
-    evaluate,
-    load_jsonl,
-    load_tsv,
-    retrain_with_feedback,
-    train,
-)
+from classifiers.train_harmful import evaluate, load_jsonl, load_tsv, retrain_with_feedback
+
+if TYPE_CHECKING:  # the fixture type, from this folder's conftest.py
+    from conftest import ToyData
 
 TEXTS = ["you are an idiot!!!", "Great work, team :)", "URL &amp; stuff", "", "a", "ok ok ok"]
 
@@ -91,20 +87,10 @@ def test_missing_model_raises(tmp_path: Path) -> None:
         HarmfulModel.load(tmp_path)
 
 
-def test_train_tiny_subset(model: HarmfulModel) -> None:
-    # The training code end to end on a toy set; the shipped profanity block stands in for
-    # alt-profanity-check so the test needs neither the package nor the data.
-    rude = ["you idiot", "shut up moron", "stupid clown", "you are pathetic"] * 5
-    nice = ["nice work", "thanks team", "great demo", "see you soon"] * 5
-    examples = [LabelledText(t, 1) for t in rude] + [LabelledText(t, 0) for t in nice]
-    tiny = train(
-        examples,
-        Params(word_min_df=1, char_min_df=1, folds=2, min_recall=0.0),
-        profanity=model.profanity,
-        lexicon=model.lexicon,
-        info={"version": "t"},
-    )
-    m = evaluate(tiny, examples)
+def test_train_tiny_subset(toy: ToyData) -> None:
+    # The training code end to end on a toy set.
+    tiny = toy.train()
+    m = evaluate(tiny, toy.examples)
     assert m.macro_f1 >= 0.9 and m.n == 40
 
 

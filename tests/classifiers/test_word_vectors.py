@@ -5,16 +5,18 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from classifiers.harmful_model import HarmfulModel, ModelError, vector_features
-from classifiers.train_harmful import LabelledText, Params, evaluate, train
+from classifiers.train_harmful import LabelledText, evaluate
 from classifiers.word_vectors import WordVectors, lookup_key, reduce, vocabulary
 
-RUDE = ["you idiot", "shut up moron", "stupid clown", "you are pathetic"] * 5
-NICE = ["nice work", "thanks team", "great demo", "see you soon"] * 5
+if TYPE_CHECKING:  # the fixture type, from this folder's conftest.py
+    from conftest import ToyData
+
 
 
 @pytest.mark.parametrize(
@@ -63,21 +65,13 @@ def test_vocabulary_and_reduce() -> None:
 
 
 @pytest.fixture(scope="module")
-def vector_model() -> HarmfulModel:
-    shipped = HarmfulModel.load()
-    examples = [LabelledText(t, 1) for t in RUDE] + [LabelledText(t, 0) for t in NICE]
-    words = vocabulary([*RUDE, *NICE, "fool"])
-    return train(
-        examples,
-        Params(word_min_df=1, char_min_df=1, folds=2, min_recall=0.0),
-        profanity=shipped.profanity,
-        lexicon=shipped.lexicon,
-        info={"version": "t"},
-        vectors=table(words),
-    )
+def vector_model(toy: ToyData) -> HarmfulModel:
+    return toy.train(vectors=table(vocabulary([*toy.rude, *toy.nice, "fool"])))
 
 
-def test_model_with_vectors_scores_as_its_features(vector_model: HarmfulModel) -> None:
+def test_model_with_vectors_scores_as_its_features(
+    vector_model: HarmfulModel, toy: ToyData
+) -> None:
     texts = ["you idiot", "nice  work team", "@user fool!", "", "zzz qqq"]
     ref = np.asarray(vector_model.features(texts) @ vector_model.coef).ravel()
     ref += vector_model.intercept
@@ -94,7 +88,7 @@ def test_model_with_vectors_scores_as_its_features(vector_model: HarmfulModel) -
     (with_vector,), (no_vector,) = vector_model.explain("fool")[1], without.explain("fool")[1]
     assert with_vector.weight - no_vector.weight == pytest.approx(float(part[0]), abs=1e-6)
     assert part[0] != 0.0
-    assert evaluate(vector_model, [LabelledText(t, 1) for t in RUDE]).recall == 1.0
+    assert evaluate(vector_model, [LabelledText(t, 1) for t in toy.rude]).recall == 1.0
 
 
 def test_model_with_vectors_round_trip(vector_model: HarmfulModel, tmp_path: Path) -> None:
@@ -104,7 +98,7 @@ def test_model_with_vectors_round_trip(vector_model: HarmfulModel, tmp_path: Pat
     assert np.allclose(copy.score_many(texts), vector_model.score_many(texts), atol=1e-5)
 
 
-def test_format_1_model_without_vectors_still_loads(tmp_path: Path) -> None:
+def test_format_1_model_without_vectors_still_loads(tmp_path: Path, toy: ToyData) -> None:
     # A 1.0.0 model (no vectors, format 1) must load, so a rollback to it works.
     shipped = HarmfulModel.load()
     assert shipped.vectors is not None
@@ -118,7 +112,8 @@ def test_format_1_model_without_vectors_still_loads(tmp_path: Path) -> None:
     (path / "manifest.json").write_text(json.dumps(manifest))
     loaded = HarmfulModel.load(path)
     assert loaded.vectors is None
-    assert np.allclose(loaded.score_many(RUDE[:4]), old.score_many(RUDE[:4]), atol=1e-5)
+    rude = toy.rude[:4]
+    assert np.allclose(loaded.score_many(rude), old.score_many(rude), atol=1e-5)
 
 
 def test_files_of_two_models_are_refused(vector_model: HarmfulModel, tmp_path: Path) -> None:
