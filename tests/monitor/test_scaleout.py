@@ -163,6 +163,10 @@ def test_a_worker_killed_mid_job_loses_nothing(pg_url: str, tmp_path: Path,
         _wait_for("the hung poll running", lambda: count(
             "SELECT count(*) FROM sm_jobs.procrastinate_jobs "
             "WHERE task_name = 'social_monitor.poll' AND status = 'doing'") == 1)
+        # The healthy accounts' alerts go out first: a kill in the middle of sending one
+        # leaves it "unconfirmed", counted as sent without a mail (never twice, by design),
+        # which is another test's subject; on a slow machine the kill could land there.
+        _wait_for("the two healthy accounts' alerts sent", lambda: len(smtp_sink.messages) >= 2)
         # when the worker is killed mid-job, and the source answers again
         first.kill()
         first.wait(timeout=WAIT)
