@@ -55,6 +55,8 @@ class Employee(SQLModel, table=True):
     paused: bool = False
     # The employee's own public contact details, never flagged (JSON list of strings).
     own_contacts: str = "[]"
+    # Bumped by sign-out and opt-out: review-page sessions of an older version are refused.
+    session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     opted_in_at: datetime | None = _utc()
     opted_out_at: datetime | None = _utc()
     created_at: datetime | None = _utc(nullable=False)
@@ -84,9 +86,11 @@ class Account(SQLModel, table=True):
 
 class Post(SQLModel, table=True):
     __table_args__ = (
-        sa.UniqueConstraint("network", "native_id", name="uq_post_network_native"),
+        # Native ids are unique per account only: two exports can both hold "same-1", and
+        # Mastodon ids are unique per server. Every lookup of a post names its account.
+        sa.UniqueConstraint("account_id", "native_id", name="uq_post_account_native"),
         # Storing a new post looks up its edit group (X edits); see bench_growth.py.
-        sa.Index("ix_post_network_group_id", "network", "group_id"),
+        sa.Index("ix_post_account_group_id", "account_id", "group_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -104,6 +108,9 @@ class Post(SQLModel, table=True):
     edited_at: datetime | None = _utc()
     deleted_at: datetime | None = _utc()
     fetched_at: datetime | None = _utc(nullable=False)
+    # Re-checks in a row that did not see the post: a deletion needs confirmation, never
+    # one empty or partial answer (see polling.store_result).
+    missing_checks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Finding(SQLModel, table=True):
@@ -201,3 +208,14 @@ class UsedToken(SQLModel, table=True):
     purpose: str = Field(max_length=32)
     employee_id: int = Field(index=True)
     used_at: datetime | None = _utc(nullable=False, index=True)
+
+
+class ComplianceLink(SQLModel, table=True):
+    """A compliance-view link handed out (hash of its nonce only); revoked links open nothing."""
+
+    __tablename__ = "compliance_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    nonce_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime | None = _utc(nullable=False)
+    revoked_at: datetime | None = _utc()

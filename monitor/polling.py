@@ -204,9 +204,9 @@ def store_result(
     now: datetime,
     report: PollReport,
 ) -> None:
-    """Upsert posts on (network, native id), record edits and deletions, classify."""
+    """Upsert posts on (account, native id), record edits and deletions, classify."""
     for fetched in [*result.new, *result.edited]:
-        existing = _find_post(session, account.network, fetched)
+        existing = _find_post(session, account.id or 0, fetched)
         chash = content_hash(fetched.text)
         if existing is None:
             post = Post(
@@ -240,7 +240,7 @@ def store_result(
         report.alerts += n_alerts
     for native_id in result.deleted:
         post_row = session.exec(
-            select(Post).where(Post.network == account.network, Post.native_id == native_id)
+            select(Post).where(Post.account_id == account.id, Post.native_id == native_id)
         ).first()
         if post_row is None or post_row.deleted_at is not None:
             continue
@@ -254,14 +254,16 @@ def store_result(
             report.resolved += 1
 
 
-def _find_post(session: Session, network: str, fetched: FetchedPost) -> Post | None:
+def _find_post(session: Session, account_id: int, fetched: FetchedPost) -> Post | None:
+    """The stored post of this account with the fetched id (or edit group). Always per
+    account: native ids are not unique across accounts, files or servers."""
     post = session.exec(
-        select(Post).where(Post.network == network, Post.native_id == fetched.native_id)
+        select(Post).where(Post.account_id == account_id, Post.native_id == fetched.native_id)
     ).first()
     if post is None and fetched.group_id:
         # An X edit has a new id; its versions share the first id of the edit history.
         post = session.exec(
-            select(Post).where(Post.network == network, Post.group_id == fetched.group_id)
+            select(Post).where(Post.account_id == account_id, Post.group_id == fetched.group_id)
         ).first()
     return post
 

@@ -49,12 +49,17 @@ def test_times_come_back_utc_aware_and_naive_times_are_refused(engine: Any) -> N
         s.add(Employee(email="b@example.com", created_at=datetime(2026, 1, 1)))
 
 
-def test_post_is_unique_per_network_and_native_id(engine: Any) -> None:
+def test_post_is_unique_per_account_and_native_id(engine: Any) -> None:
     with session_scope(engine) as s:
         employees.add_employee(s, "a@example.com")
+        employees.add_employee(s, "b@example.com")
         acc = employees.link_account(s, "a@example.com", "file", "a.jsonl")
-        acc_id = acc.id or 0
+        other = employees.link_account(s, "b@example.com", "file", "b.jsonl")
+        acc_id, other_id = acc.id or 0, other.id or 0
         s.add(_post(acc_id, "1"))
+    # The same native id in another employee's export is another post.
+    with session_scope(engine) as s:
+        s.add(_post(other_id, "1", "someone else's"))
     with pytest.raises(sa.exc.IntegrityError), session_scope(engine) as s:
         s.add(_post(acc_id, "1", "again"))
 
