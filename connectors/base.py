@@ -64,7 +64,12 @@ class FetchResult:
 
     new: Sequence[FetchedPost] = ()
     edited: Sequence[FetchedPost] = ()
+    # Confirmed gone, per post: the network answered "not found"/404/"[deleted]" for that post.
     deleted: Sequence[str] = ()
+    # Not in a batch answer, without a per-post verdict: evidence, not proof. The caller
+    # calls a post deleted only after several such checks in a row (an empty or partial
+    # batch answer must never close flags).
+    missing: Sequence[str] = ()
     cursor: str | None = None
     # Set when the connector resolved the handle to a stable id (X user id, ...).
     native_account_id: str | None = None

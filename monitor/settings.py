@@ -37,6 +37,11 @@ class PollingSettings(_Section):
     workers: int = Field(4, ge=1, le=64)
     backoff_base_seconds: int = Field(60, ge=1)
     backoff_cap_seconds: int = Field(21600, ge=1)
+    failing_after: int = Field(5, ge=1)
+    max_text_bytes: int = Field(102400, ge=1024)
+    max_id_length: int = Field(128, ge=16, le=128)
+    max_retry_after_seconds: int = Field(86400, ge=60)
+    deletion_checks: int = Field(2, ge=1)
 
 
 class AlertSettings(_Section):
