@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from monitor import status
 from monitor.clock import utcnow
+from monitor.db import session_scope
 from monitor.polling import PollReport
 
 log = logging.getLogger(__name__)
@@ -145,9 +146,20 @@ class Health:
             database = True
         except sa.exc.SQLAlchemyError:
             database = False
+        failing_accounts = 0
+        if database:
+            try:
+                with session_scope(self.engine) as session:
+                    failing_accounts = len(status.list_failing(session))
+            except sa.exc.SQLAlchemyError:
+                database = False
         ok = ticking and database and not self.stopping
+        # Degraded: the service runs, but some accounts fail poll after poll (status
+        # lists them); still HTTP 200, so a supervisor does not restart it for that.
+        state = ("degraded" if failing_accounts else "ok") if ok else "unhealthy"
         return ok, {
-            "status": "ok" if ok else "unhealthy",
+            "status": state,
+            "failing_accounts": failing_accounts,
             "database": database,
             "ticking": ticking,
             "stopping": self.stopping,

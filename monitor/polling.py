@@ -11,7 +11,7 @@ import json
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -131,10 +131,13 @@ def classify_post(
     employee: Employee,
     now: datetime,
     categories: dict[str, int] | None = None,
+    cut_at: int | None = None,
 ) -> tuple[int, int]:
     """Classify a stored post, store its findings and queue alerts. Returns (findings, alerts).
 
     ``categories`` (if given) is incremented per stored finding's category, for the metrics.
+    ``cut_at`` says the post was longer than that many bytes and only its head is checked:
+    each finding says so.
     """
     own = frozenset(json.loads(employee.own_contacts or "[]"))
     result = check(pipeline, app, PostText(post.text or "", str(post.id), own))
@@ -168,7 +171,7 @@ def classify_post(
             end=f.end,
             masked=f.masked,
             score=f.score,
-            explanation=f.explanation,
+            explanation=f.explanation + (_cut_note(cut_at) if cut_at else ""),
             content_hash=post.content_hash,
             decision=decided.decision,
             created_at=now,
@@ -188,6 +191,10 @@ def classify_post(
     return stored, alerts
 
 
+def _cut_note(cut_at: int) -> str:
+    return f" (the post is very long: only its first {cut_at // 1024} KB were checked)"
+
+
 def _resolve(session: Session, finding: Finding, resolution: str, now: datetime) -> None:
     finding.status, finding.resolution, finding.resolved_at = "resolved", resolution, now
     session.add(finding)
@@ -203,9 +210,19 @@ def store_result(
     result: FetchResult,
     now: datetime,
     report: PollReport,
+    asked: Sequence[str] = (),
 ) -> None:
-    """Upsert posts on (account, native id), record edits and deletions, classify."""
+    """Upsert posts on (account, native id), record edits and deletions, classify.
+
+    ``asked`` (a re-check) are the ids looked at: those the answer held are seen again.
+    """
+    limits = app.settings.polling
     for fetched in [*result.new, *result.edited]:
+        bounded = bound_post(fetched, limits.max_text_bytes, limits.max_id_length)
+        if bounded is None:
+            report.extra["skipped_bad_id"] = report.extra.get("skipped_bad_id", 0) + 1
+            continue
+        fetched, cut = bounded
         existing = _find_post(session, account.id or 0, fetched)
         chash = content_hash(fetched.text)
         if existing is None:
@@ -229,21 +246,90 @@ def store_result(
             existing.native_id = fetched.native_id
             existing.edited_at = fetched.edited_at or now
             existing.url = fetched.url or existing.url
+            existing.missing_checks = 0
             post = existing
             session.add(post)
             report.edited_posts += 1
         else:
             continue  # already stored, unchanged: nothing to do, nothing to alert
+        if cut:
+            report.extra["cut_posts"] = report.extra.get("cut_posts", 0) + 1
         n_findings, n_alerts = classify_post(session, app, pipeline, post, employee, now,
-                                             report.categories)
+                                             report.categories, cut_at=limits.max_text_bytes
+                                             if cut else None)
         report.findings += n_findings
         report.alerts += n_alerts
-    for native_id in result.deleted:
-        post_row = session.exec(
-            select(Post).where(Post.account_id == account.id, Post.native_id == native_id)
-        ).first()
-        if post_row is None or post_row.deleted_at is not None:
+    _record_gone(session, account, result, now, report, asked, limits.deletion_checks)
+
+
+def bound_post(fetched: FetchedPost, max_text_bytes: int,
+               max_id_length: int) -> tuple[FetchedPost, bool] | None:
+    """The post within storage limits, and whether its text was cut; None for a bad id.
+
+    A text over ``max_text_bytes`` keeps its head (a 10 MB post must not take the memory of
+    the daemon); NUL characters, which PostgreSQL text refuses, become U+FFFD; an address
+    too long to store is dropped rather than cut into a wrong one.
+    """
+    if not fetched.native_id or len(fetched.native_id) > max_id_length \
+            or not fetched.native_id.isprintable():
+        return None
+    text, cut = fetched.text, False
+    if len(text) * 4 > max_text_bytes and len(text.encode("utf-8")) > max_text_bytes:
+        text = text.encode("utf-8")[:max_text_bytes].decode("utf-8", errors="ignore")
+        cut = True
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    group_id = fetched.group_id
+    if group_id is not None and (len(group_id) > max_id_length or not group_id.isprintable()):
+        group_id = None
+    url = fetched.url if len(fetched.url) <= 2048 and "\x00" not in fetched.url else ""
+    if (text, group_id, url) == (fetched.text, fetched.group_id, fetched.url):
+        return fetched, cut
+    return replace(fetched, text=text, group_id=group_id, url=url), cut
+
+
+def _record_gone(
+    session: Session,
+    account: Account,
+    result: FetchResult,
+    now: datetime,
+    report: PollReport,
+    asked: Sequence[str],
+    checks_needed: int,
+) -> None:
+    """Deletions: confirmed ones at once; posts missing from an answer after several
+    checks in a row. An answer that held none of the posts asked for is no evidence at all
+    (an empty or broken batch answer must never close flags)."""
+    confirmed = set(result.deleted)
+    missing = set(result.missing) - confirmed
+    answered = set(asked) - missing - confirmed
+    if asked and not answered and not confirmed and not result.edited:
+        if missing:
+            report.extra["answers_without_posts"] = 1
+            log.warning("re-check answer held none of the posts asked for; no deletion "
+                        "inferred", extra={"account_id": account.id, "network": account.network,
+                                           "posts": len(missing)})
+        missing = set()
+    ids = confirmed | missing | answered
+    if not ids:
+        return
+    rows = session.exec(
+        select(Post).where(Post.account_id == account.id, col(Post.native_id).in_(ids))
+    ).all()
+    for post_row in rows:
+        if post_row.deleted_at is not None:
             continue
+        if post_row.native_id in answered:
+            if post_row.missing_checks:
+                post_row.missing_checks = 0
+                session.add(post_row)
+            continue
+        if post_row.native_id not in confirmed:
+            post_row.missing_checks += 1
+            session.add(post_row)
+            if post_row.missing_checks < checks_needed:
+                report.extra["missing_posts"] = report.extra.get("missing_posts", 0) + 1
+                continue
         post_row.deleted_at = now
         session.add(post_row)
         report.deleted_posts += 1
@@ -307,11 +393,31 @@ def poll_account(
         cursor = account.cursor
     try:
         result = connector_for(ref.network).fetch(ref, cursor)
-    except ConnectorError as exc:
+    except Exception as exc:  # contained per account, see _record_failure
         report.requests = 1
         _record_failure(engine, app, account_id, exc, now, rng, report)
         return report
     report.requests = result.requests_made
+    try:
+        _store_poll(engine, app, pipeline, account_id, result, now, rng, report)
+    except Exception as exc:  # the transaction rolled back: nothing stored
+        _record_failure(engine, app, account_id, exc, now, rng, report)
+        return report
+    if report.outcome == "ok":
+        log.info(
+            "polled account",
+            extra={"account_id": account_id, "network": report.network,
+                   "new": report.new_posts, "edited": report.edited_posts,
+                   "deleted": report.deleted_posts, "findings": report.findings,
+                   "alerts": report.alerts, **report.extra},
+        )
+    return report
+
+
+def _store_poll(engine: Engine, app: AppConfig, pipeline: Pipeline, account_id: int,
+                result: FetchResult, now: datetime, rng: random.Random,
+                report: PollReport) -> None:
+    """Store one fetch and advance the cursor, in one transaction."""
     with session_scope(engine) as session:
         account = session.get(Account, account_id)
         employee = session.get(Employee, account.employee_id) if account else None
@@ -323,35 +429,54 @@ def poll_account(
             or employee.opted_out_at is not None
         ):
             report.outcome = "no_consent"
-            return report
+            return
         store_result(session, app, pipeline, account, employee, result, now, report)
         account.cursor = result.cursor
         if result.native_account_id:
-            account.native_id = result.native_account_id
+            account.native_id = result.native_account_id[:128]
+        if account.failure_count >= app.settings.polling.failing_after:
+            log.info("account recovered", extra={"account_id": account_id,
+                                                 "network": report.network,
+                                                 "failures": account.failure_count})
         account.failure_count = 0
+        if account.status_reason.startswith(FAILING):
+            account.status_reason = ""
         account.last_polled_at = now
         account.next_poll_at = _next_poll(app, now, rng)
         session.add(account)
-    log.info(
-        "polled account",
-        extra={"account_id": account_id, "network": report.network, "new": report.new_posts,
-               "edited": report.edited_posts, "deleted": report.deleted_posts,
-               "findings": report.findings, "alerts": report.alerts},
-    )
-    return report
+
+
+# An account whose last polls all failed (``polling.failing_after`` in a row) carries a
+# status reason starting so; `status` and /healthz count them.
+FAILING = "failing:"
+
+
+def error_name(exc: BaseException) -> str:
+    """What failed, in words fit for a log line or a status page: never the message (a
+    library's message can quote post text or SQL parameters)."""
+    name = type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None and type(cause).__name__ != name and not isinstance(exc,
+                                                                              ConnectorError):
+        name += f" ({type(cause).__name__})"
+    return name
 
 
 def _record_failure(
     engine: Engine,
     app: AppConfig,
     account_id: int,
-    exc: ConnectorError,
+    exc: Exception,
     now: datetime,
     rng: random.Random,
     report: PollReport,
 ) -> None:
+    """One failed poll becomes one scheduling decision. Connector errors say which; any
+    other exception (a payload of an unexpected shape, a database refusing a value) is a
+    bug or a hostile answer: it is logged with ids, counted, and backed off like an outage,
+    so one account never takes the tick down and is never retried every tick."""
     p = app.settings.polling
-    report.error = str(exc)
+    report.error = str(exc) if isinstance(exc, ConnectorError) else error_name(exc)
     with session_scope(engine) as session:
         account = session.get(Account, account_id)
         if account is None:
@@ -359,7 +484,8 @@ def _record_failure(
         account.failure_count += 1
         if isinstance(exc, RateLimited):
             report.outcome = "rate_limited"
-            report.retry_at = max(exc.retry_at, now)
+            longest = timedelta(seconds=p.max_retry_after_seconds)
+            report.retry_at = min(max(exc.retry_at, now), now + longest)
             account.next_poll_at = report.retry_at
         elif isinstance(exc, AccountUnavailable):
             report.outcome = "unavailable"
@@ -370,15 +496,21 @@ def _record_failure(
             report.outcome = "auth_failed"
             account.next_poll_at = now + timedelta(minutes=app.settings.daemon.auth_pause_minutes)
         else:
-            report.outcome = "source_unavailable" if isinstance(exc, SourceUnavailable) else "error"
+            if isinstance(exc, SourceUnavailable):
+                report.outcome = "source_unavailable"
+            else:
+                report.outcome = "error" if isinstance(exc, ConnectorError) else "crashed"
             delay = backoff(account.failure_count, p.backoff_base_seconds, p.backoff_cap_seconds,
                             rng=rng)
             account.next_poll_at = now + timedelta(seconds=delay)
+        if account.failure_count >= p.failing_after and account.status == "active":
+            account.status_reason = (f"{FAILING} {account.failure_count} polls in a row failed, "
+                                     f"last with {error_name(exc)}")[:500]
         session.add(account)
     log.warning(
         "poll failed",
         extra={"account_id": account_id, "network": report.network, "outcome": report.outcome,
-               "error": type(exc).__name__},
+               "error": error_name(exc), "failures": account.failure_count},
     )
 
 
@@ -430,22 +562,25 @@ def recheck_account(
         ref = AccountRef(account.network, account.handle, account.native_id)
     try:
         result = connector_for(ref.network).recheck(ref, native_ids)
-    except ConnectorError as exc:
-        report.outcome, report.error, report.requests = "recheck_failed", str(exc), 1
+        report.requests = result.requests_made
+        with session_scope(engine) as session:
+            account = session.get(Account, account_id)
+            employee = session.get(Employee, account.employee_id) if account else None
+            if account is None or employee is None or employee.opted_in_at is None \
+                    or employee.opted_out_at is not None:
+                report.outcome = "no_consent"
+                return report
+            store_result(session, app, pipeline, account, employee, result, now, report,
+                         asked=native_ids)
+    except Exception as exc:  # a failed re-check closes nothing; next one retries
+        report.outcome, report.error = "recheck_failed", error_name(exc)
+        report.requests = max(report.requests, 1)
         if isinstance(exc, RateLimited):
-            report.retry_at = exc.retry_at
+            longest = timedelta(seconds=app.settings.polling.max_retry_after_seconds)
+            report.retry_at = min(max(exc.retry_at, now), now + longest)
         log.warning("recheck failed", extra={"account_id": account_id, "network": ref.network,
-                                             "error": type(exc).__name__})
+                                             "error": error_name(exc)})
         return report
-    report.requests = result.requests_made
-    with session_scope(engine) as session:
-        account = session.get(Account, account_id)
-        employee = session.get(Employee, account.employee_id) if account else None
-        if account is None or employee is None or employee.opted_in_at is None \
-                or employee.opted_out_at is not None:
-            report.outcome = "no_consent"
-            return report
-        store_result(session, app, pipeline, account, employee, result, now, report)
     log.info("rechecked flagged posts", extra={
         "account_id": account_id, "network": ref.network, "posts": len(native_ids),
         "edited": report.edited_posts, "deleted": report.deleted_posts,

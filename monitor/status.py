@@ -39,6 +39,9 @@ class Snapshot:
     queue_depth: int
     paused_networks: dict[str, datetime] = field(default_factory=dict)
     daemon_pid: int | None = None
+    # Active accounts whose last ``polling.failing_after`` polls all failed (at most 50):
+    # {"account_id", "network", "reason"}.
+    failing_accounts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def daemon_pid(data_dir: Path) -> int | None:
@@ -76,6 +79,7 @@ def snapshot(engine: Engine, now: datetime, data_dir: Path | None = None) -> Sna
         findings = _grouped(s, col(Finding.category), col(Finding.status) == "open")
         alerts = _grouped(s, col(Alert.status))
         paused = scheduling.paused_networks(s, now)
+        failing_accounts = list_failing(s)
     return Snapshot(
         at=now,
         accounts_by_status=by_status,
@@ -90,4 +94,18 @@ def snapshot(engine: Engine, now: datetime, data_dir: Path | None = None) -> Sna
         queue_depth=sum(alerts.get(k, 0) for k in ("queued", "failed", "sending")),
         paused_networks=paused,
         daemon_pid=daemon_pid(data_dir) if data_dir is not None else None,
+        failing_accounts=failing_accounts,
     )
+
+
+def list_failing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    """Active accounts marked failing by the poller (see ``polling.FAILING``)."""
+    query = (
+        sa.select(col(Account.id), col(Account.network), col(Account.status_reason))
+        .where(col(Account.status) == "active",
+               col(Account.status_reason).startswith(polling.FAILING))
+        .order_by(col(Account.id))
+        .limit(limit)
+    )
+    return [{"account_id": int(i), "network": str(n), "reason": str(r)}
+            for i, n, r in session.execute(query)]

@@ -44,6 +44,9 @@ def register(cli: click.Group) -> None:
         for network, until in snap.paused_networks.items():
             console.print(f"[bold red]network {network} paused until "
                           f"{until.isoformat(timespec='minutes')}[/]: credentials refused")
+        for acc in snap.failing_accounts:
+            console.print(f"[bold red]account {acc['account_id']} ({acc['network']}) "
+                          f"{acc['reason']}[/]")
         console.print(_table("accounts by status", dict(snap.accounts_by_status)))
         console.print(_table("accounts by network (failing)", {
             n: f"{c} ({snap.failing_by_network.get(n, 0)})"
