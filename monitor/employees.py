@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +17,18 @@ from connectors.base import UnknownNetwork
 from connectors.registry import check_network
 from monitor import audit
 from monitor.clock import utcnow
-from monitor.erase import erase_accounts
+from monitor.erase import erase_accounts, erase_employee
 from monitor.errors import BadInput, Conflict, NotFound
-from monitor.models import Account, Alert, Employee, Post, Suppression
+from monitor.models import Account, Employee
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# How an employee erasing their own data appears on the one audit line that is kept.
+SELF_ACTOR = "employee (self)"
+# Employee ids are drawn at random from [_ID_LOW, _ID_HIGH): an id is never handed out twice
+# in practice, so a sign-in link or session of an erased employee (whose row is gone) can
+# never open the account of someone added later. SQLite would otherwise reuse the highest
+# id after its row is deleted (INTEGER PRIMARY KEY without AUTOINCREMENT).
+_ID_LOW, _ID_HIGH = 1 << 20, (1 << 31) - 1
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,13 @@ def get_employee(session: Session, email: str) -> Employee:
     return emp
 
 
+def _fresh_id(session: Session) -> int:
+    while True:
+        candidate = _ID_LOW + secrets.randbelow(_ID_HIGH - _ID_LOW)
+        if session.get(Employee, candidate) is None:
+            return candidate
+
+
 def add_employee(
     session: Session,
     email: str,
@@ -88,6 +103,7 @@ def add_employee(
     if session.exec(select(Employee).where(Employee.email == email)).first():
         raise Conflict(f"employee {email} already exists")
     emp = Employee(
+        id=_fresh_id(session),
         email=email,
         name=name,
         timezone=timezone,
@@ -115,39 +131,27 @@ def opt_in(session: Session, email: str, actor: str = "cli") -> Employee:
 
 
 def opt_out(session: Session, email: str, actor: str = "cli") -> dict[str, int]:
-    """Stop polling and erase the person's accounts, posts, findings and alerts at once.
+    """Stop monitoring and erase everything about the person at once, the employee row too.
 
-    Returns the counts erased; the audit line keeps only those counts.
+    Deletes their accounts, posts, findings, reviews, alerts, suppressions, spent sign-in
+    links, the employee row (e-mail, name, time zone) and the audit lines that name them
+    (see :func:`monitor.erase.erase_employee`). What stays is ONE audit line, action
+    ``employee.opt_out``, whose detail is the JSON counts and whose subject is a random
+    ``erasure:`` reference, not the e-mail, name or id. An actor that names the person
+    (``employee:ID`` from the review page, or their e-mail) is written as
+    ``employee (self)``. The same address added later is a fresh employee with a new id.
+
+    Returns the counts erased (accounts first).
     """
     emp = get_employee(session, email)
-    account_ids = [
-        i for i in session.exec(select(Account.id).where(Account.employee_id == emp.id)) if i
-    ]
-    counts = {
-        "accounts": len(account_ids),
-        "posts": session.exec(
-            select(sa.func.count()).select_from(Post).where(col(Post.account_id).in_(account_ids))
-        ).one(),
-        "alerts": session.exec(
-            select(sa.func.count()).select_from(Alert).where(Alert.employee_id == emp.id)
-        ).one(),
-    }
-    # Foreign keys cascade posts -> findings -> reviews and alerts; delete explicitly too so
-    # the erasure does not depend on the database enforcing them.
-    erase_accounts(session, account_ids)
-    session.execute(sa.delete(Alert).where(col(Alert.employee_id) == emp.id))
-    session.execute(sa.delete(Suppression).where(col(Suppression.employee_id) == emp.id))
-    session.execute(sa.delete(Account).where(col(Account.employee_id) == emp.id))
-    emp.opted_out_at = utcnow()
-    emp.opted_in_at = None
-    emp.own_contacts = "[]"
-    session.add(emp)
+    self_actors = {f"employee:{emp.id}", emp.email}
+    counts = erase_employee(session, emp)
     audit.record(
         session,
-        actor,
+        SELF_ACTOR if actor in self_actors or emp.email in actor.lower() else actor,
         "employee.opt_out",
-        f"employee:{emp.id}",
-        ", ".join(f"{k}={v}" for k, v in counts.items()) + " erased",
+        f"erasure:{secrets.token_hex(8)}",
+        json.dumps(counts),
     )
     return counts
 

@@ -7,7 +7,17 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from monitor.models import Alert, Finding, Post, Review
+from monitor.models import (
+    Account,
+    Alert,
+    AuditEvent,
+    Employee,
+    Finding,
+    Post,
+    Review,
+    Suppression,
+    UsedToken,
+)
 
 
 def erase_posts(session: Session, post_ids: Sequence[int]) -> None:
@@ -26,3 +36,56 @@ def erase_accounts(session: Session, account_ids: Sequence[int]) -> None:
         return
     post_ids = list(session.exec(select(Post.id).where(col(Post.account_id).in_(account_ids))))
     erase_posts(session, [p for p in post_ids if p is not None])
+
+
+def _count(session: Session, model: type, *where: sa.ColumnElement[bool]) -> int:
+    return int(session.exec(select(sa.func.count()).select_from(model).where(*where)).one())
+
+
+def erase_employee(session: Session, employee: Employee) -> dict[str, int]:
+    """Delete everything stored about one person, the employee row included; return counts.
+
+    Deleted: their accounts, posts, findings, reviews, alerts, suppressions, spent sign-in
+    links, the employee row, and the audit lines that name them (as subject or actor:
+    ``employee:ID``, their e-mail, their accounts' and findings' ids). Nothing here writes
+    the audit line of the erasure itself: the caller writes one with these counts only.
+    Children are deleted before parents, so this does not depend on the database
+    enforcing the foreign keys' ``ON DELETE CASCADE``.
+    """
+    emp_id = employee.id or 0
+    account_ids = [i for i in session.exec(
+        select(Account.id).where(Account.employee_id == emp_id)) if i is not None]
+    post_ids = [i for i in session.exec(
+        select(Post.id).where(col(Post.account_id).in_(account_ids))) if i is not None]
+    finding_ids = [i for i in session.exec(
+        select(Finding.id).where(col(Finding.post_id).in_(post_ids))) if i is not None]
+    subjects = (
+        [f"employee:{emp_id}", employee.email]
+        + [f"account:{i}" for i in account_ids]
+        + [f"finding:{i}" for i in finding_ids]
+    )
+    actors = [f"employee:{emp_id}", employee.email]
+    names_them = sa.or_(col(AuditEvent.subject).in_(subjects), col(AuditEvent.actor).in_(actors))
+    reviews = sa.or_(col(Review.employee_id) == emp_id, col(Review.finding_id).in_(finding_ids))
+    alerts = sa.or_(col(Alert.employee_id) == emp_id, col(Alert.finding_id).in_(finding_ids))
+    counts = {
+        "accounts": len(account_ids),
+        "posts": len(post_ids),
+        "findings": len(finding_ids),
+        "reviews": _count(session, Review, reviews),
+        "alerts": _count(session, Alert, alerts),
+        "suppressions": _count(session, Suppression, col(Suppression.employee_id) == emp_id),
+        "used_tokens": _count(session, UsedToken, col(UsedToken.employee_id) == emp_id),
+        "employees": 1,
+        "audit_events": _count(session, AuditEvent, names_them),
+    }
+    session.execute(sa.delete(Review).where(reviews))
+    session.execute(sa.delete(Alert).where(alerts))
+    erase_posts(session, post_ids)
+    session.execute(sa.delete(Suppression).where(col(Suppression.employee_id) == emp_id))
+    session.execute(sa.delete(UsedToken).where(col(UsedToken.employee_id) == emp_id))
+    session.execute(sa.delete(Account).where(col(Account.employee_id) == emp_id))
+    session.execute(sa.delete(AuditEvent).where(names_them))
+    session.execute(sa.delete(Employee).where(col(Employee.id) == emp_id))
+    session.expunge(employee)
+    return counts

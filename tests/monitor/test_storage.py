@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,7 +79,7 @@ def test_due_accounts_only_returns_opted_in_active_due_accounts(engine: Any) -> 
     assert handles == {"in@example.com.jsonl"}
 
 
-def test_opt_out_erases_posts_findings_alerts_and_keeps_an_audit_line(engine: Any) -> None:
+def test_opt_out_erases_the_employee_and_keeps_one_counts_only_audit_line(engine: Any) -> None:
     with session_scope(engine) as s:
         employees.add_employee(s, "a@example.com")
         employees.opt_in(s, "a@example.com")
@@ -97,10 +98,13 @@ def test_opt_out_erases_posts_findings_alerts_and_keeps_an_audit_line(engine: An
         assert s.exec(select(sa.func.count()).select_from(Post)).one() == 0
         assert s.exec(select(sa.func.count()).select_from(Finding)).one() == 0
         assert s.exec(select(sa.func.count()).select_from(Account)).one() == 0
-        events = s.exec(select(AuditEvent).where(AuditEvent.action == "employee.opt_out")).all()
-        assert len(events) == 1
-        assert "secret text" not in events[0].detail
-        assert events[0].detail == "accounts=1, posts=1, alerts=0 erased"
+        assert s.exec(select(sa.func.count()).select_from(Employee)).one() == 0
+        # The add, opt-in and link lines named her: gone; one line with counts is left.
+        [event] = s.exec(select(AuditEvent)).all()
+        assert event.action == "employee.opt_out" and "a@example.com" not in event.subject
+        assert json.loads(event.detail) == {
+            "accounts": 1, "posts": 1, "findings": 1, "reviews": 0, "alerts": 0,
+            "suppressions": 0, "used_tokens": 0, "employees": 1, "audit_events": 3}
 
 
 @pytest.mark.parametrize(
