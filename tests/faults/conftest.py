@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from faults import World  # noqa: E402
+from faults import World
 
 _spec = importlib.util.spec_from_file_location(
     "monitor_tests_conftest", Path(__file__).resolve().parents[1] / "monitor" / "conftest.py")

@@ -37,7 +37,7 @@ from monitor.db import session_scope
 from monitor.smtp_sink import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "monitor"))
-from test_daemon_process import COMMAND, FLAGGED, WAIT, wait_for  # noqa: E402
+from test_daemon_process import COMMAND, FLAGGED, WAIT, wait_for
 
 __all__ = ["COMMAND", "FLAGGED", "WAIT", "wait_for"]
 
@@ -402,8 +402,9 @@ shutdown_timeout_seconds = 2
             for table in meta.sorted_tables:
                 for row in conn.execute(sa.select(table)):
                     for col, value in row._mapping.items():
-                        if isinstance(value, str | bytes) and needle in (
-                                value if isinstance(value, str) else value.decode(errors="replace")):
+                        if isinstance(value, bytes):
+                            value = value.decode(errors="replace")
+                        if isinstance(value, str) and needle in value:
                             found.append(f"{table.name}.{col}")
         return found
 
