@@ -1,10 +1,18 @@
 """The alert outbox: queue, deliver with retries, never twice.
 
 Every message is a row with a unique dedupe key (finding or digest day, channel, kind). The
-attempt is recorded (status ``sending``) before the message leaves, with a stable
-Message-ID. A row still ``sending`` after its lease means the process died between sending
-and recording: it is taken as sent (a second e-mail is worse than none here, because the
-finding stays open and reappears in the next digest), and the uncertainty is recorded.
+attempt is claimed with one conditional update (``status`` from pending to ``sending``, row
+count checked) before the message leaves, with a stable Message-ID, so two processes on one
+database never both send it. A row still ``sending`` after its lease means the process died
+between sending and recording: it becomes ``unconfirmed`` and is not sent again (a second
+e-mail is worse than none here); the flag stays open, so the review page and the next
+digest still list it, and ``alerts list --status unconfirmed`` says why.
+
+An unreachable mail server (refused, timeout, a 4xx answer) is the transport's trouble, not
+the message's: the e-mail is retried with capped back-off for as long as it takes and the
+operator is told (an ERROR line ``alert_transport_unavailable`` per delivery run). Only a
+permanent answer for that message (5xx) makes an e-mail dead. Chat/push rows become dead
+after ``alerts.max_attempts`` failures (apprise cannot tell the two apart).
 
 Rows of channel ``email`` go through the SMTP transport; the others are chat/push channels
 (:mod:`monitor.channels`), one row per channel, so a failing channel blocks nothing else.
@@ -124,6 +132,8 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
     # Problems the operator must fix (login refused, ...): retried, never dead.
     operator_errors: list[str] = field(default_factory=list)
+    # The mail server unreachable or deferring (refused, timeout, 4xx): retried, never dead.
+    transport_errors: list[str] = field(default_factory=list)
 
 
 # Builds the message for one alert from current state; None means nothing to send any more.
@@ -147,22 +157,35 @@ def compose_immediate(
     )
 
 
+UNCONFIRMED = ("delivery unconfirmed: the process stopped while sending; not sent again, "
+               "the flag stays on the review page and in the next digest")
+
+
 def recover_unconfirmed(engine: Engine, now: datetime) -> int:
-    """Rows left ``sending`` past their lease: the process died mid-send. Count them as sent."""
+    """Rows left ``sending`` past their lease: the process died mid-send. They become
+    ``unconfirmed`` (never resent); returns how many."""
     with session_scope(engine) as session:
-        rows = list(
-            session.exec(
-                select(Alert).where(Alert.status == "sending", col(Alert.next_attempt_at) <= now)
-            )
+        result = session.execute(
+            sa.update(Alert)
+            .where(col(Alert.status) == "sending", col(Alert.next_attempt_at) <= now)
+            .values(status="unconfirmed", last_error=UNCONFIRMED)
         )
-        for alert in rows:
-            alert.status = "sent"
-            alert.sent_at = alert.sent_at or now
-            alert.last_error = "delivery unconfirmed: the process stopped while sending"
-            session.add(alert)
-        if rows:
-            log.warning("alerts with unconfirmed delivery", extra={"count": len(rows)})
-        return len(rows)
+        count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.warning("alerts with unconfirmed delivery", extra={"count": count})
+    return count
+
+
+def _claim(session: Session, alert_id: int, now: datetime, lease: timedelta) -> bool:
+    """Take one due alert for sending: a conditional update, so of two processes (or two
+    daemons by mistake) only one ever gets it."""
+    result = session.execute(
+        sa.update(Alert)
+        .where(col(Alert.id) == alert_id, col(Alert.status).in_(PENDING),
+               col(Alert.next_attempt_at) <= now)
+        .values(status="sending", attempts=Alert.attempts + 1, next_attempt_at=now + lease)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def deliver_due(
@@ -196,13 +219,14 @@ def deliver_due(
             )
         )
     for alert_id in due:
-        # 1. Record the attempt before anything leaves.
+        # 1. Claim the attempt and record it before anything leaves.
         with session_scope(engine) as session:
+            if not _claim(session, alert_id, now, lease):
+                continue  # another process took it, or it is no longer due
             alert = session.get(Alert, alert_id)
-            if alert is None or alert.status not in PENDING:
+            if alert is None:
                 continue
-            alert.status, alert.attempts = "sending", alert.attempts + 1
-            alert.next_attempt_at = now + lease
+            session.refresh(alert)
             alert.message_id = alert.message_id or message_id(alert)
             channel = alert.channel
             msg: EmailMessage | ChannelMessage | None
@@ -238,14 +262,18 @@ def deliver_due(
             error, operator = str(exc), True
         except TransientSendError as exc:
             error = str(exc)
+            if channel == "email" and error not in report.transport_errors:
+                report.transport_errors.append(error)
         with session_scope(engine) as session:
             alert = session.get(Alert, alert_id)
-            if alert is None:
-                continue
+            if alert is None or alert.status != "sending":
+                continue  # erased meanwhile (opt-out), or recovered by another process
+            # An e-mail is never dead for an unreachable server, only for its own 5xx.
+            gives_up = channel != "email" and alert.attempts >= a.max_attempts
             if error is None:
                 alert.status, alert.sent_at, alert.last_error = "sent", now, ""
                 report.sent += 1
-            elif permanent or (alert.attempts >= a.max_attempts and not operator):
+            elif permanent or (gives_up and not operator):
                 alert.status, alert.last_error = "dead", error[:500]
                 report.dead += 1
                 report.errors.append(f"alert {alert_id}: {error}")
@@ -260,4 +288,8 @@ def deliver_due(
     for problem in report.operator_errors:
         log.error("alerts held back by a configuration problem; they are retried",
                   extra={"event": "alert_transport_misconfigured", "error": problem[:300]})
+    if report.transport_errors:
+        log.error("mail server unavailable; alerts wait and are retried until it answers",
+                  extra={"event": "alert_transport_unavailable", "failed": report.failed,
+                         "error": report.transport_errors[0][:300]})
     return report

@@ -19,7 +19,7 @@ from monitor.errors import BadInput, NotFound
 from monitor.models import Alert, Employee
 from monitor.outbox import deliver_due
 
-STATUSES = ("queued", "sending", "sent", "failed", "dead", "cancelled")
+STATUSES = ("queued", "sending", "sent", "unconfirmed", "failed", "dead", "cancelled")
 
 
 @dataclass(frozen=True)
