@@ -2,7 +2,10 @@
 
 - one table from HTTP status to our error types, for the connectors that speak HTTP
   themselves (Bluesky, RSS);
-- reading the many spellings of "retry at" headers;
+- reading the many spellings of "retry at" headers, bounded to now + the configured
+  maximum (:func:`clamp_retry_at`);
+- JSON bodies of an unexpected shape or depth -> :class:`~connectors.base.BadPayload`;
+- native ids fit for storage (:func:`usable_id`, :func:`keep_usable`);
 - a ``requests`` adapter that gives every request a timeout and can send a library's
   hard-coded host to another base address (tweepy, the local fake server);
 - credentials, cursors, HTML to text and UTC times.
@@ -11,8 +14,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -22,14 +27,19 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from connectors.base import (
+    MAX_NATIVE_ID_LENGTH,
+    MAX_RETRY_AFTER_SECONDS,
     AccountUnavailable,
     AuthFailed,
+    BadPayload,
     ConnectorError,
+    FetchedPost,
     RateLimited,
     SourceUnavailable,
 )
 
 Clock = Callable[[], datetime]
+log = logging.getLogger("connectors")
 
 # When a 429 carries no usable reset time: X's and Reddit's windows are 15 and 10 minutes.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
@@ -57,49 +67,115 @@ def require_secret(options: Mapping[str, Any], key: str, env: str, network: str)
     return value
 
 
+def max_retry_after(options: Mapping[str, Any]) -> float:
+    """``options["max_retry_after_seconds"]`` if given and positive, else the default."""
+    try:
+        value = float(options.get("max_retry_after_seconds") or MAX_RETRY_AFTER_SECONDS)
+    except (TypeError, ValueError):
+        return float(MAX_RETRY_AFTER_SECONDS)
+    return value if math.isfinite(value) and value > 0 else float(MAX_RETRY_AFTER_SECONDS)
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return None if math.isnan(number) else number
+
+
+def clamp_retry_at(
+    value: datetime, now: datetime, max_seconds: float = MAX_RETRY_AFTER_SECONDS
+) -> datetime:
+    """``value`` within ``[now, now + max_seconds]``."""
+    return min(max(as_utc(value), now), now + timedelta(seconds=max_seconds))
+
+
+def retry_at_from_seconds(
+    seconds: float, now: datetime, max_seconds: float = MAX_RETRY_AFTER_SECONDS
+) -> datetime:
+    """now + ``seconds``, with ``seconds`` bounded to ``[0, max_seconds]`` (no overflow)."""
+    if not math.isfinite(seconds):
+        seconds = max_seconds if seconds > 0 else 0
+    return now + timedelta(seconds=min(max(seconds, 0.0), max_seconds))
+
+
+def retry_at_from_epoch(
+    epoch: float | str | None, now: datetime, max_seconds: float = MAX_RETRY_AFTER_SECONDS
+) -> datetime | None:
+    """An epoch-second reset time, bounded as :func:`clamp_retry_at`; None when unreadable."""
+    if epoch is None:
+        return None
+    try:
+        number = float(epoch)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(number):
+        return None
+    return retry_at_from_seconds(number - now.timestamp(), now, max_seconds)
+
+
 def retry_at_from_headers(
-    headers: Mapping[str, str], now: datetime, *, relative_reset: bool = False
+    headers: Mapping[str, str],
+    now: datetime,
+    *,
+    relative_reset: bool = False,
+    max_seconds: float = MAX_RETRY_AFTER_SECONDS,
 ) -> datetime:
     """When to try again after a 429, from whichever header the server sent.
 
     ``Retry-After`` (seconds or an HTTP date) wins; then a reset header: an epoch second
     (X, Bluesky), seconds from now (Reddit: ``relative_reset=True``) or an ISO time
-    (Mastodon). Without any, wait :data:`DEFAULT_RATE_LIMIT_WAIT`.
+    (Mastodon). Without any usable one (negative, garbage), wait
+    :data:`DEFAULT_RATE_LIMIT_WAIT`. Never earlier than ``now`` nor later than
+    ``now + max_seconds``.
     """
     lower = {k.lower(): v for k, v in headers.items()}
-    retry_after = lower.get("retry-after", "").strip()
+    retry_after = str(lower.get("retry-after", "")).strip()
     if retry_after:
-        if retry_after.replace(".", "", 1).isdigit():
-            return now + timedelta(seconds=float(retry_after))
-        try:
-            return as_utc(parsedate_to_datetime(retry_after))
-        except (TypeError, ValueError):
-            pass
+        seconds = _number(retry_after)
+        if seconds is not None:
+            if seconds >= 0:
+                return retry_at_from_seconds(seconds, now, max_seconds)
+        else:
+            try:
+                return clamp_retry_at(parsedate_to_datetime(retry_after), now, max_seconds)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                pass
     for name in ("x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset"):
-        value = lower.get(name, "").strip()
+        value = str(lower.get(name, "")).strip()
         if not value:
             continue
-        try:
-            number = float(value)
-        except ValueError:
+        number = _number(value)
+        if number is None:
             try:
-                return parse_iso(value)
-            except ValueError:
+                return clamp_retry_at(parse_iso(value), now, max_seconds)
+            except (ValueError, OverflowError):
                 continue
+        if number < 0:
+            continue
         if relative_reset:
-            return now + timedelta(seconds=number)
-        return datetime.fromtimestamp(number, UTC)
-    return now + DEFAULT_RATE_LIMIT_WAIT
+            return retry_at_from_seconds(number, now, max_seconds)
+        at = retry_at_from_epoch(number, now, max_seconds)
+        if at is not None:
+            return at
+    return retry_at_from_seconds(DEFAULT_RATE_LIMIT_WAIT.total_seconds(), now, max_seconds)
 
 
 def error_for_status(
-    status: int, headers: Mapping[str, str], now: datetime, what: str
+    status: int,
+    headers: Mapping[str, str],
+    now: datetime,
+    what: str,
+    *,
+    max_seconds: float = MAX_RETRY_AFTER_SECONDS,
 ) -> ConnectorError | None:
     """Our error for an HTTP status (None for success). ``what`` names the thing asked for."""
     if status < 400:
         return None
     if status == 429:
-        return RateLimited(retry_at_from_headers(headers, now), f"{what}: rate limited")
+        retry_at = retry_at_from_headers(headers, now, max_seconds=max_seconds)
+        return RateLimited(retry_at, f"{what}: rate limited")
     if status in (401, 407):
         return AuthFailed(f"{what}: credentials refused (HTTP {status})")
     if status in (403, 451):
@@ -109,6 +185,67 @@ def error_for_status(
     if status >= 500 or status == 408:
         return SourceUnavailable(f"{what}: server error (HTTP {status})")
     return SourceUnavailable(f"{what}: unexpected HTTP {status}")
+
+
+def parse_json(body: bytes | str, what: str) -> Any:
+    """A JSON body; :class:`BadPayload` naming ``what`` when it is not JSON or nests too deep."""
+    try:
+        return json.loads(body)
+    except RecursionError as exc:
+        raise BadPayload(f"{what}: answer nests too deeply to read") from exc
+    except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError included
+        raise BadPayload(f"{what}: answer is not JSON") from exc
+
+
+def expect_dict(value: Any, what: str, expected: str = "a JSON object") -> dict[str, Any]:
+    """``value`` if it is a JSON object, else :class:`BadPayload` saying what was expected."""
+    if not isinstance(value, dict):
+        raise BadPayload(f"{what}: expected {expected}, got {_kind(value)}")
+    return value
+
+
+def expect_list(value: Any, what: str, expected: str = "a JSON array") -> list[Any]:
+    if not isinstance(value, list):
+        raise BadPayload(f"{what}: expected {expected}, got {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def usable_id(native_id: object) -> bool:
+    """A native id fit for storage: a non-empty string, at most
+    :data:`~connectors.base.MAX_NATIVE_ID_LENGTH` characters, no NUL or control characters."""
+    return (
+        isinstance(native_id, str)
+        and 0 < len(native_id) <= MAX_NATIVE_ID_LENGTH
+        and _CONTROL.search(native_id) is None
+    )
+
+
+def keep_usable(posts: Iterable[FetchedPost], what: str) -> tuple[list[FetchedPost], int]:
+    """The posts whose native id (and group id) is usable, and how many were dropped.
+
+    A drop is logged with the count only: never the id (it may be anything) or the text.
+    """
+    kept: list[FetchedPost] = []
+    dropped = 0
+    for post in posts:
+        if usable_id(post.native_id) and (post.group_id is None or usable_id(post.group_id)):
+            kept.append(post)
+        else:
+            dropped += 1
+    if dropped:
+        log.warning("%s: dropped %d post(s) with an unusable native id", what, dropped)
+    return kept, dropped
 
 
 class TimeoutAdapter(HTTPAdapter):

@@ -1,7 +1,8 @@
 """The connector interface, the values that cross it, and its error types.
 
 A connector turns an :class:`AccountRef` and an opaque cursor into a :class:`FetchResult`:
-new posts, edited posts, native ids found deleted, and the next cursor. It receives its
+new posts, edited posts, native ids confirmed deleted (``deleted``) or merely absent from a
+batch answer (``missing``), and the next cursor. It receives its
 client (tweepy.Client, praw.Reddit, an httpx.Client, a file path) from outside, so tests
 can hand it one that replays recorded responses.
 
@@ -13,9 +14,19 @@ Error tree (each maps to one scheduling decision in ``monitor``)::
     │                              stop polling it, tell the employee (``reason`` says which)
     ├── RateLimited                quota used up -> reschedule at ``retry_at``
     └── SourceUnavailable          5xx, timeout, network down -> back off and try again
+        └── BadPayload             an answer (or an export line) of an unexpected shape: not
+                                   JSON, an array where an object was expected, missing keys,
+                                   nesting too deep to parse -> back off and try again
 
 Library exceptions (tweepy, prawcore, httpx, ...) never leave a connector module: each
-translates them into one of these with ``raise ... from exc``.
+translates them into one of these with ``raise ... from exc``; neither do AttributeError,
+TypeError, KeyError or RecursionError from reading an answer of an unexpected shape.
+
+Bounds at the boundary: a "retry at" time is never later than now +
+``max_retry_after_seconds`` (connector option; default :data:`MAX_RETRY_AFTER_SECONDS`), and
+no post leaves a connector with a native id longer than :data:`MAX_NATIVE_ID_LENGTH` or
+containing NUL or other control characters (such posts are dropped and counted in
+``FetchResult.dropped``).
 """
 
 from __future__ import annotations
@@ -25,6 +36,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+
+# The latest a RateLimited.retry_at may lie ahead (seconds): one day. A connector takes the
+# option ``max_retry_after_seconds`` instead when it is given.
+MAX_RETRY_AFTER_SECONDS = 86400
+# The longest native id a connector hands out (ids of real posts are far shorter).
+MAX_NATIVE_ID_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,9 @@ class FetchResult:
     # Set when the connector resolved the handle to a stable id (X user id, ...).
     native_account_id: str | None = None
     requests_made: int = field(default=1, compare=False)
+    # Posts dropped at the boundary: a native id that is too long or holds control
+    # characters, or an unreadable line of a file export. A count only, never the text.
+    dropped: int = field(default=0, compare=False)
 
 
 @runtime_checkable
@@ -87,7 +107,9 @@ class Connector(Protocol):
         ...
 
     def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
-        """Look again at posts with open flags: report the deleted and the edited ones."""
+        """Look again at posts with open flags: report the edited ones, the ones confirmed
+        deleted per post (``deleted``) and the ones only absent from an answer (``missing``).
+        A failed request raises; it never makes a post deleted or missing."""
         ...
 
     def verify(self, account: AccountRef) -> AccountRef:
@@ -125,6 +147,11 @@ class RateLimited(ConnectorError):
 
 class SourceUnavailable(ConnectorError):
     """Server error, timeout or network failure. Back off and try again later."""
+
+
+class BadPayload(SourceUnavailable):
+    """An answer not of the shape expected (not JSON, wrong type, missing keys, too deeply
+    nested). The message names the network or file and what was expected, never the text."""
 
 
 class UnknownNetwork(ConnectorError):

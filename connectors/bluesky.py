@@ -4,6 +4,7 @@ Options (``[networks.bluesky]``):
     ``api_base_url``     default ``https://public.api.bsky.app`` (no login needed)
     ``limit``            posts per page, at most 100 (default 50)
     ``timeout_seconds``  per request (default 20)
+    ``max_retry_after_seconds``  latest a rate-limit retry may lie ahead (default 86400)
 
 Handle: the Bluesky handle (``alice.bsky.social``, a leading ``@`` is fine) or a DID.
 Credentials: none; public reads are anonymous.
@@ -17,22 +18,45 @@ and its model layer adds nothing here.
 
 Native ids are ``at://`` URIs. Post record keys are TIDs, which sort by creation time, so
 the cursor is the newest TID seen and a poll pages back until it reaches it. Reposts are
-skipped. Bluesky has no edits; ``recheck`` reports posts missing from ``getPosts`` deleted.
+skipped. Bluesky has no edits.
+
+``recheck`` asks ``getPosts`` in batches. A post in the answer is alive. A post absent from
+it is only ``missing`` (the AppView leaves out posts it cannot show, and a degraded AppView
+may leave out all of them), unless ``app.bsky.feed.getPostThread`` for that one post says
+``NotFound`` (HTTP 400) or answers a ``notFoundPost``: then it is ``deleted``. When the
+answers leave out every post asked about, nothing is confirmed (no thread lookups): all are
+``missing``. A blocked post or any other thread answer is ``missing``; a failed request
+raises.
+
+Answers of an unexpected shape raise :class:`~connectors.base.BadPayload`; posts whose URI is
+unusable as an id are dropped and counted (``FetchResult.dropped``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from connectors._http import Clock, error_for_status, parse_iso, utcnow
+from connectors._http import (
+    Clock,
+    error_for_status,
+    expect_dict,
+    keep_usable,
+    max_retry_after,
+    parse_iso,
+    parse_json,
+    utcnow,
+)
 from connectors.base import (
+    MAX_RETRY_AFTER_SECONDS,
     AccountRef,
     AccountUnavailable,
+    BadPayload,
     ConnectorError,
     FetchedPost,
     FetchResult,
@@ -43,6 +67,7 @@ NETWORK = "bluesky"
 API_BASE = "https://public.api.bsky.app"
 MAX_PAGES = 20
 _GET_POSTS_BATCH = 25  # most URIs one getPosts call takes
+_THREAD = "app.bsky.feed.getPostThread"
 # XRPC error names for accounts that are there but not readable.
 _ACCOUNT_ERRORS = {
     "AccountTakedown": "suspended",
@@ -60,22 +85,35 @@ class BlueskyConnector:
 
     network = NETWORK
 
-    def __init__(self, http: httpx.Client, *, limit: int = 50, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        limit: int = 50,
+        clock: Clock = utcnow,
+        max_retry_after_seconds: float = MAX_RETRY_AFTER_SECONDS,
+    ) -> None:
         self._http = http
         self._limit = max(1, min(100, limit))
         self._clock = clock
+        self._max_retry = max_retry_after_seconds
 
     def close(self) -> None:
         self._http.close()
 
-    def _get(self, method: str, params: httpx.QueryParams) -> Any:
-        """One XRPC call; the one place httpx errors and HTTP statuses become ours."""
+    def _request(self, method: str, params: httpx.QueryParams) -> httpx.Response:
         try:
-            response = self._http.get(f"/xrpc/{method}", params=params)
+            return self._http.get(f"/xrpc/{method}", params=params)
         except httpx.TimeoutException as exc:
             raise SourceUnavailable(f"bluesky: {method}: timed out") from exc
         except httpx.HTTPError as exc:
             raise SourceUnavailable(f"bluesky: {method}: {type(exc).__name__}") from exc
+
+    def _get(self, method: str, params: httpx.QueryParams) -> dict[str, Any]:
+        """One XRPC call; the one place httpx errors and HTTP statuses become ours."""
+        return self._answer(method, self._request(method, params))
+
+    def _answer(self, method: str, response: httpx.Response) -> dict[str, Any]:
         if response.status_code == 400:
             name = self._error_name(response)
             if name in _ACCOUNT_ERRORS:
@@ -83,28 +121,40 @@ class BlueskyConnector:
             if name in ("InvalidRequest", "ProfileNotFound", "NotFound"):
                 raise AccountUnavailable("not found")
         error: ConnectorError | None = error_for_status(
-            response.status_code, response.headers, self._clock(), f"bluesky: {method}"
+            response.status_code,
+            response.headers,
+            self._clock(),
+            f"bluesky: {method}",
+            max_seconds=self._max_retry,
         )
         if error is not None:
             raise error
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise SourceUnavailable(f"bluesky: {method}: answer is not JSON") from exc
+        return expect_dict(parse_json(response.content, f"bluesky: {method}"), f"bluesky: {method}")
 
     @staticmethod
     def _error_name(response: httpx.Response) -> str:
         try:
-            return str(response.json().get("error", ""))
-        except (ValueError, AttributeError):
+            body = parse_json(response.content, "bluesky")
+        except BadPayload:
             return ""
+        return str(body.get("error", "")) if isinstance(body, dict) else ""
+
+    @contextmanager
+    def _shape(self, method: str, expected: str) -> Iterator[None]:
+        """Reading inside an answer: a wrong type or a missing key is BadPayload."""
+        try:
+            yield
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            raise BadPayload(f"bluesky: {method}: expected {expected}") from exc
 
     def verify(self, account: AccountRef) -> AccountRef:
         """Resolve the handle to its DID; suspended/deactivated/unknown are unavailable."""
-        profile = self._get(
-            "app.bsky.actor.getProfile", httpx.QueryParams(actor=self._actor(account))
-        )
-        return replace(account, native_id=str(profile["did"]))
+        method = "app.bsky.actor.getProfile"
+        profile = self._get(method, httpx.QueryParams(actor=self._actor(account)))
+        did = profile.get("did")
+        if not isinstance(did, str) or not did.startswith("did:"):
+            raise BadPayload(f"bluesky: {method}: expected a profile with a did")
+        return replace(account, native_id=did)
 
     @staticmethod
     def _actor(account: AccountRef) -> str:
@@ -120,23 +170,27 @@ class BlueskyConnector:
         posts: list[FetchedPost] = []
         newest = cursor or ""
         requests_made = 0
+        method = "app.bsky.feed.getAuthorFeed"
         for _ in range(MAX_PAGES):
-            page = self._get("app.bsky.feed.getAuthorFeed", httpx.QueryParams(params))
+            page = self._get(method, httpx.QueryParams(params))
             requests_made += 1
             reached_cursor = False
-            for item in page.get("feed", ()):
-                post = item.get("post", {})
-                if item.get("reason") is not None:
-                    continue  # a repost: someone else's words
-                key = _rkey(str(post.get("uri", "")))
-                if cursor and key <= cursor:
-                    reached_cursor = True
-                    break
-                newest = max(newest, key)
-                posts.append(self._to_post(post))
-            if reached_cursor or not cursor or not page.get("cursor"):
+            with self._shape(method, "a feed of {post: {uri, record}} items"):
+                for item in page.get("feed") or ():
+                    post = item.get("post") or {}
+                    if item.get("reason") is not None:
+                        continue  # a repost: someone else's words
+                    key = _rkey(str(post.get("uri", "")))
+                    if cursor and key <= cursor:
+                        reached_cursor = True
+                        break
+                    newest = max(newest, key)
+                    posts.append(self._to_post(post))
+                next_cursor = page.get("cursor")
+            if reached_cursor or not cursor or not isinstance(next_cursor, str) or not next_cursor:
                 break  # the first poll reads one page: a baseline
-            params["cursor"] = page["cursor"]
+            params["cursor"] = next_cursor
+        posts, dropped = keep_usable(posts, "bluesky: getAuthorFeed")
         posts.sort(key=lambda p: _rkey(p.native_id))
         did = posts[0].native_id.split("/")[2] if posts else account.native_id
         return FetchResult(
@@ -144,23 +198,57 @@ class BlueskyConnector:
             cursor=newest or None,
             native_account_id=did,
             requests_made=requests_made,
+            dropped=dropped,
         )
 
     def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
-        """Posts missing from ``getPosts`` are deleted; Bluesky posts cannot be edited."""
+        """Deleted (confirmed per post) and missing posts; see the module docstring."""
+        method = "app.bsky.feed.getPosts"
         found: set[str] = set()
         requests_made = 0
         for start in range(0, len(native_ids), _GET_POSTS_BATCH):
             batch = native_ids[start : start + _GET_POSTS_BATCH]
-            answer = self._get("app.bsky.feed.getPosts", httpx.QueryParams({"uris": list(batch)}))
+            answer = self._get(method, httpx.QueryParams({"uris": list(batch)}))
             requests_made += 1
-            found.update(str(p.get("uri")) for p in answer.get("posts", ()))
-        return FetchResult(
-            deleted=[i for i in native_ids if i not in found], requests_made=requests_made
-        )
+            with self._shape(method, "{posts: [{uri, ...}]}"):
+                found.update(str(p["uri"]) for p in answer.get("posts") or ())
+        absent = [i for i in native_ids if i not in found]
+        if not any(i in found for i in native_ids):
+            # Empty for every post asked about: no evidence about any single one.
+            return FetchResult(deleted=[], missing=absent, requests_made=requests_made)
+        deleted: list[str] = []
+        missing: list[str] = []
+        for uri in absent:
+            verdict = self._thread_verdict(uri)
+            requests_made += 1
+            if verdict == "deleted":
+                deleted.append(uri)
+            elif verdict == "missing":
+                missing.append(uri)
+        return FetchResult(deleted=deleted, missing=missing, requests_made=requests_made)
+
+    def _thread_verdict(self, uri: str) -> str:
+        """``deleted``, ``alive`` or ``missing`` for one post, from getPostThread."""
+        response = self._request(_THREAD, httpx.QueryParams(uri=uri, depth=0, parentHeight=0))
+        if response.status_code == 400 and self._error_name(response) == "NotFound":
+            return "deleted"
+        answer = self._answer(_THREAD, response)
+        thread = answer.get("thread")
+        if not isinstance(thread, dict):
+            raise BadPayload(f"bluesky: {_THREAD}: expected {{thread: {{$type, ...}}}}")
+        kind = str(thread.get("$type", ""))
+        if kind.endswith("#notFoundPost") or thread.get("notFound") is True:
+            return "deleted"
+        if kind.endswith("#threadViewPost"):
+            post = thread.get("post")
+            if isinstance(post, dict) and post.get("uri") == uri:
+                return "alive"
+        return "missing"  # blocked, or an answer that says nothing about this post
 
     def _to_post(self, post: dict[str, Any]) -> FetchedPost:
-        uri = str(post["uri"])
+        uri = post["uri"]
+        if not isinstance(uri, str) or not uri.startswith("at://") or uri.count("/") < 4:
+            raise TypeError("uri")
         record = post.get("record") or {}
         handle = (post.get("author") or {}).get("handle") or uri.split("/")[2]
         return FetchedPost(
@@ -187,4 +275,9 @@ def build(options: dict[str, Any], *, clock: Clock = utcnow) -> BlueskyConnector
         timeout=float(options.get("timeout_seconds") or 20),
         headers={"User-Agent": "social-monitor"},
     )
-    return BlueskyConnector(http, limit=int(options.get("limit") or 50), clock=clock)
+    return BlueskyConnector(
+        http,
+        limit=int(options.get("limit") or 50),
+        clock=clock,
+        max_retry_after_seconds=max_retry_after(options),
+    )

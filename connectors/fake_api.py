@@ -11,7 +11,8 @@ libraries (tweepy, praw, Mastodon.py, httpx + feedparser) to run end to end on l
   ``/api/v1/accounts/:id/statuses`` (``since_id``, ``min_id``, ``max_id``, ``limit``),
   ``/api/v1/statuses/:id``, ``/api/v1/instance``;
 - Bluesky AppView: ``/xrpc/app.bsky.actor.getProfile``, ``app.bsky.feed.getAuthorFeed``,
-  ``app.bsky.feed.getPosts``;
+  ``app.bsky.feed.getPosts``, ``app.bsky.feed.getPostThread`` (a deleted or unknown post:
+  HTTP 400 ``NotFound``, as the real AppView answers);
 - feeds: ``/feeds/:handle.xml`` (RSS 2.0) and ``/feeds/:handle.atom`` (Atom) with ETag and
   Last-Modified, and each entry's page at ``/feeds/:handle/entries/:n``.
 
@@ -22,6 +23,7 @@ Usage::
         tweet = api.add_post("x", "alice", "hello")
         api.edit_post("x", tweet.native_id, "hello again")   # X: a new id, same group
         api.fail("x", 429, times=1, reset_at=when)          # next X request is a 429
+        api.answer("bluesky", b'{"posts": []}')              # next answer: this raw body
         connector = x.build({"api_base_url": api.url, "bearer_token": "t"})
         api.requests_for("x", "alice")                       # requests seen for that account
 
@@ -119,7 +121,10 @@ class _Failure:
     times: int
     handle: str | None
     reset_at: datetime | None
-    retry_after: int | None
+    retry_after: int | str | None
+    body: bytes | None = None
+    content_type: str = "application/json; charset=utf-8"
+    method: str | None = None
 
 
 class FakeSocialAPI:
@@ -302,14 +307,44 @@ class FakeSocialAPI:
         times: int = 1,
         handle: str | None = None,
         reset_at: datetime | None = None,
-        retry_after: int | None = None,
+        retry_after: int | str | None = None,
     ) -> None:
         """Answer the next ``times`` requests for ``network`` (one account if ``handle``)
         with HTTP ``status``; a 429 carries the network's rate-limit headers for ``reset_at``
-        (default: 15 minutes from now) or a ``Retry-After``."""
+        (default: 15 minutes from now) or a ``Retry-After`` (any text, as servers send)."""
         with self._lock:
             self._failures.append(
                 _Failure(network, status, times, handle and handle.lower(), reset_at, retry_after)
+            )
+
+    def answer(
+        self,
+        network: str,
+        body: bytes | str,
+        *,
+        status: int = 200,
+        times: int = 1,
+        handle: str | None = None,
+        content_type: str = "application/json; charset=utf-8",
+        method: str | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests for ``network`` (one account if ``handle``; one
+        XRPC method or path prefix if ``method``) with this raw body: for answers of an
+        unexpected shape (an array, ``null``, HTML, deep nesting)."""
+        data = body.encode() if isinstance(body, str) else body
+        with self._lock:
+            self._failures.append(
+                _Failure(
+                    network,
+                    status,
+                    times,
+                    handle and handle.lower(),
+                    None,
+                    None,
+                    data,
+                    content_type,
+                    method,
+                )
             )
 
     def clear_failures(self) -> None:
@@ -321,9 +356,11 @@ class FakeSocialAPI:
         with self._lock:
             self.tokens[network] = token
 
-    def _take_failure(self, network: str, handle: str | None) -> _Failure | None:
+    def _take_failure(self, network: str, handle: str | None, route: str = "") -> _Failure | None:
         with self._lock:
             for failure in self._failures:
+                if failure.method is not None and failure.method not in route:
+                    continue
                 if failure.network == network and failure.handle in (None, handle):
                     failure.times -= 1
                     if failure.times <= 0:
@@ -477,9 +514,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _gate(self, network: str, handle: str | None, error: dict[str, Any]) -> None:
         """Count the request, then apply a programmed failure if one is due."""
         self.api._count(network, handle)
-        failure = self.api._take_failure(network, handle and handle.lower())
+        failure = self.api._take_failure(network, handle and handle.lower(), self.route)
         if failure is None:
             return
+        if failure.body is not None:
+            raise _Reply(failure.status, failure.body, {"Content-Type": failure.content_type})
         headers: dict[str, str] = {}
         if failure.status == 429:
             reset = failure.reset_at or datetime.now(UTC) + timedelta(minutes=15)
@@ -918,8 +957,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _bluesky(self) -> None:
         method = self.route.removeprefix("/xrpc/")
         actor = self.q("actor")
-        if method == "app.bsky.feed.getPosts":
-            uris = self.query.get("uris", [])
+        if method in ("app.bsky.feed.getPosts", "app.bsky.feed.getPostThread"):
+            uris = self.query.get("uris" if method.endswith("getPosts") else "uri", [])
             first = self.api._posts.get(("bluesky", uris[0])) if uris else None
             actor = first.handle if first else ""
         found = self.api._find("bluesky", actor) if actor else None
@@ -962,6 +1001,18 @@ class _Handler(BaseHTTPRequestHandler):
                     owner = self.api.account("bluesky", found_post.handle)
                     views.append(self._bsky_post(found_post, owner))
             raise _Reply(200, {"posts": views})
+        if method == "app.bsky.feed.getPostThread":
+            uri = self.q("uri")
+            found_post = self.api._posts.get(("bluesky", uri))
+            if found_post is None or found_post.deleted:
+                raise _Reply(400, {"error": "NotFound", "message": f"Post not found: {uri}"})
+            owner = self.api.account("bluesky", found_post.handle)
+            thread = {
+                "$type": "app.bsky.feed.defs#threadViewPost",
+                "post": self._bsky_post(found_post, owner),
+                "replies": [],
+            }
+            raise _Reply(200, {"thread": thread})
         raise _Reply(501, {"error": "MethodNotImplemented", "message": method})
 
     # -- RSS / Atom ---------------------------------------------------------------------------
