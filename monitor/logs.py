@@ -3,13 +3,17 @@
 What goes in a line: time, level, logger, message, and the ``extra={...}`` fields the code
 passes (ids, counts, outcomes). Post text never goes into a log call in the first place;
 as a second line of defence every configured secret value is masked wherever it appears
-(message, fields, traceback), so a token echoed in a library's error message does not leak.
+(message, fields, traceback), so a token echoed in a library's error message does not leak,
+and exception messages are redacted in tracebacks (:func:`redact_error`): a database error
+quotes the values it was given (SQL parameters, PostgreSQL's ``DETAIL: Key (...)=(...)``),
+which can be post text.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Iterable
@@ -23,6 +27,44 @@ _STANDARD = frozenset(
     logging.LogRecord("", 0, "", 0, "", (), None).__dict__
 ) | {"message", "asctime", "taskName"}
 MASK = "***"
+# What a database error quotes of the values it was given.
+_QUOTED_VALUES = re.compile(
+    r"\[parameters: .*?\]\s*$|^DETAIL:.*$|^\s*\(Background on this error.*$",
+    re.MULTILINE | re.DOTALL,
+)
+_MAX_ERROR = 300
+
+
+def redact_error(exc: BaseException) -> str:
+    """``Type: message`` with whatever could quote data removed: SQL parameters and the
+    driver's DETAIL lines, the SQL itself; long messages cut. For logs and the CLI."""
+    name = type(exc).__name__
+    orig = getattr(exc, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's error
+    if isinstance(orig, BaseException):
+        text = str(orig)
+        if type(orig).__name__ != name:
+            name = f"{name} ({type(orig).__name__})"
+    else:
+        text = str(exc)
+    text = _QUOTED_VALUES.sub("", text.split("[SQL:", 1)[0]).strip()
+    text = " ".join(text.split())
+    if len(text) > _MAX_ERROR:
+        text = text[:_MAX_ERROR] + "…"
+    return f"{name}: {text}" if text else name
+
+
+def redacted_traceback(exc: BaseException) -> str:
+    """A traceback (frames, causes) whose exception messages pass :func:`redact_error`."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"Traceback (most recent call last):\n{frames}{redact_error(current)}\n")
+        current = current.__cause__ or (None if current.__suppress_context__
+                                        else current.__context__)
+    return "\nThe above was caused by:\n\n".join(reversed(parts))
 
 
 def secret_values(secrets: Secrets) -> list[str]:
@@ -58,9 +100,9 @@ class JsonFormatter(logging.Formatter):
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value if isinstance(value, int | float | bool | None) else str(value)
-        if record.exc_info and record.exc_info[0] is not None:
-            entry["exc_type"] = record.exc_info[0].__name__
-            entry["traceback"] = "".join(traceback.format_exception(*record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exc_type"] = type(record.exc_info[1]).__name__
+            entry["traceback"] = redacted_traceback(record.exc_info[1])
         return self._clean(json.dumps(entry, ensure_ascii=False))
 
 
@@ -75,8 +117,8 @@ class TextFormatter(JsonFormatter):
         line = f"{self.formatTime(record)} {record.levelname} {record.name} {record.getMessage()}"
         if fields:
             line += " " + fields
-        if record.exc_info and record.exc_info[0] is not None:
-            line += "\n" + "".join(traceback.format_exception(*record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None:
+            line += "\n" + redacted_traceback(record.exc_info[1])
         return self._clean(line)
 
 

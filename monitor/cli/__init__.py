@@ -10,6 +10,7 @@ import sqlalchemy.exc
 from monitor.cli import admin, alerts, classify_cmds, daemon, demo_cmd, people, status_cmd, web_cmd
 from monitor.cli.common import cli
 from monitor.errors import ConfigError, MonitorError
+from monitor.logs import redact_error
 
 __all__ = ["cli", "main"]
 
@@ -20,7 +21,7 @@ for module in (admin, people, classify_cmds, alerts, daemon, demo_cmd, status_cm
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes print one line (or one per config problem), never a traceback."""
     try:
-        cli.main(args=argv, prog_name="social-monitor", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="social-monitor", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
@@ -35,7 +36,15 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except sqlalchemy.exc.OperationalError as exc:
-        click.echo(f"error: database unavailable: {exc.orig}", err=True)
+        click.echo(f"error: database unavailable: {redact_error(exc.orig)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        # A bug or an answer nobody planned for: one line, and never the values the error
+        # quotes (a database error would print the post text it was given).
+        click.echo(f"internal error: {redact_error(exc)}", err=True)
+        sys.exit(70)
+    # With standalone_mode=False, click returns a command's exit code instead of exiting.
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -65,3 +65,50 @@ def test_configure_sends_json_to_the_stream(restore_root: None) -> None:
     logging.getLogger("monitor.polling").debug("not shown")
     lines = stream.getvalue().splitlines()
     assert [json.loads(line)["account_id"] for line in lines] == [3]
+
+
+SECRET_TEXT = "our client Acme Corp signed the Falcon deal, do not share"
+
+
+def _database_error(db_url: str) -> BaseException:
+    """A real error from the real database, about a row holding post text: the same
+    (account, native id) stored twice, the second time with a text too long for the id."""
+    import sqlalchemy as sa
+
+    from monitor.db import make_engine
+
+    engine = make_engine(db_url)
+    table = sa.Table("t_log", sa.MetaData(), sa.Column("native_id", sa.String(16), unique=True),
+                     sa.Column("text", sa.Text))
+    table.create(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert(), {"native_id": SECRET_TEXT[:16], "text": SECRET_TEXT})
+            conn.execute(table.insert(), {"native_id": SECRET_TEXT[:16], "text": SECRET_TEXT})
+    except sa.exc.DBAPIError as exc:
+        return exc
+    finally:
+        engine.dispose()
+    raise AssertionError("the database accepted a duplicate")
+
+
+@pytest.mark.parametrize("fmt", [logs.JsonFormatter, logs.TextFormatter])
+def test_a_database_error_never_brings_post_text_into_a_log_line(
+    db_url: str, fmt: type[logs.JsonFormatter]
+) -> None:
+    exc = _database_error(db_url)
+    try:
+        raise RuntimeError("store failed") from exc
+    except RuntimeError:
+        record = logging.LogRecord("monitor.test", logging.ERROR, __file__, 1, "poll failed",
+                                   (), sys.exc_info())
+    line = fmt().format(record)
+    assert "IntegrityError" in line and "Traceback" in line
+    # neither the bound parameters nor PostgreSQL's DETAIL quoting the key
+    assert SECRET_TEXT[:16] not in line and "Acme" not in line
+
+
+def test_redact_error_keeps_the_kind_and_drops_quoted_values(db_url: str) -> None:
+    text = logs.redact_error(_database_error(db_url))
+    assert text.startswith("IntegrityError")
+    assert "Acme" not in text and "[SQL" not in text
