@@ -221,7 +221,7 @@ def deliver_due(
     for alert_id in due:
         # 1. Claim the attempt and record it before anything leaves.
         with session_scope(engine) as session:
-            if not _claim(session, alert_id, now, lease):
+            if alert_id is None or not _claim(session, alert_id, now, lease):
                 continue  # another process took it, or it is no longer due
             alert = session.get(Alert, alert_id)
             if alert is None:
