@@ -5,6 +5,7 @@ Options (``[networks.x]``):
     ``bearer_token``     secret, from ``SOCIAL_MONITOR_X_BEARER_TOKEN``
     ``max_results``      tweets per page, 5-100 (default 100)
     ``timeout_seconds``  per request (default 20)
+    ``max_retry_after_seconds``  latest a rate-limit retry may lie ahead (default 86400)
 
 Handle: the username, with or without ``@`` (``TwitterDev``); it is resolved once to the
 numeric user id (``native_account_id``). Credentials: the app's bearer token from the X
@@ -14,7 +15,15 @@ Cursor: the newest tweet id seen, used as ``since_id``. The first poll reads onl
 page (a baseline: past posts are the file connector's job); later polls page back to the
 cursor. Retweets are skipped (someone else's words). An edit is a new tweet id: versions
 share ``group_id`` = the first id of ``edit_history_tweet_ids`` and later versions come back
-in ``edited``. ``recheck`` looks flagged tweets up with ``get_tweets``: missing means deleted.
+in ``edited``.
+
+``recheck`` looks flagged tweets up with ``get_tweets``. An id the answer names in its
+``errors`` as ``resource-not-found`` is ``deleted`` (a per-tweet verdict); an id absent with
+no error, or with an error of another kind, is only ``missing``; a protected author's tweet
+(``not-authorized-for-resource``) is neither. A failed request raises.
+
+Answers of an unexpected shape raise :class:`~connectors.base.BadPayload`; tweets whose id
+is not a usable number are dropped and counted (``FetchResult.dropped``).
 """
 
 from __future__ import annotations
@@ -35,13 +44,20 @@ from connectors._http import (
     Clock,
     TimeoutAdapter,
     as_utc,
+    keep_usable,
+    max_retry_after,
     require_secret,
+    retry_at_from_epoch,
+    retry_at_from_seconds,
+    usable_id,
     utcnow,
 )
 from connectors.base import (
+    MAX_RETRY_AFTER_SECONDS,
     AccountRef,
     AccountUnavailable,
     AuthFailed,
+    BadPayload,
     FetchedPost,
     FetchResult,
     RateLimited,
@@ -56,6 +72,8 @@ MAX_PAGES = 40  # X serves at most 3,200 tweets of a timeline: 32 pages of 100
 _LOOKUP_BATCH = 100  # most ids one get_tweets call takes
 _HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
 _TWITTER_EPOCH_MS = 1288834974657  # snowflake ids carry their creation time after this
+_NOT_FOUND = "resource-not-found"
+_NOT_AUTHORIZED = "not-authorized-for-resource"
 
 
 class _NoDebugHeaders(logging.Filter):
@@ -75,6 +93,8 @@ def _snowflake_time(tweet_id: int) -> datetime:
 
 def _problem_reason(errors: Sequence[dict[str, Any]]) -> str:
     """Why X refused an account, from the ``errors`` of a 200 answer."""
+    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
+        raise TypeError("errors")  # BadPayload, inside _translated
     for error in errors:
         kind = str(error.get("type", ""))
         detail = str(error.get("detail", "")).lower()
@@ -91,12 +111,18 @@ class XConnector:
     network = NETWORK
 
     def __init__(
-        self, client: tweepy.Client | None, *, max_results: int = 100, clock: Clock = utcnow
+        self,
+        client: tweepy.Client | None,
+        *,
+        max_results: int = 100,
+        clock: Clock = utcnow,
+        max_retry_after_seconds: float = MAX_RETRY_AFTER_SECONDS,
     ) -> None:
         # client is None when no bearer token is configured: every call says so.
         self._client = client
         self._max_results = max(5, min(100, max_results))
         self._clock = clock
+        self._max_retry = max_retry_after_seconds
 
     def close(self) -> None:
         if self._client is not None:
@@ -113,11 +139,10 @@ class XConnector:
         try:
             yield
         except tweepy.TooManyRequests as exc:
-            retry_at = (
-                datetime.fromtimestamp(exc.reset_time, UTC)
-                if exc.reset_time
-                else self._clock() + DEFAULT_RATE_LIMIT_WAIT
-            )
+            now = self._clock()
+            retry_at = retry_at_from_epoch(
+                exc.reset_time, now, self._max_retry
+            ) or retry_at_from_seconds(DEFAULT_RATE_LIMIT_WAIT.total_seconds(), now)
             raise RateLimited(retry_at, f"x: {what}: rate limited") from exc
         except tweepy.Unauthorized as exc:
             raise AuthFailed(f"x: bearer token refused (HTTP 401); check {TOKEN_ENV}") from exc
@@ -131,10 +156,17 @@ class XConnector:
         except tweepy.HTTPException as exc:
             status = exc.response.status_code
             raise SourceUnavailable(f"x: {what}: unexpected HTTP {status}") from exc
+        except requests.exceptions.JSONDecodeError as exc:
+            raise BadPayload(f"x: {what}: answer is not JSON") from exc
         except requests.RequestException as exc:
             raise SourceUnavailable(f"x: {what}: {type(exc).__name__}") from exc
         except tweepy.TweepyException as exc:
             raise SourceUnavailable(f"x: {what}: {type(exc).__name__}") from exc
+        except RecursionError as exc:
+            raise BadPayload(f"x: {what}: answer nests too deeply to read") from exc
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            # tweepy reads answers of an unexpected shape (an array, null, ...) blindly.
+            raise BadPayload(f"x: {what}: expected a JSON object with data/errors") from exc
 
     def verify(self, account: AccountRef) -> AccountRef:
         """Resolve the username to the user id; raise AccountUnavailable unless public."""
@@ -144,11 +176,15 @@ class XConnector:
             raise AccountUnavailable("not a valid X username (1-15 letters, digits or _)")
         with self._translated("user lookup"):
             response = client.get_user(username=match.group(1), user_fields=["protected"])
-        if response.data is None:
-            raise AccountUnavailable(_problem_reason(response.errors))
-        if response.data.protected:
+            if response.data is None:
+                raise AccountUnavailable(_problem_reason(response.errors or []))
+            protected = bool(response.data.protected)
+            user_id = str(response.data.id)
+        if protected:
             raise AccountUnavailable("protected")
-        return replace(account, native_id=str(response.data.id))
+        if not user_id.isdigit() or not usable_id(user_id):
+            raise BadPayload("x: user lookup: expected a numeric user id")
+        return replace(account, native_id=user_id)
 
     def fetch(self, account: AccountRef, cursor: str | None) -> FetchResult:
         """Tweets newer than ``cursor`` (a tweet id); see the module docstring."""
@@ -166,65 +202,85 @@ class XConnector:
         if cursor:
             params["since_id"] = cursor
         tweets: list[tweepy.Tweet] = []
+        dropped = 0
         for _ in range(MAX_PAGES):
             with self._translated("timeline"):
                 response = client.get_users_tweets(user_id, **params)
-            requests_made += 1
-            if response.data is None and response.errors:
-                raise AccountUnavailable(_problem_reason(response.errors))
-            tweets.extend(response.data or ())
-            next_token = response.meta.get("next_token")
+                requests_made += 1
+                if response.data is None and response.errors:
+                    raise AccountUnavailable(_problem_reason(response.errors))
+                page, bad = _usable_tweets(response.data or ())
+                tweets += page
+                dropped += bad
+                next_token = (response.meta or {}).get("next_token")
             if not next_token or cursor is None:
                 break
-            params["pagination_token"] = next_token
+            params["pagination_token"] = str(next_token)
         new: list[FetchedPost] = []
         edited: list[FetchedPost] = []
-        for tweet in sorted(tweets, key=lambda t: int(t.id)):
-            if any(ref.type == "retweeted" for ref in tweet.referenced_tweets or ()):
-                continue
-            post = self._to_post(tweet, account)
-            (edited if post.group_id != post.native_id else new).append(post)
-        newest = max([int(t.id) for t in tweets] + ([int(cursor)] if cursor else []), default=None)
+        with self._translated("timeline"):
+            for tweet in sorted(tweets, key=lambda t: int(t.id)):
+                if any(ref.type == "retweeted" for ref in tweet.referenced_tweets or ()):
+                    continue
+                post = self._to_post(tweet, account)
+                (edited if post.group_id != post.native_id else new).append(post)
+        new, bad_new = keep_usable(new, "x: timeline")
+        edited, bad_edited = keep_usable(edited, "x: timeline")
+        known = [int(cursor)] if cursor and cursor.isdigit() else []
+        newest = max([int(t.id) for t in tweets] + known, default=None)
         return FetchResult(
             new=new,
             edited=edited,
             cursor=str(newest) if newest is not None else cursor,
             native_account_id=user_id,
             requests_made=requests_made,
+            dropped=dropped + bad_new + bad_edited,
         )
 
     def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
-        """Deleted tweets (not found any more) and newer versions of edited ones."""
+        """Deleted (X says not found), missing (absent, no verdict) and edited tweets."""
         client = self._require_client()
         deleted: list[str] = []
+        missing: list[str] = []
         newer_ids: list[str] = []
         requests_made = 0
         for start in range(0, len(native_ids), _LOOKUP_BATCH):
             batch = list(native_ids[start : start + _LOOKUP_BATCH])
             with self._translated("tweet lookup"):
                 response = client.get_tweets(batch, tweet_fields=TWEET_FIELDS)
-            requests_made += 1
-            found = {str(t.id): t for t in response.data or ()}
-            # A protected author's tweets answer "not authorized": hidden, not deleted.
-            hidden = {
-                str(e.get("resource_id") or e.get("value"))
-                for e in response.errors
-                if str(e.get("type", "")).endswith("not-authorized-for-resource")
-            }
-            deleted += [i for i in batch if i not in found and i not in hidden]
-            for tweet in found.values():
-                history = [str(i) for i in tweet.edit_history_tweet_ids or ()]
-                if history and history[-1] != str(tweet.id):
-                    newer_ids.append(history[-1])
+                requests_made += 1
+                tweets, _ = _usable_tweets(response.data or ())
+                found = {str(t.id): t for t in tweets}
+                verdicts = _error_verdicts(response.errors or [])
+                for tweet in found.values():
+                    history = [str(i) for i in tweet.edit_history_tweet_ids or ()]
+                    if history and history[-1] != str(tweet.id):
+                        newer_ids.append(history[-1])
+            for tweet_id in batch:
+                if tweet_id in found:
+                    continue
+                verdict = verdicts.get(tweet_id)
+                if verdict == _NOT_FOUND:
+                    deleted.append(tweet_id)
+                elif verdict != _NOT_AUTHORIZED:  # a protected author's tweet: hidden
+                    missing.append(tweet_id)
         edited: list[FetchedPost] = []
         for start in range(0, len(newer_ids), _LOOKUP_BATCH):
             with self._translated("tweet lookup"):
                 response = client.get_tweets(
                     newer_ids[start : start + _LOOKUP_BATCH], tweet_fields=TWEET_FIELDS
                 )
-            requests_made += 1
-            edited += [self._to_post(t, account) for t in response.data or ()]
-        return FetchResult(edited=edited, deleted=deleted, requests_made=requests_made)
+                requests_made += 1
+                tweets, _ = _usable_tweets(response.data or ())
+                edited += [self._to_post(t, account) for t in tweets]
+        edited, dropped = keep_usable(edited, "x: tweet lookup")
+        return FetchResult(
+            edited=edited,
+            deleted=deleted,
+            missing=missing,
+            requests_made=requests_made,
+            dropped=dropped,
+        )
 
     def _to_post(self, tweet: tweepy.Tweet, account: AccountRef) -> FetchedPost:
         tweet_id = str(tweet.id)
@@ -240,6 +296,30 @@ class XConnector:
             edited_at=created if history[0] != tweet_id else None,
             group_id=history[0],
         )
+
+
+def _usable_tweets(data: Any) -> tuple[list[tweepy.Tweet], int]:
+    """The tweets with a numeric, storable id, and how many others there were."""
+    kept = [t for t in data if str(t.id).isdigit() and usable_id(str(t.id))]
+    return kept, len(data) - len(kept)
+
+
+def _error_verdicts(errors: Any) -> dict[str, str]:
+    """Per-tweet ``errors`` of a lookup: id -> ``resource-not-found`` / ``not-authorized-...``
+    / ``other``."""
+    verdicts: dict[str, str] = {}
+    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
+        raise TypeError("errors")  # BadPayload, inside _translated
+    for error in errors:
+        tweet_id = str(error.get("resource_id") or error.get("value") or "")
+        kind = str(error.get("type", ""))
+        if kind.endswith(_NOT_FOUND):
+            verdicts[tweet_id] = _NOT_FOUND
+        elif kind.endswith(_NOT_AUTHORIZED):
+            verdicts[tweet_id] = _NOT_AUTHORIZED
+        else:
+            verdicts.setdefault(tweet_id, "other")
+    return verdicts
 
 
 def make_client(options: dict[str, Any]) -> tweepy.Client | None:
@@ -262,5 +342,8 @@ def make_client(options: dict[str, Any]) -> tweepy.Client | None:
 def build(options: dict[str, Any], *, clock: Clock = utcnow) -> XConnector:
     """An X connector from ``[networks.x]`` options; without a token every call is AuthFailed."""
     return XConnector(
-        make_client(options), max_results=int(options.get("max_results") or 100), clock=clock
+        make_client(options),
+        max_results=int(options.get("max_results") or 100),
+        clock=clock,
+        max_retry_after_seconds=max_retry_after(options),
     )

@@ -3,18 +3,20 @@ local fake server (rate limits, pages, since_id, protected/suspended, edits, del
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from connector_support import clock, replay
+from connector_support import NOW, clock, replay
 
 from connectors import x
 from connectors.base import (
     AccountRef,
     AccountUnavailable,
     AuthFailed,
+    BadPayload,
     ConnectorError,
     RateLimited,
     SourceUnavailable,
@@ -149,11 +151,113 @@ def test_deleted_tweet_is_reported_by_recheck(fake_x: tuple[FakeSocialAPI, x.XCo
 def test_rate_limit_carries_the_reset_time(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
     api, connector = fake_x
     api.add_post("x", "alice", "hello")
-    reset = datetime(2030, 1, 1, 0, 15, tzinfo=UTC)
+    reset = NOW + timedelta(minutes=15)
     api.fail("x", 429, reset_at=reset)
     with pytest.raises(RateLimited) as caught:
         connector.fetch(AccountRef("x", "alice", api.account("x", "alice").native_id), None)
     assert caught.value.retry_at == reset
+
+
+def test_far_rate_limit_reset_is_clamped(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
+    api, connector = fake_x
+    api.add_post("x", "alice", "hello")
+    api.fail("x", 429, reset_at=datetime(9999, 12, 31, tzinfo=UTC))
+    with pytest.raises(RateLimited) as caught:
+        connector.fetch(AccountRef("x", "alice", api.account("x", "alice").native_id), None)
+    assert caught.value.retry_at == NOW + timedelta(days=1)
+
+
+def _not_found(tweet_id: str) -> dict[str, str]:
+    return {
+        "value": tweet_id,
+        "resource_id": tweet_id,
+        "title": "Not Found Error",
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
+
+
+def test_absent_without_error_is_missing_not_deleted(
+    fake_x: tuple[FakeSocialAPI, x.XConnector],
+) -> None:
+    api, connector = fake_x
+    kept = api.add_post("x", "alice", "kept")
+    gone = api.add_post("x", "alice", "gone")
+    silent = api.add_post("x", "alice", "left out")
+    hidden = api.add_post("x", "alice", "protected now")
+    tweet = {"id": kept.native_id, "text": "kept", "edit_history_tweet_ids": [kept.native_id]}
+    protected = {
+        "resource_id": hidden.native_id,
+        "title": "Authorization Error",
+        "type": "https://api.twitter.com/2/problems/not-authorized-for-resource",
+    }
+    body = {"data": [tweet], "errors": [_not_found(gone.native_id), protected]}
+    api.answer("x", json.dumps(body), method="/2/tweets")
+    ids = [kept.native_id, gone.native_id, silent.native_id, hidden.native_id]
+    result = connector.recheck(AccountRef("x", "alice"), ids)
+    assert result.deleted == [gone.native_id]
+    assert result.missing == [silent.native_id]
+
+
+def test_empty_lookup_answer_deletes_nothing(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
+    api, connector = fake_x
+    ids = [api.add_post("x", "alice", f"flagged {i}").native_id for i in range(12)]
+    api.answer("x", "{}", method="/2/tweets")
+    result = connector.recheck(AccountRef("x", "alice"), ids)
+    assert result.deleted == [] and result.missing == ids
+
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[]",
+        "null",
+        '"a string"',
+        "<html>over capacity</html>",
+        DEEP,
+        '{"data": "x"}',
+        '{"data": [1]}',
+        '{"data": [{"id": "1", "text": "t", "edit_history_tweet_ids": ["1"]}], "meta": "x"}',
+        '{"errors": "x"}',
+        '{"data": [{"id": "1\\u0000", "text": "t"}]}',  # tweepy makes every id an int
+    ],
+)
+def test_unexpected_timeline_shape_is_bad_payload(
+    fake_x: tuple[FakeSocialAPI, x.XConnector], body: str
+) -> None:
+    api, connector = fake_x
+    api.add_account("x", "alice")
+    api.answer("x", body, method="/2/users/")
+    with pytest.raises(BadPayload, match=r"^x: timeline: "):
+        connector.fetch(AccountRef("x", "alice", api.account("x", "alice").native_id), "1")
+
+
+@pytest.mark.parametrize("body", ["[]", "null", DEEP, '{"data": [1]}'])
+def test_unexpected_lookup_shape_is_bad_payload(
+    fake_x: tuple[FakeSocialAPI, x.XConnector], body: str
+) -> None:
+    api, connector = fake_x
+    post = api.add_post("x", "alice", "hi")
+    api.answer("x", body, method="/2/tweets")
+    with pytest.raises(BadPayload, match=r"^x: tweet lookup: "):
+        connector.recheck(AccountRef("x", "alice"), [post.native_id])
+
+
+def test_unusable_tweet_ids_are_dropped_and_counted(
+    fake_x: tuple[FakeSocialAPI, x.XConnector],
+) -> None:
+    api, connector = fake_x
+    api.add_account("x", "alice")
+    data = [
+        {"id": i, "text": "t", "edit_history_tweet_ids": [i]}
+        for i in ("1800000000000000001", "9" * 200)
+    ]
+    api.answer("x", json.dumps({"data": data, "meta": {}}), method="/2/users/")
+    result = connector.fetch(AccountRef("x", "alice", api.account("x", "alice").native_id), None)
+    assert [p.native_id for p in result.new] == ["1800000000000000001"]
+    assert result.dropped == 1
 
 
 @pytest.mark.parametrize(
