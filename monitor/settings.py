@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ENV_PREFIX = "SOCIAL_MONITOR_"
@@ -80,6 +80,22 @@ class ChannelSettings(_Section):
 class RetentionSettings(_Section):
     post_text_days: int = Field(30, ge=1)
     resolved_flag_days: int = Field(180, ge=1)
+
+
+class ComplianceSettings(_Section):
+    """The aggregate compliance view: counts drawn from fewer people than this are hidden."""
+
+    min_cell_size: int = 5
+
+    @field_validator("min_cell_size")
+    @classmethod
+    def _at_least_three(cls, value: int) -> int:
+        if value < 3:
+            raise ValueError(
+                f"min_cell_size must be at least 3 (got {value}): a count drawn from one or "
+                "two employees tells who they are"
+            )
+        return value
 
 
 class LoggingSettings(_Section):
@@ -165,6 +181,7 @@ class Settings(BaseSettings):
     review: ReviewSettings = ReviewSettings()
     channels: ChannelSettings = ChannelSettings()
     retention: RetentionSettings = RetentionSettings()
+    compliance: ComplianceSettings = ComplianceSettings()
     logging: LoggingSettings = LoggingSettings()
     daemon: DaemonSettings = DaemonSettings()
     classifiers: ClassifierSettings = ClassifierSettings()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from monitor import audit
-from monitor.cli.common import get_app
+from monitor.cli.common import get_app, print_rows
+from monitor.clock import utcnow
 from monitor.db import session_scope
-from monitor.links import make_token
 
 
 def register(cli: click.Group) -> None:
@@ -35,17 +34,60 @@ def register(cli: click.Group) -> None:
         uvicorn.run(create_app(app), host=host, port=port, access_log=False, log_config=None,
                     proxy_headers=True, server_header=False)
 
-    @cli.command("compliance-link")
+    @cli.group("compliance-link", invoke_without_command=True)
     @click.pass_context
     def compliance_link(ctx: click.Context) -> None:
         """Print a link to the compliance view (aggregates only); it expires like review links.
 
-        Give it only to the compliance or people team; making one is recorded in the audit log.
+        Without a subcommand, the same as `compliance-link create`. Give it only to the
+        compliance or people team; making and revoking links is recorded in the audit log.
         """
+        if ctx.invoked_subcommand is None:
+            _create(ctx)
+
+    @compliance_link.command("create")
+    @click.pass_context
+    def compliance_link_create(ctx: click.Context) -> None:
+        """Print a new link (its id goes to stderr, for `compliance-link revoke ID`)."""
+        _create(ctx)
+
+    @compliance_link.command("list")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def compliance_link_list(ctx: click.Context, as_json: bool) -> None:
+        """List the links handed out: id, when, and whether active, expired or revoked."""
+        from monitor.web.compliance import list_links
+
         app = get_app(ctx)
-        review = app.config.settings.review
-        token = make_token(app.config, 0, "compliance")
         with session_scope(app.engine) as session:
-            audit.record(session, "cli", "compliance.link_created", "compliance")
-        click.echo(f"{review.base_url.rstrip('/')}/compliance?token={token}")
-        click.echo(f"valid for {review.link_ttl_hours} hours", err=True)
+            rows = list_links(session, app.config, utcnow())
+        print_rows(rows, ["id", "created_at", "status", "revoked_at"], as_json,
+                   "compliance links")
+
+    @compliance_link.command("revoke")
+    @click.argument("link_ids", metavar="[ID]...", nargs=-1, type=int)
+    @click.option("--all", "every", is_flag=True, help="Revoke every link not yet revoked.")
+    @click.pass_context
+    def compliance_link_revoke(ctx: click.Context, link_ids: tuple[int, ...], every: bool
+                               ) -> None:
+        """Revoke links by id (see `compliance-link list`) or --all: they open nothing after.
+
+        A page already opened with a revoked link stops working at its next request.
+        """
+        from monitor.web.compliance import revoke_links
+
+        app = get_app(ctx)
+        with session_scope(app.engine) as session:
+            revoked = revoke_links(session, link_ids, every, utcnow())
+        click.echo(f"revoked {len(revoked)} link(s)"
+                   + (f": {', '.join(map(str, revoked))}" if revoked else ""))
+
+
+def _create(ctx: click.Context) -> None:
+    from monitor.web.compliance import create_link
+
+    app = get_app(ctx)
+    link = create_link(app.engine, app.config, utcnow())
+    click.echo(link.url)
+    click.echo(f"link {link.id}, valid for {app.config.settings.review.link_ttl_hours} hours"
+               f" (revoke with `social-monitor compliance-link revoke {link.id}`)", err=True)

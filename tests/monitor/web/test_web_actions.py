@@ -16,6 +16,7 @@ from monitor.models import Alert, AuditEvent, Employee, Finding, Post, Review, S
 from monitor.policy import Escalation
 from monitor.smtp_sink import SmtpSink
 from monitor.web import create_app
+from monitor.web.compliance import create_link
 
 
 def _audit(app: App, action: str) -> list[AuditEvent]:
@@ -216,6 +217,11 @@ def test_fresh_link_is_mailed_rate_limited_and_answers_the_same_for_strangers(
     assert len(_audit(world.app, "web.link_sent")) == 3
 
 
+def _compliance_token(app: App) -> str:
+    """A compliance link as `social-monitor compliance-link` makes it (recorded)."""
+    return create_link(app.engine, app.config, NOW).url.split("token=", 1)[1]
+
+
 def test_compliance_view_needs_its_own_link_and_shows_aggregates_only(
     client: TestClient, world: World
 ) -> None:
@@ -224,12 +230,15 @@ def test_compliance_view_needs_its_own_link_and_shows_aggregates_only(
     assert client.get("/compliance").status_code == 403  # an employee session is not enough
     bad = make_token(world.app.config, world.ann)  # a sign-in token is not a compliance one
     assert client.get("/compliance", params={"token": bad}).status_code == 403
-    token = make_token(world.app.config, 0, "compliance")
+    unrecorded = make_token(world.app.config, 0, "compliance")  # not made by the command
+    assert client.get("/compliance", params={"token": unrecorded}).status_code == 403
+    token = _compliance_token(world.app)
     r = client.get("/compliance", params={"token": token})
     assert r.status_code == 303 and r.headers["location"] == "/compliance"
     assert "Path=/compliance" in r.headers["set-cookie"]
     html = client.get("/compliance").text
-    assert "<dt>Flags</dt><dd>3</dd>" in html
+    # Two employees only: every count is drawn from fewer than compliance.min_cell_size.
+    assert "<dt>Flags</dt><dd>fewer than 5</dd>" in html
     assert "2026-W48" in html
     for private in (ANN_TEXT, BOB_TEXT, "ann@example.com", "bob@example.com", "Acme"):
         assert private not in html
@@ -243,9 +252,10 @@ def test_compliance_escalation_shows_old_serious_flags_and_is_audited(world: Wor
     app = App(dataclasses.replace(world.app.config, policy=policy), world.app.engine)
     later = NOW + timedelta(days=4)
     with TestClient(create_app(app, clock=lambda: later), follow_redirects=False) as c:
-        c.get("/compliance", params={"token": make_token(app.config, 0, "compliance")})
+        c.get("/compliance", params={"token": _compliance_token(app)})
         html = c.get("/compliance").text
     assert "bob@example.com" in html and "ann@example.com" in html
     assert BOB_TEXT not in html and ANN_TEXT not in html
+    assert "https://social.example" not in html  # who and which rule, never the post
     [event] = _audit(app, "compliance.escalation_view")
     assert "shown=3" in event.detail
