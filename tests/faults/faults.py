@@ -356,9 +356,12 @@ shutdown_timeout_seconds = 2
         texts = [p.read_text(errors="replace") for p in self.outputs if p.exists()]
         return "\n".join(texts + self.cli_output)
 
-    def log_lines(self) -> list[dict[str, Any]]:
+    def log_lines(self, run: int | None = None) -> list[dict[str, Any]]:
+        """The JSON log lines of every run (or of run number ``run``)."""
         lines = []
         for p in self.outputs:
+            if run is not None and p.name != f"run{run}.err":
+                continue
             if p.suffix == ".err" and p.exists():
                 for line in p.read_text(errors="replace").splitlines():
                     try:
