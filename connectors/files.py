@@ -1,15 +1,38 @@
 """The file connector: an employee's own export, for self-checking past posts.
 
-The account's handle is a file path. Three formats, picked by the file name:
+The account's handle is a file path, or a folder (an unpacked export). Only the *public*
+files of an export are read, picked by name:
 
 - ``*.jsonl``: one JSON object a line with ``id``, ``text``, ``created_at`` (ISO 8601) and
   optionally ``url`` and ``edited_at``;
-- an X archive's ``tweets.js`` (``window.YTD.tweets.part0 = [...]``);
-- a Reddit data-export ``*.csv`` (``posts.csv`` or ``comments.csv``: ``id``, ``permalink``,
-  ``date``, ``body`` or ``title``/``body``).
+- an X archive's ``tweets.js`` / ``tweet.js`` (also ``tweets-part1.js`` ...), holding
+  ``window.YTD.tweets.part0 = [...]``;
+- a Reddit data export's ``posts.csv`` and ``comments.csv`` (``id``, ``permalink``, ``date``,
+  ``body`` or ``title``/``body``).
 
-The cursor is a fingerprint of the file: an unchanged file costs nothing. A changed file is
-read whole; ``monitor`` tells new from edited posts by their content hash.
+Private files are refused, never read: Reddit's ``messages.csv``, ``chat_history.csv``,
+``message_headers.csv``, ``drafts.csv``, ... and X's ``direct-messages*.js``,
+``account.js``, ... A handle naming one raises :class:`PrivateExportFile` (naming the file
+and saying it is private); any other file that is not a public one raises
+:class:`BadExportFile`. The content is checked too: a CSV with message columns (``from``,
+``to``, ``thread_id``, ...) or a ``.js`` whose ``window.YTD.<name>`` is not ``tweets`` or
+``tweet`` is refused even under a public name. For a folder, the public files in it (and
+below it: an X archive keeps them in ``data/``) are read and every other file is skipped:
+:attr:`FileConnector.skipped` lists them per handle, and one log line names them (never
+post text).
+
+A bad line (not JSON, nested too deep, not an object, missing fields, an unreadable time,
+an id longer than 128 characters or with control characters) is skipped and counted
+(``FetchResult.dropped``; a log line gives file and line numbers, never the text), so the
+good lines are still checked. A file without a single post raises: :class:`EmptyExport`
+(a ``SourceUnavailable``, tried again later) when it holds nothing, :class:`BadExportFile`
+when every line is bad.
+
+The cursor is a fingerprint of the files read: an unchanged export costs nothing. A changed
+one is read whole; ``monitor`` tells new from edited posts by their content hash.
+``recheck`` reports posts still in the export as ``edited`` candidates and posts no longer
+in it as ``missing`` (never ``deleted``: an export is a snapshot, not the network's verdict).
+While the export has bad lines nothing is reported missing (a flagged post may sit on one).
 """
 
 from __future__ import annotations
@@ -17,11 +40,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from connectors._http import usable_id
 from connectors.base import (
     AccountRef,
     AccountUnavailable,
@@ -31,10 +59,86 @@ from connectors.base import (
 )
 
 NETWORK = "file"
+log = logging.getLogger("connectors.files")
+
+REDDIT_PUBLIC = frozenset({"posts.csv", "comments.csv"})
+_X_PUBLIC = re.compile(r"^tweets?(-part\d+)?\.js$")
+_X_PUBLIC_VARIABLES = frozenset({"tweets", "tweet"})
+# Names (or parts of names) of export files that hold private data: messages, chats,
+# drafts, account and login data, votes and saved items.
+_PRIVATE_HINTS = (
+    "message",
+    "chat",
+    "direct",
+    "dm",
+    "draft",
+    "ip_log",
+    "ip-audit",
+    "account",
+    "email",
+    "phone",
+    "password",
+    "login",
+    "session",
+    "contact",
+    "block",
+    "mute",
+    "saved",
+    "vote",
+    "hidden",
+    "subscri",
+    "friend",
+    "follow",
+    "like",
+    "bookmark",
+    "birthdate",
+    "gender",
+    "payment",
+    "purchase",
+    "ad-",
+    "ads",
+)
+# CSV columns only private files have (Reddit messages: from/to/thread_id; chats: ...).
+_PRIVATE_COLUMNS = frozenset(
+    {"from", "to", "thread_id", "recipient", "message_id", "conversation_type", "channel_url"}
+)
+_PUBLIC_LIST = "posts.csv, comments.csv, tweets.js / tweet.js or a .jsonl"
+_LOGGED_NAMES = 20  # at most this many skipped names in one log line
 
 
 class BadExportFile(AccountUnavailable):
     """The file is there but is not in a format we read; ``reason`` says where."""
+
+
+class PrivateExportFile(BadExportFile):
+    """The file is a private part of an export (messages, chats, account data): not read."""
+
+
+class EmptyExport(SourceUnavailable):
+    """The export file holds no posts at all (maybe being written): nothing is reported."""
+
+
+class _BadLine(Exception):
+    """One unreadable line or item; skipped and counted by the reader."""
+
+
+def is_public_name(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(".jsonl") or lower in REDDIT_PUBLIC or bool(_X_PUBLIC.match(lower))
+
+
+def _looks_private(name: str) -> bool:
+    lower = name.lower()
+    return any(hint in lower for hint in _PRIVATE_HINTS)
+
+
+def _refuse(name: str) -> BadExportFile:
+    if _looks_private(name):
+        return PrivateExportFile(
+            f"{name} is private (messages, chats or account data); it is never read. "
+            f"Only the public files of an export are: {_PUBLIC_LIST}"
+        )
+    return BadExportFile(f"{name}: not a public file of an export we read; expected {_PUBLIC_LIST}")
 
 
 def _parse_time(value: str, where: str) -> datetime:
@@ -48,106 +152,236 @@ def _parse_time(value: str, where: str) -> datetime:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         else:  # X archives: "Wed Oct 10 20:19:24 +0000 2018"
             parsed = datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
-    except ValueError:
+    except (ValueError, OverflowError, OSError):
         try:
             parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError) as exc:
-            raise BadExportFile(f"{where}: cannot read the time {value!r}") from exc
+        except (TypeError, ValueError, IndexError) as exc:
+            raise _BadLine(f"{where}: unreadable time") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _read_jsonl(path: Path) -> Iterator[FetchedPost]:
+def _checked_id(value: object, where: str) -> str:
+    native_id = str(value)
+    if not usable_id(native_id):
+        raise _BadLine(f"{where}: unusable id")
+    return native_id
+
+
+@dataclass
+class ExportRead:
+    """What one read of an export found (file names are relative to the handle)."""
+
+    posts: list[FetchedPost] = field(default_factory=list)
+    read: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    bad_lines: list[str] = field(default_factory=list)  # "posts.jsonl line 3": no text
+
+
+def _read_jsonl(path: Path, name: str, out: ExportRead) -> None:
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            where = f"{path.name} line {lineno}"
+            where = f"{name} line {lineno}"
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BadExportFile(f"{where}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise BadExportFile(f"{where}: expected a JSON object")
-            missing = [k for k in ("id", "text", "created_at") if k not in row]
-            if missing:
-                raise BadExportFile(f"{where}: missing field(s) {', '.join(missing)}")
-            edited = row.get("edited_at")
-            yield FetchedPost(
-                native_id=str(row["id"]),
-                text=str(row["text"]),
-                created_at=_parse_time(str(row["created_at"]), where),
-                url=str(row.get("url") or ""),
-                edited_at=_parse_time(str(edited), where) if edited else None,
-            )
+                out.posts.append(_jsonl_post(line, where))
+            except _BadLine:
+                out.bad_lines.append(where)
 
 
-def _read_tweets_js(path: Path) -> Iterator[FetchedPost]:
+def _jsonl_post(line: str, where: str) -> FetchedPost:
+    try:
+        row = json.loads(line)
+    except RecursionError as exc:
+        raise _BadLine(f"{where}: nested too deeply") from exc
+    except ValueError as exc:
+        raise _BadLine(f"{where}: not valid JSON") from exc
+    if not isinstance(row, dict):
+        raise _BadLine(f"{where}: expected a JSON object")
+    if any(k not in row for k in ("id", "text", "created_at")):
+        raise _BadLine(f"{where}: missing field(s)")
+    edited = row.get("edited_at")
+    return FetchedPost(
+        native_id=_checked_id(row["id"], where),
+        text=str(row["text"]),
+        created_at=_parse_time(str(row["created_at"]), where),
+        url=str(row.get("url") or ""),
+        edited_at=_parse_time(str(edited), where) if edited else None,
+    )
+
+
+_YTD = re.compile(r"^\s*window\.YTD\.([A-Za-z0-9_]+)\.part\d+\s*=")
+
+
+def _read_tweets_js(path: Path, name: str, out: ExportRead) -> None:
     raw = path.read_text(encoding="utf-8")
+    variable = _YTD.match(raw)
+    if variable is not None and variable.group(1).lower() not in _X_PUBLIC_VARIABLES:
+        raise _refuse(f"{name} (window.YTD.{variable.group(1)})")
     start = raw.find("[")
     if start < 0:
-        raise BadExportFile(f"{path.name}: no JSON array found (expected an X archive)")
+        if not raw.strip():
+            return
+        raise BadExportFile(f"{name}: no JSON array found (expected an X archive)")
     try:
         items = json.loads(raw[start:])
-    except json.JSONDecodeError as exc:
-        raise BadExportFile(f"{path.name}: not an X archive ({exc.msg})") from exc
+    except RecursionError as exc:
+        raise BadExportFile(f"{name}: nested too deeply to read (expected an X archive)") from exc
+    except ValueError as exc:
+        raise BadExportFile(f"{name}: not an X archive (not valid JSON)") from exc
+    if not isinstance(items, list):
+        raise BadExportFile(f"{name}: expected a JSON array of tweets")
     for i, item in enumerate(items):
-        tweet = item.get("tweet", item) if isinstance(item, dict) else None
-        if not isinstance(tweet, dict) or ("id_str" not in tweet and "id" not in tweet):
-            raise BadExportFile(f"{path.name}: item {i} has no tweet id")
-        tid = str(tweet.get("id_str") or tweet["id"])
-        yield FetchedPost(
-            native_id=tid,
-            text=str(tweet.get("full_text") or tweet.get("text") or ""),
-            created_at=_parse_time(str(tweet.get("created_at", "0")), f"{path.name} item {i}"),
-            url=f"https://x.com/i/web/status/{tid}",
-        )
+        where = f"{name} item {i}"
+        try:
+            tweet = item.get("tweet", item) if isinstance(item, dict) else None
+            if not isinstance(tweet, dict) or ("id_str" not in tweet and "id" not in tweet):
+                raise _BadLine(f"{where}: no tweet id")
+            tid = _checked_id(tweet.get("id_str") or tweet["id"], where)
+            out.posts.append(
+                FetchedPost(
+                    native_id=tid,
+                    text=str(tweet.get("full_text") or tweet.get("text") or ""),
+                    created_at=_parse_time(str(tweet.get("created_at", "0")), where),
+                    url=f"https://x.com/i/web/status/{tid}",
+                )
+            )
+        except _BadLine:
+            out.bad_lines.append(where)
 
 
-def _read_reddit_csv(path: Path) -> Iterator[FetchedPost]:
+def _read_reddit_csv(path: Path, name: str, out: ExportRead) -> None:
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        fields = set(reader.fieldnames or ())
+        fields = {f.strip().lower() for f in reader.fieldnames or ()}
+        if not fields:
+            return
+        if fields & _PRIVATE_COLUMNS:
+            raise PrivateExportFile(
+                f"{name} is private: it has message columns "
+                f"({', '.join(sorted(fields & _PRIVATE_COLUMNS))}); it is never read"
+            )
         if "id" not in fields or not fields & {"body", "title"}:
             raise BadExportFile(
-                f"{path.name}: expected a Reddit export with columns id and body or title"
+                f"{name}: expected a Reddit export with columns id and body or title"
             )
-        for lineno, row in enumerate(reader, 2):
-            text = "\n\n".join(v for v in (row.get("title"), row.get("body")) if v)
-            permalink = row.get("permalink") or ""
-            yield FetchedPost(
-                native_id=row["id"],
-                text=text,
-                created_at=_parse_time(row.get("date") or "0", f"{path.name} line {lineno}"),
-                url=permalink if permalink.startswith("http") else "",
+        try:
+            for lineno, row in enumerate(reader, 2):
+                where = f"{name} line {lineno}"
+                try:
+                    out.posts.append(_csv_post(row, where))
+                except _BadLine:
+                    out.bad_lines.append(where)
+        except csv.Error as exc:
+            raise BadExportFile(f"{name} line {reader.line_num}: unreadable CSV") from exc
+
+
+def _csv_post(row: dict[str, str | None], where: str) -> FetchedPost:
+    text = "\n\n".join(v for v in (row.get("title"), row.get("body")) if isinstance(v, str) and v)
+    permalink = row.get("permalink") or ""
+    return FetchedPost(
+        native_id=_checked_id(row.get("id") or "", where),
+        text=text,
+        created_at=_parse_time(str(row.get("date") or "0"), where),
+        url=permalink if isinstance(permalink, str) and permalink.startswith("http") else "",
+    )
+
+
+def _read_file(path: Path, name: str, out: ExportRead) -> None:
+    """Read one public file into ``out``; raise for a private or unreadable one."""
+    lower = path.name.lower()
+    if not is_public_name(lower):
+        raise _refuse(name)
+    try:
+        if lower.endswith(".jsonl"):
+            _read_jsonl(path, name, out)
+        elif lower.endswith(".js"):
+            _read_tweets_js(path, name, out)
+        else:
+            _read_reddit_csv(path, name, out)
+    except UnicodeDecodeError as exc:
+        raise BadExportFile(f"{name}: not UTF-8 text") from exc
+    except OSError as exc:
+        raise SourceUnavailable(f"cannot read {name}: {exc.strerror}") from exc
+    out.read.append(name)
+
+
+def _export_files(path: Path) -> tuple[list[tuple[Path, str]], list[str]]:
+    """The public files under a folder (with their relative names) and the skipped rest."""
+    public: list[tuple[Path, str]] = []
+    skipped: list[str] = []
+    try:
+        for item in sorted(path.rglob("*")):
+            if not item.is_file():
+                continue
+            rel = item.relative_to(path).as_posix()
+            if is_public_name(item.name):
+                public.append((item, rel))
+            else:
+                skipped.append(rel)
+    except OSError as exc:
+        raise SourceUnavailable(f"cannot read the folder {path.name}: {exc.strerror}") from exc
+    return public, skipped
+
+
+def read_export(path: Path) -> ExportRead:
+    """All posts in an export file or folder; see the module docstring for what raises."""
+    out = ExportRead()
+    if path.is_dir():
+        files, out.skipped = _export_files(path)
+        if out.skipped:
+            shown = ", ".join(out.skipped[:_LOGGED_NAMES])
+            more = len(out.skipped) - _LOGGED_NAMES
+            log.info(
+                "file export %s: skipped %d file(s) that are not public export files: %s%s",
+                path.name,
+                len(out.skipped),
+                shown,
+                f" and {more} more" if more > 0 else "",
             )
+        if not files:
+            raise BadExportFile(
+                f"{path.name}: no public export files in this folder (expected {_PUBLIC_LIST}); "
+                f"skipped {len(out.skipped)} other file(s)"
+            )
+        for item, rel in files:
+            _read_file(item, rel, out)
+    elif path.is_file():
+        _read_file(path, path.name, out)
+    else:
+        raise AccountUnavailable(f"file not found: {path}")
+    if out.bad_lines:
+        log.warning(
+            "file export %s: skipped %d unreadable line(s): %s",
+            path.name,
+            len(out.bad_lines),
+            ", ".join(out.bad_lines[:_LOGGED_NAMES]),
+        )
+    if not out.posts:
+        if out.bad_lines:
+            raise BadExportFile(f"{out.bad_lines[0]}: no readable posts (every line is bad)")
+        raise EmptyExport(f"{path.name}: the export is empty (no posts); nothing reported")
+    return out
 
 
 def read_posts(path: Path) -> list[FetchedPost]:
-    """All posts in an export file. Raises :class:`BadExportFile` or ``SourceUnavailable``."""
-    if not path.is_file():
-        raise AccountUnavailable(f"file not found: {path}")
-    name = path.name.lower()
-    try:
-        if name.endswith(".jsonl"):
-            return list(_read_jsonl(path))
-        if name.endswith(".js"):
-            return list(_read_tweets_js(path))
-        if name.endswith(".csv"):
-            return list(_read_reddit_csv(path))
-    except UnicodeDecodeError as exc:
-        raise BadExportFile(f"{path.name}: not UTF-8 text") from exc
-    except OSError as exc:
-        raise SourceUnavailable(f"cannot read {path.name}: {exc.strerror}") from exc
-    raise BadExportFile(f"{path.name}: unknown format; expected .jsonl, tweets.js or a .csv")
+    """All posts in an export file or folder (see :func:`read_export`)."""
+    return read_export(path).posts
 
 
 def _fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_dir():
+            for item, rel in _export_files(path)[0]:
+                digest.update(rel.encode() + b"\0" + item.read_bytes() + b"\0")
+        else:
+            digest.update(path.read_bytes())
     except FileNotFoundError as exc:
         raise AccountUnavailable(f"file not found: {path}") from exc
     except OSError as exc:
         raise SourceUnavailable(f"cannot read {path.name}: {exc.strerror}") from exc
+    return digest.hexdigest()
 
 
 class FileConnector:
@@ -155,6 +389,9 @@ class FileConnector:
 
     def __init__(self, base_dir: Path | None = None) -> None:
         self.base_dir = base_dir
+        self._lock = threading.Lock()
+        # handle -> files of its folder not read at the last read (not public export files)
+        self.skipped: dict[str, list[str]] = {}
 
     def _path(self, account: AccountRef) -> Path:
         path = Path(account.handle).expanduser()
@@ -162,22 +399,33 @@ class FileConnector:
             path = self.base_dir / path
         return path
 
+    def _read(self, account: AccountRef) -> ExportRead:
+        export = read_export(self._path(account))
+        with self._lock:
+            self.skipped[account.handle] = list(export.skipped)
+        return export
+
     def fetch(self, account: AccountRef, cursor: str | None) -> FetchResult:
-        path = self._path(account)
-        fingerprint = _fingerprint(path)
+        fingerprint = _fingerprint(self._path(account))
         if cursor == fingerprint:
             return FetchResult(cursor=cursor, requests_made=0)
-        return FetchResult(new=read_posts(path), cursor=fingerprint)
+        export = self._read(account)
+        return FetchResult(new=export.posts, cursor=fingerprint, dropped=len(export.bad_lines))
 
     def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
-        by_id = {p.native_id: p for p in read_posts(self._path(account))}
+        """Posts still in the export (edited candidates) and posts no longer in it
+        (``missing``, never ``deleted``; nothing missing while a line is unreadable)."""
+        export = self._read(account)
+        by_id = {p.native_id: p for p in export.posts}
         return FetchResult(
             edited=[by_id[i] for i in native_ids if i in by_id],
-            deleted=[i for i in native_ids if i not in by_id],
+            deleted=[],
+            missing=[] if export.bad_lines else [i for i in native_ids if i not in by_id],
+            dropped=len(export.bad_lines),
         )
 
     def verify(self, account: AccountRef) -> AccountRef:
-        read_posts(self._path(account))
+        self._read(account)
         return account
 
     def close(self) -> None:
