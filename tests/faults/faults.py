@@ -264,7 +264,8 @@ class Node:
     root: Path
     smtp: FaultSmtp
     database_url: str = ""
-    settings: str = ""
+    settings: str = ""  # more sections of settings.toml
+    daemon: str = ""  # more lines of its [daemon] section
     env: dict[str, str] = field(default_factory=dict)
     http_port: int = field(default_factory=free_port)
     procs: list[subprocess.Popen[str]] = field(default_factory=list)
@@ -288,6 +289,7 @@ timeout_seconds = 5
 tick_seconds = 1
 http_port = {self.http_port}
 shutdown_timeout_seconds = 2
+{self.daemon}
 {self.settings}
 """, encoding="utf-8")
         self._engine: sa.engine.Engine | None = None
