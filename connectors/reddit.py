@@ -8,6 +8,7 @@ Options (``[networks.reddit]``):
     ``reddit_url``       default ``https://www.reddit.com`` (where the token is obtained)
     ``limit``            items per listing page, at most 100 (default 100)
     ``timeout_seconds``  per request (default 20)
+    ``max_retry_after_seconds``  latest a rate-limit retry may lie ahead (default 86400)
 
 Handle: the username, with or without ``u/`` (``spez``, ``u/spez``). Credentials: a
 "script" or "web" app from https://www.reddit.com/prefs/apps; its id and secret are used
@@ -16,8 +17,13 @@ for app-only OAuth (no user password). Missing or refused -> ``AuthFailed``.
 Posts are submissions (native id ``t3_...``) and comments (``t1_...``), both public by
 nature. Cursor: the newest id seen per kind; Reddit ids grow with time, so a poll stops at
 the first item not newer than it (even if that very item was deleted since). The first
-poll reads only the newest page of each kind. ``recheck`` reads flagged items again:
-``[deleted]``/``[removed]`` or missing means deleted; an ``edited`` time means edited.
+poll reads only the newest page of each kind. ``recheck`` reads flagged items again with
+``/api/info``: a ``[deleted]``/``[removed]`` body (or a moderator's removal) is a confirmed
+``deleted``; an id the answer leaves out is only ``missing``; an ``edited`` time means
+edited. A failed request raises.
+
+Answers of an unexpected shape raise :class:`~connectors.base.BadPayload`; items whose id is
+unusable are dropped and counted (``FetchResult.dropped``).
 """
 
 from __future__ import annotations
@@ -39,16 +45,20 @@ import requests
 from connectors._http import (
     Clock,
     dump_cursor,
+    keep_usable,
     load_cursor,
+    max_retry_after,
     require_secret,
     retry_at_from_headers,
     session_with_timeout,
     utcnow,
 )
 from connectors.base import (
+    MAX_RETRY_AFTER_SECONDS,
     AccountRef,
     AccountUnavailable,
     AuthFailed,
+    BadPayload,
     FetchedPost,
     FetchResult,
     RateLimited,
@@ -70,8 +80,9 @@ class _Quota:
     checking here first turns that sleep into ``RateLimited`` so a worker is never held.
     """
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, max_seconds: float = MAX_RETRY_AFTER_SECONDS) -> None:
         self._clock = clock
+        self._max_seconds = max_seconds
         self._lock = threading.Lock()
         self._local = threading.local()
         self.retry_at: datetime | None = None
@@ -81,10 +92,17 @@ class _Quota:
         remaining = response.headers.get("x-ratelimit-remaining")
         if remaining is None:
             return
+        try:
+            left = float(remaining)
+        except ValueError:
+            return  # an unreadable header: prawcore's own 429 handling still applies
         with self._lock:
-            if float(remaining) <= 0:
+            if left <= 0:
                 self.retry_at = retry_at_from_headers(
-                    response.headers, self._clock(), relative_reset=True
+                    response.headers,
+                    self._clock(),
+                    relative_reset=True,
+                    max_seconds=self._max_seconds,
                 )
             else:
                 self.retry_at = None
@@ -152,6 +170,7 @@ class RedditConnector:
         self._quota = quota or _Quota(clock)
         self._session = session
         self._missing = missing
+        self._max_retry = self._quota._max_seconds
 
     def close(self) -> None:
         if self._session is not None:
@@ -171,7 +190,10 @@ class RedditConnector:
             yield
         except prawcore.TooManyRequests as exc:
             retry_at = retry_at_from_headers(
-                exc.response.headers, self._clock(), relative_reset=True
+                exc.response.headers,
+                self._clock(),
+                relative_reset=True,
+                max_seconds=self._max_retry,
             )
             raise RateLimited(retry_at, f"reddit: {what}: rate limited") from exc
         except (prawcore.InvalidToken, prawcore.InsufficientScope, prawcore.OAuthException) as exc:
@@ -180,6 +202,8 @@ class RedditConnector:
             raise AccountUnavailable("suspended or private (HTTP 403)") from exc
         except (prawcore.NotFound, prawcore.Redirect) as exc:
             raise AccountUnavailable("not found") from exc
+        except prawcore.BadJSON as exc:
+            raise BadPayload(f"reddit: {what}: answer is not JSON") from exc
         except prawcore.ServerError as exc:
             status = exc.response.status_code
             raise SourceUnavailable(f"reddit: {what}: server error (HTTP {status})") from exc
@@ -195,6 +219,11 @@ class RedditConnector:
             raise SourceUnavailable(f"reddit: {what}: {name}") from exc
         except (prawcore.PrawcoreException, praw.exceptions.PRAWException) as exc:
             raise SourceUnavailable(f"reddit: {what}: {type(exc).__name__}") from exc
+        except RecursionError as exc:
+            raise BadPayload(f"reddit: {what}: answer nests too deeply to read") from exc
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            # praw turns answers of an unexpected shape into these.
+            raise BadPayload(f"reddit: {what}: expected a Listing of t1/t3 things") from exc
 
     def _name(self, account: AccountRef) -> str:
         match = _HANDLE.match(account.handle.strip())
@@ -247,15 +276,17 @@ class RedditConnector:
                         newest[kind] = str(item.id)
                     if not _is_deleted(item):
                         new.append(self._to_post(item))
+        new, dropped = keep_usable(new, "reddit: listing")
         new.sort(key=lambda p: p.created_at)
         return FetchResult(
             new=new,
             cursor=dump_cursor(newest),
             requests_made=self._quota.count() - before,
+            dropped=dropped,
         )
 
     def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
-        """Deleted (``[deleted]``, ``[removed]`` or gone) and edited items among ``native_ids``."""
+        """Deleted (``[deleted]``/``[removed]``), missing (left out) and edited items."""
         reddit = self._require()
         before = self._quota.count()
         wanted = [i for i in native_ids if i.startswith(("t1_", "t3_"))]
@@ -264,15 +295,21 @@ class RedditConnector:
         with self._translated("item lookup"):
             if wanted:
                 for item in reddit.info(fullnames=wanted):
-                    found[item.fullname] = item
-            deleted = [i for i in native_ids if i not in found or _is_deleted(found[i])]
+                    found[str(item.fullname)] = item
+            deleted = [i for i in native_ids if i in found and _is_deleted(found[i])]
+            missing = [i for i in native_ids if i not in found]
             edited = [
                 self._to_post(item)
                 for item in found.values()
                 if _field(item, "edited") and not _is_deleted(item)
             ]
+        edited, dropped = keep_usable(edited, "reddit: item lookup")
         return FetchResult(
-            edited=edited, deleted=deleted, requests_made=self._quota.count() - before
+            edited=edited,
+            deleted=deleted,
+            missing=missing,
+            requests_made=self._quota.count() - before,
+            dropped=dropped,
         )
 
     def _to_post(self, item: Any) -> FetchedPost:
@@ -293,9 +330,11 @@ def build(options: dict[str, Any], *, clock: Clock = utcnow) -> RedditConnector:
         secret = require_secret(options, "client_secret", SECRET_ENV, NETWORK)
     except AuthFailed:
         missing = ID_ENV if not options.get("client_id") else SECRET_ENV
-        return RedditConnector(None, clock=clock, missing=missing)
+        return RedditConnector(
+            None, clock=clock, missing=missing, quota=_Quota(clock, max_retry_after(options))
+        )
     timeout = float(options.get("timeout_seconds") or 20)
-    quota = _Quota(clock)
+    quota = _Quota(clock, max_retry_after(options))
     session = session_with_timeout(timeout)
     session.hooks["response"].append(quota.hook)
     reddit = praw.Reddit(

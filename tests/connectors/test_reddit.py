@@ -17,6 +17,7 @@ from connectors.base import (
     AccountRef,
     AccountUnavailable,
     AuthFailed,
+    BadPayload,
     ConnectorError,
     RateLimited,
     SourceUnavailable,
@@ -142,7 +143,8 @@ def test_deleted_removed_and_edited_found_by_recheck(
 
     result = connector.recheck(AccountRef("reddit", "alice"), ids)
 
-    assert result.deleted == [deleted.native_id, removed.native_id, "t1_zzzzzzz"]
+    assert result.deleted == [deleted.native_id, removed.native_id]
+    assert result.missing == ["t1_zzzzzzz"]  # left out of the answer: evidence only
     [post] = result.edited
     assert (post.native_id, post.text) == (edited.native_id, "second wording")
     assert post.edited_at is not None
@@ -245,3 +247,50 @@ def test_missing_credentials_name_the_variable(options: dict[str, str], variable
     connector = reddit.build(options)
     with pytest.raises(AuthFailed, match=variable):
         connector.fetch(AccountRef("reddit", "alice"), None)
+
+
+def test_empty_info_answer_deletes_nothing(
+    fake_reddit: tuple[FakeSocialAPI, reddit.RedditConnector],
+) -> None:
+    api, connector = fake_reddit
+    ids = [api.add_post("reddit", "alice", f"c {i}", kind="comment").native_id for i in range(12)]
+    empty = {"kind": "Listing", "data": {"after": None, "dist": 0, "children": []}}
+    api.answer("reddit", json.dumps(empty), method="/api/info")
+    result = connector.recheck(AccountRef("reddit", "alice"), ids)
+    assert result.deleted == [] and result.missing == ids
+
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html>we took too long</html>",
+        DEEP,
+        '"a string"',
+        '{"kind": "Listing", "data": {"children": [{"kind": "t1", "data": []}]}}',
+        '{"kind": "Listing", "data": {"children": [{"kind": "t1", "data": {"id": 5}}]}}',
+    ],
+)
+def test_unexpected_shape_is_bad_payload(
+    fake_reddit: tuple[FakeSocialAPI, reddit.RedditConnector], body: str
+) -> None:
+    api, connector = fake_reddit
+    post = api.add_post("reddit", "alice", "hi", kind="comment")
+    api.answer("reddit", body, method="/api/info")
+    with pytest.raises(BadPayload, match=r"^reddit: item lookup: "):
+        connector.recheck(AccountRef("reddit", "alice"), [post.native_id])
+
+
+def test_huge_retry_after_is_clamped(
+    fake_reddit: tuple[FakeSocialAPI, reddit.RedditConnector],
+) -> None:
+    api, connector = fake_reddit
+    api.add_post("reddit", "alice", "hello", kind="comment")
+    account = AccountRef("reddit", "alice")
+    connector.verify(account)
+    api.fail("reddit", 429, retry_after="99999999999999")
+    with pytest.raises(RateLimited) as caught:
+        connector.fetch(account, None)
+    assert caught.value.retry_at == NOW + timedelta(days=1)
