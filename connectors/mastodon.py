@@ -7,6 +7,7 @@ Options (``[networks.mastodon]``):
                          needed for servers that refuse anonymous API reads
     ``limit``            statuses per page, at most 40 (default 40)
     ``timeout_seconds``  per request (default 20)
+    ``max_retry_after_seconds``  latest a rate-limit retry may lie ahead (default 86400)
 
 Handle: ``user@server`` (``@user@server`` works too; plain ``user`` only with
 ``api_base_url``). Public reads need no credentials; a refused token -> ``AuthFailed``.
@@ -14,9 +15,13 @@ Handle: ``user@server`` (``@user@server`` works too; plain ``user`` only with
 Only ``public`` and ``unlisted`` statuses are kept (never followers-only or direct ones,
 even if a token could see them); boosts are skipped (someone else's words). Cursor: the
 newest status id seen; later polls page forward with ``min_id``. The first poll reads the
-newest page only. ``recheck`` reads each flagged status: 404 means deleted, an
-``edited_at`` means edited. A suspended account answers with no statuses at all, so it
-shows up at ``verify`` (``accounts verify``), not as an error of ``fetch``.
+newest page only. ``recheck`` reads each flagged status: a 404 or 410 for that status, or
+a status no longer public, is ``deleted`` (a per-status verdict); an ``edited_at`` means
+edited; a 5xx, a timeout or any other failure raises (never deleted).
+Answers of an unexpected shape raise :class:`~connectors.base.BadPayload`; statuses whose
+id is unusable are dropped and counted (``FetchResult.dropped``). A suspended account
+answers with no statuses at all, so it shows up at ``verify`` (``accounts verify``), not as
+an error of ``fetch``.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,14 +51,21 @@ from connectors._http import (
     Clock,
     as_utc,
     html_to_text,
+    keep_usable,
+    max_retry_after,
     parse_iso,
+    retry_at_from_epoch,
+    retry_at_from_seconds,
     session_with_timeout,
+    usable_id,
     utcnow,
 )
 from connectors.base import (
+    MAX_RETRY_AFTER_SECONDS,
     AccountRef,
     AccountUnavailable,
     AuthFailed,
+    BadPayload,
     FetchedPost,
     FetchResult,
     RateLimited,
@@ -64,6 +76,11 @@ NETWORK = "mastodon"
 TOKEN_ENV = "SOCIAL_MONITOR_MASTODON_ACCESS_TOKEN"
 PUBLIC = frozenset({"public", "unlisted"})
 MAX_PAGES = 25
+_EXPECTED = {
+    "account lookup": "an account object with an id",
+    "statuses": "an array of status objects",
+    "status": "a status object",
+}
 
 
 def _status_id(status: Any) -> int:
@@ -83,7 +100,9 @@ class MastodonConnector:
         limit: int = 40,
         timeout: float = 20,
         clock: Clock = utcnow,
+        max_retry_after_seconds: float = MAX_RETRY_AFTER_SECONDS,
     ) -> None:
+        self._max_retry = max_retry_after_seconds
         self._base = api_base_url.rstrip("/")
         self._token = access_token or None
         self._limit = max(1, min(40, limit))
@@ -134,12 +153,10 @@ class MastodonConnector:
         try:
             yield
         except MastodonRatelimitError as exc:
-            reset = client.ratelimit_reset
-            retry_at = (
-                datetime.fromtimestamp(float(reset), UTC)
-                if reset
-                else self._clock() + DEFAULT_RATE_LIMIT_WAIT
-            )
+            now = self._clock()
+            retry_at = retry_at_from_epoch(
+                client.ratelimit_reset, now, self._max_retry
+            ) or retry_at_from_seconds(DEFAULT_RATE_LIMIT_WAIT.total_seconds(), now)
             raise RateLimited(retry_at, f"mastodon: {what}: rate limited") from exc
         except MastodonUnauthorizedError as exc:
             raise AuthFailed(
@@ -152,6 +169,11 @@ class MastodonConnector:
         except MastodonNetworkError as exc:
             raise SourceUnavailable(f"mastodon: {what}: network error") from exc
         except MastodonAPIError as exc:
+            if str(exc.args[0] if exc.args else "").startswith("Could not parse response"):
+                # Mastodon.py quotes the body here: never pass it on.
+                raise BadPayload(
+                    f"mastodon: {what}: answer is not JSON (expected {_EXPECTED.get(what, 'JSON')})"
+                ) from None
             status = exc.args[1] if len(exc.args) > 1 else None
             if status == 410:
                 raise AccountUnavailable("gone") from exc
@@ -160,17 +182,26 @@ class MastodonConnector:
             raise SourceUnavailable(f"mastodon: {what}: unexpected HTTP {status}") from exc
         except MastodonError as exc:
             raise SourceUnavailable(f"mastodon: {what}: {type(exc).__name__}") from exc
+        except RecursionError as exc:
+            raise BadPayload(f"mastodon: {what}: answer nests too deeply to read") from exc
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            raise BadPayload(f"mastodon: {what}: expected {_EXPECTED.get(what, 'JSON')}") from exc
 
     def verify(self, account: AccountRef) -> AccountRef:
         """Look the handle up on its server; suspended or moved accounts are unavailable."""
         client, acct = self._where(account)
         with self._translated(client, "account lookup"):
             found = client.account_lookup(acct)
-        if found.get("suspended"):
+            suspended, moved = found.get("suspended"), found.get("moved")
+            native_id = found.get("id")
+        if not isinstance(native_id, str | int) or not usable_id(str(native_id)):
+            raise BadPayload(f"mastodon: account lookup: expected {_EXPECTED['account lookup']}")
+        native_id = str(native_id)
+        if suspended:
             raise AccountUnavailable("suspended")
-        if found.get("moved"):
+        if moved:
             raise AccountUnavailable("moved to another account")
-        return replace(account, native_id=str(found["id"]))
+        return replace(account, native_id=native_id)
 
     def fetch(self, account: AccountRef, cursor: str | None) -> FetchResult:
         """Public statuses newer than ``cursor`` (a status id)."""
@@ -199,19 +230,21 @@ class MastodonConnector:
                         newest = max(newest, *(_status_id(s) for s in page))
                     if len(page) < self._limit:
                         break
-        if statuses:
-            newest = max([_status_id(s) for s in statuses] + ([newest] if newest else []))
-        posts = [self._to_post(s) for s in statuses if self._is_own_public(s)]
+            if statuses:
+                newest = max([_status_id(s) for s in statuses] + ([newest] if newest else []))
+            posts = [self._to_post(s) for s in statuses if self._is_own_public(s)]
+        posts, dropped = keep_usable(posts, "mastodon: statuses")
         posts.sort(key=lambda p: int(p.native_id))
         return FetchResult(
             new=posts,
             cursor=str(newest) if newest is not None else cursor,
             native_account_id=account_id,
             requests_made=requests_made,
+            dropped=dropped,
         )
 
     def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
-        """Deleted (404) and edited statuses among ``native_ids``; one request each."""
+        """Deleted (404/410 for that status) and edited statuses; one request each."""
         client, _ = self._where(account)
         deleted: list[str] = []
         edited: list[FetchedPost] = []
@@ -219,14 +252,26 @@ class MastodonConnector:
             try:
                 with self._translated(client, "status"):
                     status = client.status(status_id)
-            except AccountUnavailable:  # 404 (or 410): the status is gone
-                deleted.append(status_id)
-                continue
-            if not self._is_own_public(status):
+                    public = self._is_own_public(status)
+                    changed = public and bool(status.get("edited_at"))
+                    post = self._to_post(status) if changed else None
+            except AccountUnavailable as exc:
+                if exc.reason in ("not found", "gone"):  # 404/410: this status is gone
+                    deleted.append(status_id)
+                    continue
+                raise
+            if not public:
                 deleted.append(status_id)  # made private: no longer public, same effect
-            elif status.get("edited_at"):
-                edited.append(self._to_post(status))
-        return FetchResult(edited=edited, deleted=deleted, requests_made=len(native_ids))
+            elif post is not None:
+                edited.append(post)
+        edited, dropped = keep_usable(edited, "mastodon: status")
+        return FetchResult(
+            edited=edited,
+            deleted=deleted,
+            missing=[],
+            requests_made=len(native_ids),
+            dropped=dropped,
+        )
 
     @staticmethod
     def _is_own_public(status: Any) -> bool:
@@ -259,4 +304,5 @@ def build(options: dict[str, Any], *, clock: Clock = utcnow) -> MastodonConnecto
         limit=int(options.get("limit") or 40),
         timeout=float(options.get("timeout_seconds") or 20),
         clock=clock,
+        max_retry_after_seconds=max_retry_after(options),
     )

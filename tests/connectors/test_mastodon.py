@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from connector_support import clock
@@ -14,6 +14,7 @@ from connectors.base import (
     AccountRef,
     AccountUnavailable,
     AuthFailed,
+    BadPayload,
     ConnectorError,
     RateLimited,
     SourceUnavailable,
@@ -111,13 +112,18 @@ def test_edits_and_deletions_found_by_recheck(
 def test_rate_limit_carries_the_reset_time(
     fake_masto: tuple[FakeSocialAPI, mastodon.MastodonConnector],
 ) -> None:
-    api, connector = fake_masto
+    api, _ = fake_masto
     api.add_account("mastodon", HANDLE)
-    # Mastodon.py compares the reset with the real clock: it must lie in the future.
-    reset = datetime(2030, 1, 1, tzinfo=UTC)
+    # Mastodon.py compares the reset with the real clock: it must lie in the future, and
+    # the connector's clock must be the real one too (a retry is at most a day ahead).
+    reset = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=10)
     api.fail("mastodon", 429, reset_at=reset)
-    with pytest.raises(RateLimited) as caught:
-        connector.fetch(AccountRef("mastodon", HANDLE, "100001"), None)
+    connector = mastodon.build({"api_base_url": api.url})
+    try:
+        with pytest.raises(RateLimited) as caught:
+            connector.fetch(AccountRef("mastodon", HANDLE, "100001"), None)
+    finally:
+        connector.close()
     # Mastodon.py shifts the reset by the server/client clock difference (sub-second here).
     assert abs((caught.value.retry_at - reset).total_seconds()) < 5
 
@@ -183,3 +189,59 @@ def test_server_down_is_source_unavailable(dead_url: str) -> None:
             connector.fetch(AccountRef("mastodon", HANDLE, "1"), None)
     finally:
         connector.close()
+
+
+def test_far_rate_limit_reset_is_clamped(fake_api: FakeSocialAPI) -> None:
+    fake_api.add_account("mastodon", HANDLE)
+    fake_api.fail("mastodon", 429, reset_at=datetime(9999, 12, 31, tzinfo=UTC))
+    connector = mastodon.build({"api_base_url": fake_api.url, "max_retry_after_seconds": 600})
+    try:
+        with pytest.raises(RateLimited) as caught:
+            connector.fetch(AccountRef("mastodon", HANDLE, "100001"), None)
+    finally:
+        connector.close()
+    ahead = caught.value.retry_at - datetime.now(UTC)
+    assert timedelta(seconds=590) < ahead <= timedelta(seconds=600)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_error_on_recheck_raises_and_deletes_nothing(
+    fake_masto: tuple[FakeSocialAPI, mastodon.MastodonConnector], status: int
+) -> None:
+    api, connector = fake_masto
+    post = api.add_post("mastodon", HANDLE, "flagged")
+    api.fail("mastodon", status)
+    with pytest.raises(SourceUnavailable):
+        connector.recheck(AccountRef("mastodon", HANDLE), [post.native_id])
+
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "call"),
+    [
+        ("/api/v1/statuses/", "[]", "recheck"),
+        ("/api/v1/statuses/", "null", "recheck"),
+        ("/api/v1/statuses/", DEEP, "recheck"),
+        ("/api/v1/accounts/lookup", '"a string"', "verify"),
+        ("/api/v1/accounts/lookup", "{}", "verify"),
+        ("/api/v1/accounts/100001/statuses", '{"id": 1}', "fetch"),
+        ("/api/v1/accounts/100001/statuses", "[1, 2]", "fetch"),
+        ("/api/v1/accounts/100001/statuses", DEEP, "fetch"),
+    ],
+)
+def test_unexpected_shape_is_bad_payload(
+    fake_masto: tuple[FakeSocialAPI, mastodon.MastodonConnector], route: str, body: str, call: str
+) -> None:
+    api, connector = fake_masto
+    post = api.add_post("mastodon", HANDLE, "hi")
+    api.answer("mastodon", body, method=route)
+    account = AccountRef("mastodon", HANDLE, api.account("mastodon", HANDLE).native_id)
+    with pytest.raises(BadPayload, match=r"^mastodon: "):
+        if call == "recheck":
+            connector.recheck(account, [post.native_id])
+        elif call == "verify":
+            connector.verify(account)
+        else:
+            connector.fetch(account, None)
