@@ -3,6 +3,7 @@
 Options (``[networks.rss]``):
     ``timeout_seconds``  per request (default 20)
     ``user_agent``       sent with every request (default ``social-monitor/0.1 (+feed reader)``)
+    ``max_retry_after_seconds``  latest a rate-limit retry may lie ahead (default 86400)
 
 Handle: the feed's address (``https://blog.example.com/feed.xml``). Credentials: none; a
 feed behind a login is "not public" (``AccountUnavailable``), never ``AuthFailed``.
@@ -12,7 +13,11 @@ answer, so an unchanged feed costs one ``304``. It also keeps a short hash of ev
 in the feed, so a re-poll reports only entries not seen before (``new``) or whose text
 changed (``edited``). A feed shows only its latest entries, so an entry that drops out is
 not proof of deletion: ``recheck`` calls an entry deleted only when its own address
-answers 404 or 410.
+answers 404 or 410; a 5xx, a timeout or a refused connection raises (never deleted), and an
+entry merely gone from the feed is neither deleted nor missing. An entry id that is too long
+or holds control characters is replaced by ``urn:sha256:`` and a hash of it (an entry's id
+is often its address: dropping it would leave a post unchecked); such an entry can be seen
+edited but not confirmed deleted.
 """
 
 from __future__ import annotations
@@ -32,9 +37,12 @@ from connectors._http import (
     error_for_status,
     html_to_text,
     load_cursor,
+    max_retry_after,
+    usable_id,
     utcnow,
 )
 from connectors.base import (
+    MAX_RETRY_AFTER_SECONDS,
     AccountRef,
     AccountUnavailable,
     AuthFailed,
@@ -56,9 +64,16 @@ class FeedConnector:
 
     network = NETWORK
 
-    def __init__(self, http: httpx.Client, *, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        clock: Clock = utcnow,
+        max_retry_after_seconds: float = MAX_RETRY_AFTER_SECONDS,
+    ) -> None:
         self._http = http
         self._clock = clock
+        self._max_retry = max_retry_after_seconds
 
     def close(self) -> None:
         self._http.close()
@@ -73,7 +88,13 @@ class FeedConnector:
             raise SourceUnavailable("rss: timed out") from exc
         except httpx.HTTPError as exc:
             raise SourceUnavailable(f"rss: {type(exc).__name__}") from exc
-        error = error_for_status(response.status_code, response.headers, self._clock(), "rss")
+        error = error_for_status(
+            response.status_code,
+            response.headers,
+            self._clock(),
+            "rss",
+            max_seconds=self._max_retry,
+        )
         if isinstance(error, AuthFailed):
             # A feed behind a login is this blog's choice, not our credentials failing.
             raise AccountUnavailable(f"not public (HTTP {response.status_code})")
@@ -143,7 +164,7 @@ class FeedConnector:
         edited = [
             in_feed[i] for i in native_ids if i in in_feed and in_feed[i].edited_at is not None
         ]
-        return FetchResult(edited=edited, deleted=deleted, requests_made=requests_made)
+        return FetchResult(edited=edited, deleted=deleted, missing=[], requests_made=requests_made)
 
     def _to_post(self, entry: Any) -> FetchedPost:
         link = str(entry.get("link") or "")
@@ -152,6 +173,8 @@ class FeedConnector:
         body = contents[0].get("value", "") if contents else entry.get("summary", "")
         text = "\n\n".join(part for part in (title, html_to_text(str(body or ""))) if part)
         entry_id = str(entry.get("id") or link or _short_hash(text))
+        if not usable_id(entry_id):
+            entry_id = "urn:sha256:" + hashlib.sha256(entry_id.encode("utf-8")).hexdigest()
         # dict.get: feedparser's own get() maps a missing "updated" to "published" (with a
         # DeprecationWarning), which would make every entry look edited.
         published = _struct_time(dict.get(entry, "published_parsed"))
@@ -185,4 +208,4 @@ def build(options: dict[str, Any], *, clock: Clock = utcnow) -> FeedConnector:
         headers={"User-Agent": str(options.get("user_agent") or USER_AGENT)},
         follow_redirects=True,
     )
-    return FeedConnector(http, clock=clock)
+    return FeedConnector(http, clock=clock, max_retry_after_seconds=max_retry_after(options))

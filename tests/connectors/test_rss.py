@@ -155,3 +155,22 @@ def test_network_down_is_source_unavailable(dead_url: str) -> None:
             connector.fetch(AccountRef("rss", f"{dead_url}/feed.xml"), None)
     finally:
         connector.close()
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_failed_entry_fetch_is_never_a_deletion(
+    fake_feed: tuple[FakeSocialAPI, rss.FeedConnector], status: int
+) -> None:
+    api, connector = fake_feed
+    old = api.add_post("rss", "alice", "old entry")
+    account = AccountRef("rss", f"{api.url}/feeds/alice.xml")
+    for i in range(25):  # push the old entry out of the feed (it shows the latest 20)
+        api.add_post("rss", "alice", f"newer {i}")
+    api.fail("rss", status, times=1, handle="alice")
+    with pytest.raises(SourceUnavailable):  # the feed itself failed
+        connector.recheck(account, [old.native_id])
+    api.delete_post("rss", old.native_id)
+    api.answer("rss", "busy", status=status, method="/entries/", content_type="text/plain")
+    with pytest.raises(SourceUnavailable):  # the entry's own page failed
+        connector.recheck(account, [old.native_id])
+    assert connector.recheck(account, [old.native_id]).deleted == [old.native_id]
