@@ -76,6 +76,10 @@ _ACCOUNT_ERRORS = {
 }
 
 
+# Posts confirmed one by one (getPostThread) when getPosts answered none of them.
+_CONFIRM_PER_RECHECK = 25
+
+
 def _rkey(uri: str) -> str:
     return uri.rsplit("/", 1)[-1]
 
@@ -213,11 +217,12 @@ class BlueskyConnector:
             with self._shape(method, "{posts: [{uri, ...}]}"):
                 found.update(str(p["uri"]) for p in answer.get("posts") or ())
         absent = [i for i in native_ids if i not in found]
-        if not any(i in found for i in native_ids):
-            # Empty for every post asked about: no evidence about any single one.
-            return FetchResult(deleted=[], missing=absent, requests_made=requests_made)
         deleted: list[str] = []
         missing: list[str] = []
+        if not any(i in found for i in native_ids):
+            # Empty for every post asked about: no evidence about any single one. Ask each
+            # post's thread, a bounded number per re-check; the rest wait for the next one.
+            missing, absent = absent[_CONFIRM_PER_RECHECK:], absent[:_CONFIRM_PER_RECHECK]
         for uri in absent:
             verdict = self._thread_verdict(uri)
             requests_made += 1

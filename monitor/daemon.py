@@ -18,6 +18,7 @@ runs in a thread of the daemon on ``review.host:review.port``; it stops with the
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -42,18 +43,22 @@ from monitor.db import session_scope
 from monitor.errors import Conflict, MonitorError
 from monitor.metrics import Health, Metrics, OpsServer
 from monitor.polling import PollReport
-from monitor.status import LOCK_NAME
+from monitor.status import lock_path
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
 class InstanceLock:
-    """One daemon per data directory: a second one refuses to start."""
+    """One daemon per database file (or data folder): a second one refuses to start.
 
-    def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / LOCK_NAME
+    The lock file is :func:`monitor.status.lock_path`: beside the SQLite file, so two config
+    folders with different data folders but one database still exclude each other.
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._fh: IO[str] | None = None
 
     def acquire(self) -> None:
@@ -91,6 +96,9 @@ class DatabaseLock:
     def __init__(self, engine: sa.engine.Engine) -> None:
         self.engine = engine
         self._conn: sa.engine.Connection | None = None
+        # The poll tick and the delivery job verify at the same time: one at a time, or
+        # the second would find the lock held by the first's new connection.
+        self._mutex = threading.Lock()
 
     def acquire(self) -> None:
         """Raises :class:`Conflict` if another embedded daemon holds the lock."""
@@ -104,6 +112,43 @@ class DatabaseLock:
             raise Conflict("another social-monitor daemon is already running on this database "
                            "(one embedded daemon per database; for more, use workers)")
         self._conn = conn
+
+    def verify(self) -> bool:
+        """Before each cycle: do we still hold the lock? A PostgreSQL restart ends the session
+        that held it, and another daemon may have taken it since. Re-takes it on a new
+        connection when it was lost; False only when another holder has it (then this
+        daemon must stop). An unreachable server is not a verdict: the cycle fails on its
+        own and the next one checks again."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        with self._mutex:
+            return self._verify()
+
+    def _verify(self) -> bool:
+        if self._conn is not None:
+            try:
+                held = self._conn.execute(sa.text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k "
+                    "AND pid = pg_backend_pid() AND granted"), {"k": self.KEY}).scalar()
+                self._conn.commit()
+                if held:
+                    return True
+            except sa.exc.DBAPIError:
+                pass
+            with contextlib.suppress(sa.exc.DBAPIError):
+                self._conn.invalidate()
+                self._conn.close()
+            self._conn = None
+            log.warning("database lock lost (did PostgreSQL restart?); taking it again",
+                        extra={"event": "database_lock_lost"})
+        try:
+            self.acquire()
+        except Conflict:
+            return False
+        except sa.exc.DBAPIError:
+            return True
+        log.info("database lock taken again", extra={"event": "database_lock_retaken"})
+        return True
 
     def release(self) -> None:
         if self._conn is None:
@@ -186,6 +231,20 @@ class Service:
         self._paused: dict[str, datetime] = {}
         self._queued: set[int] = set()
         self._queue_lock = threading.Lock()
+        # Set by run(): the PostgreSQL advisory lock, checked before each poll and delivery.
+        self.db_lock: DatabaseLock | None = None
+        self.lost_lock = False
+
+    def _still_ours(self) -> bool:
+        """False (and the daemon stops) once another daemon holds the database lock."""
+        if self.db_lock is None or self.db_lock.verify():
+            return True
+        if not self.lost_lock:
+            self.lost_lock = True
+            log.error("another social-monitor daemon took the database lock; stopping",
+                      extra={"event": "database_lock_taken"})
+            self.stopping.set()
+        return False
 
     # -- in-flight accounting (for a bounded shutdown) --------------------------------------
     def _tracked(self, fn: Callable[..., T], *args: Any) -> T:
@@ -215,7 +274,7 @@ class Service:
         in flight are not picked again, and at most ``polling.batch_size`` are, so the
         queue stays bounded.
         """
-        if self.stopping.is_set():
+        if self.stopping.is_set() or not self._still_ours():
             return {}
         now = utcnow()
         d = self.settings.daemon
@@ -320,7 +379,7 @@ class Service:
         return done
 
     def deliver(self) -> outbox.DeliveryReport | None:
-        if self.stopping.is_set():
+        if self.stopping.is_set() or not self._still_ours():
             return None
         report = self._tracked(outbox.deliver_due, self.app.engine, self.app.config,
                                self.app.transport(), self.app.composers)
@@ -369,7 +428,7 @@ def run(app: App, tick_seconds: int | None = None, stop: threading.Event | None 
     d = app.config.settings.daemon
     tick = tick_seconds or d.tick_seconds
     stopping = stop or threading.Event()
-    lock = InstanceLock(Path(app.config.settings.storage.data_dir))
+    lock = InstanceLock(lock_path(app.config.settings.storage))
     lock.acquire()
     db_lock = DatabaseLock(app.engine)
     try:
@@ -377,8 +436,9 @@ def run(app: App, tick_seconds: int | None = None, stop: threading.Event | None 
     except Conflict:
         lock.release()
         raise
-    service = Service(app, Metrics(app.engine, Path(app.config.settings.storage.data_dir)),
+    service = Service(app, Metrics(app.engine, lock_path(app.config.settings.storage)),
                       stopping)
+    service.db_lock = db_lock
     service.health.tick_seconds = tick
     ops: OpsServer | None = None
     review: ReviewServer | None = None
@@ -422,4 +482,7 @@ def run(app: App, tick_seconds: int | None = None, stop: threading.Event | None 
         db_lock.release()
         lock.release()
         log.info("daemon stopped", extra={"clean": not left})
+    if service.lost_lock:
+        raise Conflict("another social-monitor daemon took over this database while this one "
+                       "ran (after a database restart?); this one stopped")
     return RunReport(clean=not left, abandoned=left)

@@ -37,13 +37,13 @@ OK_OUTCOMES = frozenset({"ok", "rechecked", "not_due", "no_consent", "gone"})
 class _DatabaseCollector(Collector):
     """Gauges computed from a :func:`monitor.status.snapshot` at each scrape."""
 
-    def __init__(self, engine: Engine, data_dir: Path | None) -> None:
+    def __init__(self, engine: Engine, lock_file: Path | None) -> None:
         self.engine = engine
-        self.data_dir = data_dir
+        self.lock_file = lock_file
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
-            snap = status.snapshot(self.engine, utcnow(), self.data_dir)
+            snap = status.snapshot(self.engine, utcnow(), self.lock_file)
         except sa.exc.SQLAlchemyError as exc:
             log.warning("metrics: database unavailable", extra={"error": type(exc).__name__})
             return
@@ -78,7 +78,7 @@ class _DatabaseCollector(Collector):
 class Metrics:
     """The process's counters plus the database gauges, in one registry."""
 
-    def __init__(self, engine: Engine | None = None, data_dir: Path | None = None) -> None:
+    def __init__(self, engine: Engine | None = None, lock_file: Path | None = None) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
         self.polls = Counter("social_monitor_polls", "Account polls by network and outcome.",
@@ -101,7 +101,7 @@ class Metrics:
                                 ["network"], registry=r)
         self.ticks = Counter("social_monitor_ticks", "Scheduler poll ticks run.", registry=r)
         if engine is not None:
-            r.register(_DatabaseCollector(engine, data_dir))
+            r.register(_DatabaseCollector(engine, lock_file))
 
     def observe(self, report: PollReport) -> None:
         """Count one poll (or re-check) report."""

@@ -217,6 +217,8 @@ def store_result(
     ``asked`` (a re-check) are the ids looked at: those the answer held are seen again.
     """
     limits = app.settings.polling
+    if result.dropped:  # the connector dropped posts it could not read (bad id, bad line)
+        report.extra["dropped_by_source"] = result.dropped
     for fetched in [*result.new, *result.edited]:
         bounded = bound_post(fetched, limits.max_text_bytes, limits.max_id_length)
         if bounded is None:
@@ -298,12 +300,13 @@ def _record_gone(
     checks_needed: int,
 ) -> None:
     """Deletions: confirmed ones at once; posts missing from an answer after several
-    checks in a row. An answer that held none of the posts asked for is no evidence at all
-    (an empty or broken batch answer must never close flags)."""
+    checks in a row. An answer that held none of several posts asked for is no evidence at
+    all (an empty or broken batch answer must never close flags); for one post asked, its
+    absence is the answer about that post."""
     confirmed = set(result.deleted)
     missing = set(result.missing) - confirmed
     answered = set(asked) - missing - confirmed
-    if asked and not answered and not confirmed and not result.edited:
+    if len(asked) > 1 and not answered and not confirmed and not result.edited:
         if missing:
             report.extra["answers_without_posts"] = 1
             log.warning("re-check answer held none of the posts asked for; no deletion "

@@ -18,8 +18,20 @@ from sqlmodel import Session, col, select
 from monitor import polling, scheduling
 from monitor.db import session_scope
 from monitor.models import Account, Alert, Finding, Post
+from monitor.settings import StorageSettings
 
 LOCK_NAME = "daemon.lock"
+
+
+def lock_path(storage: StorageSettings) -> Path:
+    """Where the one-daemon lock lives: beside the SQLite file (two data folders pointed at
+    one database file still share it), else in the data folder (PostgreSQL also has an
+    advisory lock in the database itself)."""
+    url = sa.engine.make_url(storage.url())
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        db = Path(url.database).resolve()
+        return db.with_name(db.name + "." + LOCK_NAME)
+    return Path(storage.data_dir) / LOCK_NAME
 
 
 @dataclass(frozen=True)
@@ -44,9 +56,8 @@ class Snapshot:
     failing_accounts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def daemon_pid(data_dir: Path) -> int | None:
-    """The pid of the daemon holding the instance lock in ``data_dir``, or None."""
-    path = data_dir / LOCK_NAME
+def daemon_pid(path: Path) -> int | None:
+    """The pid of the daemon holding the instance lock file ``path``, or None."""
     if not path.is_file():
         return None
     with path.open("r") as fh:
@@ -64,8 +75,8 @@ def _grouped(session: Session, column: Any, *where: Any) -> dict[str, int]:
     return {str(k): int(v) for k, v in session.execute(query)}
 
 
-def snapshot(engine: Engine, now: datetime, data_dir: Path | None = None) -> Snapshot:
-    """Read the counts. ``data_dir`` (SQLite mode) also tells whether a daemon is running."""
+def snapshot(engine: Engine, now: datetime, lock_file: Path | None = None) -> Snapshot:
+    """Read the counts. ``lock_file`` (:func:`lock_path`) also tells whether a daemon runs."""
     with session_scope(engine) as s:
         by_status = _grouped(s, col(Account.status))
         by_network = _grouped(s, col(Account.network))
@@ -93,7 +104,7 @@ def snapshot(engine: Engine, now: datetime, data_dir: Path | None = None) -> Sna
         alerts_by_status=alerts,
         queue_depth=sum(alerts.get(k, 0) for k in ("queued", "failed", "sending")),
         paused_networks=paused,
-        daemon_pid=daemon_pid(data_dir) if data_dir is not None else None,
+        daemon_pid=daemon_pid(lock_file) if lock_file is not None else None,
         failing_accounts=failing_accounts,
     )
 

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except sqlalchemy.exc.OperationalError as exc:
-        click.echo(f"error: database unavailable: {redact_error(exc.orig)}", err=True)
+        click.echo(f"error: database unavailable: {redact_error(exc.orig or exc)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from rich.console import Console
 from rich.table import Table
@@ -31,7 +29,7 @@ def register(cli: click.Group) -> None:
     def status_command(ctx: click.Context, as_json: bool) -> None:
         """Accounts, due polls, paused networks, open flags, alert queue; is the daemon up."""
         app = get_app(ctx)
-        snap = status.snapshot(app.engine, utcnow(), Path(app.config.settings.storage.data_dir))
+        snap = status.snapshot(app.engine, utcnow(), status.lock_path(app.config.settings.storage))
         if as_json:
             print_json(snap)
             return

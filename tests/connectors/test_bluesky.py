@@ -78,12 +78,15 @@ def test_empty_batch_answer_deletes_nothing(
     fake_bsky: tuple[FakeSocialAPI, bluesky.BlueskyConnector],
 ) -> None:
     api, connector = fake_bsky
-    ids = [api.add_post("bluesky", HANDLE, f"flagged {i}").native_id for i in range(12)]
+    ids = [api.add_post("bluesky", HANDLE, f"flagged {i}").native_id for i in range(30)]
+    api.delete_post("bluesky", ids[3])
     api.answer("bluesky", '{"posts": []}', method="getPosts")
     result = connector.recheck(AccountRef("bluesky", HANDLE), ids)
-    assert result.deleted == []
-    assert result.missing == ids  # evidence only; no per-post lookups were made
-    assert result.requests_made == 1
+    # each post's thread is asked (25 per re-check): only the really deleted one is deleted,
+    # the posts still up are neither, the five not asked yet are evidence only
+    assert result.deleted == [ids[3]]
+    assert result.missing == ids[25:]
+    assert result.requests_made == 1 + 25
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlmodel import select
 
@@ -22,13 +23,14 @@ from connectors.fake_api import FakeSocialAPI
 from monitor import employees, polling, scheduling
 from monitor.app import App, open_app
 from monitor.clock import utcnow
-from monitor.daemon import DatabaseLock, Service
+from monitor.daemon import DatabaseLock, InstanceLock, Service
 from monitor.db import session_scope
 from monitor.errors import Conflict
 from monitor.metrics import Metrics, OpsServer
 from monitor.models import Account, Alert, AuditEvent, Finding
 from monitor.settings import Secrets
 from monitor.smtp_sink import SmtpSink, free_port
+from monitor.status import lock_path
 
 FLAGGED = "Big news: our client Acme Corp signed with us today"
 HARMLESS = "Lovely hike in the Alps this weekend"
@@ -196,6 +198,11 @@ def test_recheck_closes_flags_of_deleted_and_edited_posts(tmp_path: Path,
     _write_posts(tmp_path / "posts7.jsonl", 7, [FLAGGED, "Sneak peek: a new thing", HARMLESS],
                  skip=frozenset({0}))
     assert service.recheck() == 1
+    # then: the edit closes its flag at once; a post missing from the export once is not
+    # yet deleted (an export can be partial), missing twice in a row it is
+    with session_scope(app.engine) as s:
+        assert {f.resolution for f in s.exec(select(Finding))} == {None, "post_edited"}
+    assert service.recheck() == 1
     # then: both flags are closed by themselves and their pending alerts cancelled
     with session_scope(app.engine) as s:
         found = {f.resolution for f in s.exec(select(Finding))}
@@ -280,3 +287,56 @@ def test_one_embedded_daemon_per_postgresql_database(pg_url: str, tmp_path: Path
     again.release()
     first.engine.dispose()
     second.engine.dispose()
+
+
+def test_the_sqlite_lock_lives_beside_the_database_file(tmp_path: Path) -> None:
+    # two config folders with their own data folders, one database file
+    db = tmp_path / "shared" / "monitor.db"
+    first, second = (
+        open_app(overrides={"storage": {"database_url": f"sqlite:///{db}",
+                                        "data_dir": str(tmp_path / name)}})
+        for name in ("a", "b"))
+    paths = {lock_path(app.config.settings.storage) for app in (first, second)}
+    assert paths == {db.with_name("monitor.db.daemon.lock")}
+    held = InstanceLock(lock_path(first.config.settings.storage))
+    held.acquire()
+    with pytest.raises(Conflict, match="already running"):
+        InstanceLock(lock_path(second.config.settings.storage)).acquire()
+    held.release()
+    first.engine.dispose()
+    second.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_lost_database_lock_is_taken_again_or_the_daemon_stops(
+    pg_url: str, tmp_path: Path
+) -> None:
+    app = open_app(overrides={"storage": {"database_url": pg_url,
+                                          "data_dir": str(tmp_path / "a")}})
+    lock = DatabaseLock(app.engine)
+    lock.acquire()
+    assert lock.verify()
+    # when the server ends the session that held it (as a restart does)
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+
+    def end_holder() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND objid = :k"), {"k": DatabaseLock.KEY})
+
+    end_holder()
+    # then the next cycle's check takes it again
+    assert lock.verify()
+    # when the lock is lost and another daemon takes it first
+    end_holder()
+    other = DatabaseLock(app.engine)
+    other.acquire()
+    # then this one must stop, and the service says so
+    assert not lock.verify()
+    service = Service(app, Metrics())
+    service.db_lock = lock
+    assert service.poll_tick() == {} and service.stopping.is_set() and service.lost_lock
+    other.release()
+    admin.dispose()
+    app.engine.dispose()

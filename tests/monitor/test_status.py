@@ -42,7 +42,7 @@ def _populated(tmp_path: Path, sink: SmtpSink) -> tuple[Path, App]:
 
 def test_snapshot_counts(tmp_path: Path, smtp_sink: SmtpSink) -> None:
     _, app = _populated(tmp_path, smtp_sink)
-    snap = status.snapshot(app.engine, utcnow(), tmp_path / "data")
+    snap = status.snapshot(app.engine, utcnow(), status.lock_path(app.config.settings.storage))
     assert snap.accounts_by_status == {"active": 1, "unavailable": 1}
     assert snap.open_findings_by_category == {"confidential": 1}
     assert snap.alerts_by_status == {"queued": 1} and snap.queue_depth == 1
