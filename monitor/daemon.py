@@ -317,10 +317,21 @@ class Service:
             now = utcnow()
             if not budget.take(pick.network, now):
                 return None  # budget spent or network resting: the account stays due
-            report = self._tracked(
-                polling.poll_account, self.app.engine, self.app.config, self.app.pipeline,
-                self.app.connector_for, pick.account_id, now, None, True,
-            )
+            try:
+                report = self._tracked(
+                    polling.poll_account, self.app.engine, self.app.config, self.app.pipeline,
+                    self.app.connector_for, pick.account_id, now, None, True,
+                )
+            except Exception as exc:
+                # poll_account contains what the source and the store do; this is the
+                # database failing around it. Never lost inside the pool's future: logged
+                # and counted, and the account stays due for the next tick.
+                log.warning("poll failed", extra={"account_id": pick.account_id,
+                                                  "network": pick.network,
+                                                  "outcome": "crashed",
+                                                  "error": polling.error_name(exc)})
+                self.metrics.errors.labels(pick.network, "crashed").inc()
+                return None
             budget.spend(pick.network, report.requests)
             self._after(report)
             return report
