@@ -17,8 +17,8 @@ from connectors.fake_api import FakeSocialAPI
 FAILING_SETTINGS = """
 [polling]
 failing_after = 2
-backoff_base_seconds = 4
-backoff_cap_seconds = 4
+backoff_base_seconds = 12
+backoff_cap_seconds = 12
 workers = 2
 """
 
@@ -45,6 +45,12 @@ def _failures(node: Node, account_id: int) -> int:
     return int(node.scalar("SELECT failure_count FROM account WHERE id = :i", i=account_id))
 
 
+def _failed_at(node: Node, account_id: int) -> list[datetime]:
+    """When each "poll failed" line of the account was logged."""
+    return [_as_utc(line["ts"]) for line in node.log_lines()
+            if line.get("msg") == "poll failed" and line.get("account_id") == account_id]
+
+
 def _assert_backs_off_then_degraded(world: World, node: Node, account_id: int,
                                     network: str, requests: Any = None) -> None:
     proc = node.start()
@@ -52,11 +58,17 @@ def _assert_backs_off_then_degraded(world: World, node: Node, account_id: int,
     until("a first failed poll", lambda: _failures(node, account_id) >= 1)
     row = node.rows("SELECT failure_count, next_poll_at FROM account WHERE id = :i",
                     i=account_id)[0]
-    if row.failure_count == 1:  # back-off: the retry is later than the next tick
-        assert _as_utc(row.next_poll_at) > datetime.now(UTC) + timedelta(seconds=1)
-    until("failing_after (2) failures", lambda: _failures(node, account_id) >= 2)
+    until("failing_after (2) failures", lambda: _failures(node, account_id) >= 2, timeout=40)
+    until("2 'poll failed' lines", lambda: len(_failed_at(node, account_id)) >= 2)
+    failed_at = _failed_at(node, account_id)
+    if row.failure_count == 1:
+        # back-off, by the daemon's own clock: the retry was scheduled later than the
+        # failure was logged, and the second poll came no earlier than that
+        retry_at = _as_utc(row.next_poll_at)
+        assert retry_at > failed_at[0]
+        assert failed_at[1] >= retry_at - timedelta(milliseconds=10)
     assert _as_utc(node.scalar("SELECT next_poll_at FROM account WHERE id = :i",
-                               i=account_id)) > datetime.now(UTC)
+                               i=account_id)) > failed_at[-1]
     if requests is not None:  # one request per failed poll, not one per tick
         assert requests() <= _failures(node, account_id) + 1
     assert proc.poll() is None, "the daemon died"
