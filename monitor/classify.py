@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from classifiers.base import DetectorConfig, Finding, PostText
 from classifiers.pipeline import Classification, Pipeline
@@ -39,14 +39,47 @@ class CheckResult:
     verdict: Verdict
     findings: tuple[DecidedFinding, ...]
     classification: Classification
+    # Set when the text was longer than ``polling.max_text_bytes``: only its head was checked.
+    cut_at: int | None = None
 
 
-def check(pipeline: Pipeline, app: AppConfig, post: PostText) -> CheckResult:
-    """Classify ``post`` and apply the policy; ignored findings are dropped."""
+def head(text: str, max_bytes: int) -> tuple[str, bool]:
+    """The text's first ``max_bytes`` bytes of UTF-8 (whole characters), and whether it was cut.
+
+    A 10 MB post must not take the classifiers' (and the daemon's) memory and time: the head
+    is checked and the findings say so.
+    """
+    if len(text) * 4 <= max_bytes:
+        return text, False  # cheap: no character takes more than 4 bytes
+    raw = text.encode("utf-8")
+    if len(raw) <= max_bytes:
+        return text, False
+    return raw[:max_bytes].decode("utf-8", errors="ignore"), True
+
+
+def cut_note(max_bytes: int) -> str:
+    return f" (the post is very long: only its first {max_bytes // 1024} KB were checked)"
+
+
+def check(pipeline: Pipeline, app: AppConfig, post: PostText, cut: bool = False) -> CheckResult:
+    """Classify ``post`` and apply the policy; ignored findings are dropped.
+
+    A text over ``polling.max_text_bytes`` is cut to its head first; ``cut`` says the caller
+    already did. Either way each finding's explanation says only the head was checked.
+    """
+    limit = app.settings.polling.max_text_bytes
+    text, was_cut = head(post.text, limit)
+    if was_cut:
+        post = replace(post, text=text)
     result = pipeline.classify(post)
+    findings = result.findings
+    cut_at = limit if was_cut or cut else None
+    if cut_at is not None:
+        note = cut_note(cut_at)
+        findings = tuple(replace(f, explanation=f.explanation + note) for f in findings)
     decided = tuple(
         DecidedFinding(f, d)
-        for f in result.findings
+        for f in findings
         if (d := decide(f, app.policy)) != "ignore"
     )
-    return CheckResult(verdict(d.decision for d in decided), decided, result)
+    return CheckResult(verdict(d.decision for d in decided), decided, result, cut_at)

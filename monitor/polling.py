@@ -34,7 +34,7 @@ from connectors.base import (
 )
 from monitor import audit, outbox
 from monitor.backoff import backoff
-from monitor.classify import check
+from monitor.classify import check, head
 from monitor.clock import utcnow
 from monitor.config import AppConfig
 from monitor.db import session_scope
@@ -131,16 +131,15 @@ def classify_post(
     employee: Employee,
     now: datetime,
     categories: dict[str, int] | None = None,
-    cut_at: int | None = None,
+    cut: bool = False,
 ) -> tuple[int, int]:
     """Classify a stored post, store its findings and queue alerts. Returns (findings, alerts).
 
     ``categories`` (if given) is incremented per stored finding's category, for the metrics.
-    ``cut_at`` says the post was longer than that many bytes and only its head is checked:
-    each finding says so.
+    ``cut`` says the stored text is the head of a longer post: each finding says so.
     """
     own = frozenset(json.loads(employee.own_contacts or "[]"))
-    result = check(pipeline, app, PostText(post.text or "", str(post.id), own))
+    result = check(pipeline, app, PostText(post.text or "", str(post.id), own), cut=cut)
     post.language = result.classification.language
     post.wording_assessed = result.classification.wording_assessed
     supp = _suppressed(session, employee.id or 0, post.content_hash)
@@ -171,7 +170,7 @@ def classify_post(
             end=f.end,
             masked=f.masked,
             score=f.score,
-            explanation=f.explanation + (_cut_note(cut_at) if cut_at else ""),
+            explanation=f.explanation,
             content_hash=post.content_hash,
             decision=decided.decision,
             created_at=now,
@@ -189,10 +188,6 @@ def classify_post(
     for gone in open_now.values():
         _resolve(session, gone, "post_edited", now)
     return stored, alerts
-
-
-def _cut_note(cut_at: int) -> str:
-    return f" (the post is very long: only its first {cut_at // 1024} KB were checked)"
 
 
 def _resolve(session: Session, finding: Finding, resolution: str, now: datetime) -> None:
@@ -257,8 +252,7 @@ def store_result(
         if cut:
             report.extra["cut_posts"] = report.extra.get("cut_posts", 0) + 1
         n_findings, n_alerts = classify_post(session, app, pipeline, post, employee, now,
-                                             report.categories, cut_at=limits.max_text_bytes
-                                             if cut else None)
+                                             report.categories, cut=cut)
         report.findings += n_findings
         report.alerts += n_alerts
     _record_gone(session, account, result, now, report, asked, limits.deletion_checks)
@@ -275,10 +269,7 @@ def bound_post(fetched: FetchedPost, max_text_bytes: int,
     if not fetched.native_id or len(fetched.native_id) > max_id_length \
             or not fetched.native_id.isprintable():
         return None
-    text, cut = fetched.text, False
-    if len(text) * 4 > max_text_bytes and len(text.encode("utf-8")) > max_text_bytes:
-        text = text.encode("utf-8")[:max_text_bytes].decode("utf-8", errors="ignore")
-        cut = True
+    text, cut = head(fetched.text, max_text_bytes)
     if "\x00" in text:
         text = text.replace("\x00", "\ufffd")
     group_id = fetched.group_id
