@@ -53,6 +53,7 @@ from connectors._http import usable_id
 from connectors.base import (
     AccountRef,
     AccountUnavailable,
+    BadPayload,
     FetchedPost,
     FetchResult,
     SourceUnavailable,
@@ -112,6 +113,12 @@ class BadExportFile(AccountUnavailable):
 
 class PrivateExportFile(BadExportFile):
     """The file is a private part of an export (messages, chats, account data): not read."""
+
+
+class UnreadableExport(BadPayload):
+    """The file's content cannot be read now (every line bad, nested too deeply): it may be
+    half-written or damaged. Backed off and retried like an outage, and the account shows as
+    failing if it stays so; never taken as "no posts"."""
 
 
 class EmptyExport(SourceUnavailable):
@@ -226,7 +233,8 @@ def _read_tweets_js(path: Path, name: str, out: ExportRead) -> None:
     try:
         items = json.loads(raw[start:])
     except RecursionError as exc:
-        raise BadExportFile(f"{name}: nested too deeply to read (expected an X archive)") from exc
+        raise UnreadableExport(
+            f"{name}: nested too deeply to read (expected an X archive)") from exc
     except ValueError as exc:
         raise BadExportFile(f"{name}: not an X archive (not valid JSON)") from exc
     if not isinstance(items, list):
@@ -359,7 +367,7 @@ def read_export(path: Path) -> ExportRead:
         )
     if not out.posts:
         if out.bad_lines:
-            raise BadExportFile(f"{out.bad_lines[0]}: no readable posts (every line is bad)")
+            raise UnreadableExport(f"{out.bad_lines[0]}: no readable posts (every line is bad)")
         raise EmptyExport(f"{path.name}: the export is empty (no posts); nothing reported")
     return out
 
