@@ -161,6 +161,12 @@ def build_message(
     return msg
 
 
+def _answer(raw: bytes | str) -> str:
+    """An SMTP server's answer text, one line, bounded (it goes into ``alert.last_error``)."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    return " ".join(text.split())[:300]
+
+
 class SmtpTransport:
     """Sends one message per connection attempt; classifies failures for the outbox.
 
@@ -208,14 +214,21 @@ class SmtpTransport:
             codes = [code for code, _ in exc.recipients.values()]
             if all(400 <= c < 500 for c in codes):
                 raise TransientSendError(f"recipient deferred ({codes[0]})") from exc
-            raise PermanentSendError(f"recipient refused: {msg['To']}") from exc
+            code, answer = next(iter(exc.recipients.values()))
+            raise PermanentSendError(
+                f"recipient refused: {msg['To']} ({code} {_answer(answer)})") from exc
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code in (530, 534, 538):  # authentication or encryption required
                 raise OperatorSendError(
                     f"{where} requires authentication or encryption ({exc.smtp_code}): check "
                     "smtp.username, smtp.starttls and smtp.tls") from exc
+            if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPHeloError):
+                # Refused at the greeting: the server is not taking mail now, whatever the
+                # code; no message's fault.
+                raise TransientSendError(f"{where} unavailable: {exc.smtp_code}") from exc
             if 500 <= exc.smtp_code < 600 and exc.smtp_code != 535:
-                raise PermanentSendError(f"server refused: {exc.smtp_code}") from exc
+                raise PermanentSendError(f"server refused: {exc.smtp_code} "
+                                         f"{_answer(exc.smtp_error)}") from exc
             raise TransientSendError(f"server said {exc.smtp_code}") from exc
         except ssl.SSLCertVerificationError as exc:
             raise OperatorSendError(
