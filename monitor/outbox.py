@@ -223,10 +223,9 @@ def deliver_due(
         with session_scope(engine) as session:
             if alert_id is None or not _claim(session, alert_id, now, lease):
                 continue  # another process took it, or it is no longer due
-            alert = session.get(Alert, alert_id)
+            alert = session.get(Alert, alert_id)  # a fresh session: loads the claimed row
             if alert is None:
                 continue
-            session.refresh(alert)
             alert.message_id = alert.message_id or message_id(alert)
             channel = alert.channel
             msg: EmailMessage | ChannelMessage | None

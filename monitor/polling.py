@@ -450,10 +450,10 @@ def error_name(exc: BaseException) -> str:
     library's message can quote post text or SQL parameters)."""
     name = type(exc).__name__
     cause = exc.__cause__ or exc.__context__
-    if cause is not None and type(cause).__name__ != name and not isinstance(exc,
-                                                                              ConnectorError):
-        name += f" ({type(cause).__name__})"
-    return name
+    # A connector error already says what it is; anything else also names what caused it.
+    if isinstance(exc, ConnectorError) or cause is None or type(cause).__name__ == name:
+        return name
+    return f"{name} ({type(cause).__name__})"
 
 
 def _record_failure(
