@@ -8,7 +8,10 @@
 - native ids fit for storage (:func:`usable_id`, :func:`keep_usable`);
 - a ``requests`` adapter that gives every request a timeout and can send a library's
   hard-coded host to another base address (tweepy, the local fake server);
-- credentials, cursors, HTML to text and UTC times.
+- credentials, cursors, HTML to text and UTC times;
+- a network failure as :class:`HostUnreachable`, naming the host and a short reason
+  ("cannot reach mastodon.example: connection refused"), never the URL's path, query or
+  credentials (:func:`unreachable`).
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ import json
 import logging
 import math
 import re
+import socket
+import ssl
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -246,6 +252,96 @@ def keep_usable(posts: Iterable[FetchedPost], what: str) -> tuple[list[FetchedPo
     if dropped:
         log.warning("%s: dropped %d post(s) with an unusable native id", what, dropped)
     return kept, dropped
+
+
+class HostUnreachable(SourceUnavailable):
+    """A request never got an answer: refused, name not found, timed out, TLS refused.
+
+    ``host`` is ``name[:port]`` (never the path, query or credentials of the address) and
+    ``reason`` a short phrase such as ``connection refused``; the message joins them:
+    ``"mastodon: cannot reach mastodon.example: connection refused"``.
+    """
+
+    def __init__(self, network: str, host: str, reason: str) -> None:
+        super().__init__(f"{network}: cannot reach {host}: {reason}")
+        self.host = host
+        self.reason = reason
+
+
+# Checked in order against each exception of the chain (type first, then its text).
+_REASONS: tuple[tuple[tuple[type[BaseException], ...], tuple[str, ...], str], ...] = (
+    ((ConnectionRefusedError,), ("connection refused", "errno 111", "errno 61"),
+     "connection refused"),
+    (
+        (socket.gaierror,),
+        (
+            "name or service not known",
+            "temporary failure in name resolution",
+            "nodename nor servname",
+            "getaddrinfo failed",
+            "no address associated",
+            "name resolution",
+            "failed to resolve",
+        ),
+        "host name not found",
+    ),
+    ((ssl.SSLError, ssl.CertificateError), ("certificate_verify_failed", "certificate verify",
+                                            "ssl:", "sslerror", "tls"),
+     "TLS certificate not accepted"),
+    ((ConnectionResetError, ConnectionAbortedError),
+     ("connection reset", "connection aborted", "remotedisconnected",
+      "remote end closed", "server disconnected"),
+     "connection reset"),
+    ((), ("network is unreachable", "no route to host", "host is unreachable"),
+     "network unreachable"),
+    ((TimeoutError, socket.timeout), ("timed out", "timeout"), "timed out"),
+)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not e for e in seen) and len(seen) < 16:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def network_reason(error: BaseException) -> str:
+    """A short, fixed phrase for why a request got no answer, read from the whole chain of
+    causes (libraries wrap the socket error): ``connection refused``, ``host name not
+    found``, ``timed out``, ``TLS certificate not accepted``, ``connection reset``,
+    ``network unreachable``; else the outermost exception's type name. Never the
+    exception's own text (it may quote a URL with a token in it)."""
+    chain = _chain(error)
+    for types, _words, reason in _REASONS:
+        if types and any(isinstance(e, types) for e in chain):
+            return reason
+    texts = [f"{type(e).__name__} {e}".lower() for e in chain]
+    for _, words, reason in _REASONS:
+        if any(word in text for text in texts for word in words):
+            return reason
+    return type(error).__name__
+
+
+def host_of(url: str) -> str:
+    """``host[:port]`` of an address, without user, password, path or query."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        host, port = None, None
+    if not host:
+        return url.strip()[:100]
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}" if port else host
+
+
+def unreachable(network: str, url: str, error: BaseException) -> HostUnreachable:
+    """The :class:`HostUnreachable` for a request to ``url`` that failed with ``error``."""
+    return HostUnreachable(network, host_of(url), network_reason(error))
 
 
 class TimeoutAdapter(HTTPAdapter):

@@ -46,10 +46,12 @@ from connectors._http import (
     Clock,
     error_for_status,
     expect_dict,
+    host_of,
     keep_usable,
     max_retry_after,
     parse_iso,
     parse_json,
+    unreachable,
     utcnow,
 )
 from connectors.base import (
@@ -108,10 +110,11 @@ class BlueskyConnector:
     def _request(self, method: str, params: httpx.QueryParams) -> httpx.Response:
         try:
             return self._http.get(f"/xrpc/{method}", params=params)
-        except httpx.TimeoutException as exc:
-            raise SourceUnavailable(f"bluesky: {method}: timed out") from exc
+        except httpx.TransportError as exc:  # refused, not resolved, timed out, TLS, ...
+            raise unreachable("bluesky", str(self._http.base_url), exc) from exc
         except httpx.HTTPError as exc:
-            raise SourceUnavailable(f"bluesky: {method}: {type(exc).__name__}") from exc
+            host = host_of(str(self._http.base_url))
+            raise SourceUnavailable(f"bluesky: {host}: {method}: {type(exc).__name__}") from exc
 
     def _get(self, method: str, params: httpx.QueryParams) -> dict[str, Any]:
         """One XRPC call; the one place httpx errors and HTTP statuses become ours."""

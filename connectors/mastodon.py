@@ -57,6 +57,7 @@ from connectors._http import (
     retry_at_from_epoch,
     retry_at_from_seconds,
     session_with_timeout,
+    unreachable,
     usable_id,
     utcnow,
 )
@@ -167,7 +168,7 @@ class MastodonConnector:
         except MastodonServerError as exc:
             raise SourceUnavailable(f"mastodon: {what}: server error ({exc.args[1]})") from exc
         except MastodonNetworkError as exc:
-            raise SourceUnavailable(f"mastodon: {what}: network error") from exc
+            raise unreachable("mastodon", str(client.api_base_url), exc) from exc
         except MastodonAPIError as exc:
             if str(exc.args[0] if exc.args else "").startswith("Could not parse response"):
                 # Mastodon.py quotes the body here: never pass it on.

@@ -35,9 +35,11 @@ from connectors._http import (
     Clock,
     dump_cursor,
     error_for_status,
+    host_of,
     html_to_text,
     load_cursor,
     max_retry_after,
+    unreachable,
     usable_id,
     utcnow,
 )
@@ -84,10 +86,10 @@ class FeedConnector:
             raise AccountUnavailable("a feed handle must be an http(s) address")
         try:
             response = self._http.get(url, headers=headers or {})
-        except httpx.TimeoutException as exc:
-            raise SourceUnavailable("rss: timed out") from exc
+        except httpx.TransportError as exc:  # refused, not resolved, timed out, TLS, ...
+            raise unreachable("rss", url, exc) from exc
         except httpx.HTTPError as exc:
-            raise SourceUnavailable(f"rss: {type(exc).__name__}") from exc
+            raise SourceUnavailable(f"rss: {host_of(url)}: {type(exc).__name__}") from exc
         error = error_for_status(
             response.status_code,
             response.headers,

@@ -261,7 +261,9 @@ def test_server_errors_are_source_unavailable(
 def test_network_down_is_source_unavailable(dead_url: str) -> None:
     connector = bluesky.build({"api_base_url": dead_url})
     try:
-        with pytest.raises(SourceUnavailable):
+        with pytest.raises(SourceUnavailable) as caught:
             connector.fetch(AccountRef("bluesky", HANDLE), None)
+        host = dead_url.removeprefix("http://")
+        assert str(caught.value) == f"bluesky: cannot reach {host}: connection refused"
     finally:
         connector.close()

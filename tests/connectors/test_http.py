@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import socket
+import ssl
 from datetime import timedelta
 
+import httpx
 import pytest
 from connector_support import NOW
 
 from connectors._http import (
     DEFAULT_RATE_LIMIT_WAIT,
+    HostUnreachable,
     error_for_status,
     expect_dict,
+    host_of,
     max_retry_after,
+    network_reason,
     parse_json,
     retry_at_from_epoch,
     retry_at_from_headers,
+    unreachable,
     usable_id,
 )
-from connectors.base import MAX_RETRY_AFTER_SECONDS, BadPayload, RateLimited
+from connectors.base import MAX_RETRY_AFTER_SECONDS, BadPayload, RateLimited, SourceUnavailable
 
 DAY = timedelta(seconds=MAX_RETRY_AFTER_SECONDS)
 
@@ -106,3 +113,75 @@ def test_expect_dict_names_what_came(value: object, kind: str) -> None:
 )
 def test_usable_id(native_id: str, ok: bool) -> None:
     assert usable_id(native_id) is ok
+
+
+# -- item 11: a network failure names the host it could not reach ---------------------------
+
+
+def _chained(outer: Exception, inner: BaseException) -> Exception:
+    """``outer`` raised while handling ``inner`` (as libraries wrap socket errors)."""
+    try:
+        try:
+            raise inner
+        except BaseException:
+            raise outer  # noqa: B904 (the implicit __context__ is the point)
+    except Exception as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (_chained(RuntimeError("x"), ConnectionRefusedError(111, "Connection refused")),
+         "connection refused"),
+        (_chained(RuntimeError("x"), socket.gaierror(-2, "Name or service not known")),
+         "host name not found"),
+        (RuntimeError("[Errno -3] Temporary failure in name resolution"), "host name not found"),
+        (_chained(RuntimeError("x"), TimeoutError("timed out")), "timed out"),
+        (RuntimeError("HTTPSConnectionPool: Read timed out. (read timeout=20)"), "timed out"),
+        (_chained(RuntimeError("x"), ssl.SSLCertVerificationError("CERTIFICATE_VERIFY_FAILED")),
+         "TLS certificate not accepted"),
+        (_chained(RuntimeError("x"), ConnectionResetError(104, "Connection reset by peer")),
+         "connection reset"),
+        (RuntimeError("[Errno 101] Network is unreachable"), "network unreachable"),
+        (ValueError("something else"), "ValueError"),
+    ],
+)
+def test_network_reason_is_read_from_the_whole_chain(error: Exception, reason: str) -> None:
+    assert network_reason(error) == reason
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://mastodon.example/api/v1/accounts/1", "mastodon.example"),
+        ("https://user:secret@blog.example:8443/feed?token=t", "blog.example:8443"),
+        ("http://127.0.0.1:5000", "127.0.0.1:5000"),
+        ("https://[::1]:8080/x", "[::1]:8080"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_host_of_never_keeps_credentials_or_path(url: str, host: str) -> None:
+    assert host_of(url) == host
+
+
+def test_unreachable_names_host_and_reason() -> None:
+    error = unreachable(
+        "mastodon",
+        "https://mastodon.example/api/v1/statuses",
+        _chained(RuntimeError("x"), ConnectionRefusedError(111, "Connection refused")),
+    )
+    assert isinstance(error, HostUnreachable) and isinstance(error, SourceUnavailable)
+    assert str(error) == "mastodon: cannot reach mastodon.example: connection refused"
+    assert error.host == "mastodon.example" and error.reason == "connection refused"
+
+
+def test_unreachable_over_a_real_refused_connection(dead_url: str) -> None:
+    """A real httpx connection to a closed loopback port (no mock)."""
+    with httpx.Client() as client:
+        try:
+            client.get(f"{dead_url}/feed.xml")
+        except httpx.HTTPError as exc:
+            error = unreachable("rss", f"{dead_url}/feed.xml", exc)
+    host = dead_url.removeprefix("http://")
+    assert str(error) == f"rss: cannot reach {host}: connection refused"

@@ -185,8 +185,10 @@ def test_refused_token_names_the_variable(fake_api: FakeSocialAPI) -> None:
 def test_server_down_is_source_unavailable(dead_url: str) -> None:
     connector = mastodon.build({"api_base_url": dead_url, "timeout_seconds": 2})
     try:
-        with pytest.raises(SourceUnavailable):
+        with pytest.raises(SourceUnavailable) as caught:
             connector.fetch(AccountRef("mastodon", HANDLE, "1"), None)
+        host = dead_url.removeprefix("http://")
+        assert str(caught.value) == f"mastodon: cannot reach {host}: connection refused"
     finally:
         connector.close()
 

@@ -151,8 +151,10 @@ def test_handle_must_be_an_address(fake_feed: tuple[FakeSocialAPI, rss.FeedConne
 def test_network_down_is_source_unavailable(dead_url: str) -> None:
     connector = rss.build({"timeout_seconds": 2})
     try:
-        with pytest.raises(SourceUnavailable):
+        with pytest.raises(SourceUnavailable) as caught:
             connector.fetch(AccountRef("rss", f"{dead_url}/feed.xml"), None)
+        host = dead_url.removeprefix("http://")
+        assert str(caught.value) == f"rss: cannot reach {host}: connection refused"
     finally:
         connector.close()
 
