@@ -1,10 +1,18 @@
-"""Signed, expiring links to the review page. Tokens carry ids only, never post text."""
+"""Links the service hands out: signed links to the review page, and the one rule for
+showing a post's own address (page and e-mail alike). Tokens carry ids only, never post text.
+
+A sign-in link expires after ``review.link_ttl_hours`` (and works once, see
+``monitor.web.auth``). An unsubscribe link never expires: RFC 8058 asks that the link in an
+old digest still works. Both stay unforgeable: they are signed with the secret key, and a
+token made for one purpose is refused for the other.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -14,8 +22,28 @@ from monitor.errors import MonitorError
 _SALT = "social-monitor.review-link"
 
 
+# Purposes whose links stay valid for good (their signature still has to check out).
+NEVER_EXPIRE = frozenset({"unsubscribe"})
+
+
 class BadLink(MonitorError):
-    pass
+    """A link that is forged, expired, spent or meant for another purpose."""
+
+
+def safe_url(url: str) -> str:
+    """``url`` if it is an http(s) address with a host, else "" (the link is not shown).
+
+    A post's URL comes from the network or a feed, so it may be ``javascript:`` or
+    ``data:``; control characters and spaces are refused too, because browsers and mail
+    clients strip them before reading the scheme.
+    """
+    if not url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def secret_key(app: AppConfig) -> str:
@@ -43,7 +71,7 @@ def make_token(app: AppConfig, employee_id: int, purpose: str = "signin") -> str
 
 def read_token(app: AppConfig, token: str, purpose: str = "signin") -> tuple[int, str]:
     """Return (employee id, nonce). Raises :class:`BadLink` when forged, expired or misused."""
-    max_age = app.settings.review.link_ttl_hours * 3600
+    max_age = None if purpose in NEVER_EXPIRE else app.settings.review.link_ttl_hours * 3600
     try:
         data = _serializer(app).loads(token, max_age=max_age)
     except SignatureExpired as exc:

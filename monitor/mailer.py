@@ -7,12 +7,14 @@ import ssl
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from monitor.config import AppConfig
+from monitor.links import safe_url
 from monitor.models import Employee, Finding, Post
 
 _env = Environment(
@@ -20,6 +22,11 @@ _env = Environment(
     autoescape=select_autoescape(["html", "html.j2"]),
     keep_trailing_newline=True,
 )
+
+# Headers up to RFC 5322's 998-character line, not folded at 78: the default policy folds a
+# long word (a List-Unsubscribe URL) by RFC 2047-encoding it, which mail clients cannot
+# read there (RFC 2369 wants the raw <https://...>).
+MAIL_POLICY = policy.default.clone(max_line_length=998)
 
 # Rule 5, by category: what the employee can do next.
 NEXT_STEP = {
@@ -109,7 +116,7 @@ def items_for(app: AppConfig, flags: Sequence[tuple[Finding, Post]]) -> list[Ite
         before, flagged, after = _snippet(findings[0], post)
         items.append(Item(
             network=network_label(post.network),
-            url=post.url,
+            url=safe_url(post.url),
             before=before,
             flagged=flagged,
             after=after,
@@ -144,7 +151,7 @@ def build_message(
         "subject": subject,
         "rule5": app.policy.rule_text("5"),
     }
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = app.settings.smtp.sender
     try:
         msg["To"] = employee.email

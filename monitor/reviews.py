@@ -124,6 +124,20 @@ def active_employee(session: Session, employee_id: int) -> Employee | None:
     return emp
 
 
+def end_sessions(session: Session, employee_id: int, version: int) -> bool:
+    """Sign-out: every session cookie carrying ``version`` (or older) stops working.
+
+    Only a session that is still current can end the others, so a replayed old cookie
+    cannot sign a device out again and again.
+    """
+    emp = active_employee(session, employee_id)
+    if emp is None or emp.session_version != version:
+        return False
+    emp.session_version = version + 1
+    session.add(emp)
+    return True
+
+
 def me(session: Session, employee_id: int) -> Me:
     """The employee's settings. Raises NotFound if they are gone or opted out."""
     emp = active_employee(session, employee_id)

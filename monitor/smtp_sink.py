@@ -53,6 +53,7 @@ class SmtpSink:
         self.refuse_all = False
         self._lock = threading.Lock()
         self._messages: list[EmailMessage] = []
+        self._raw: list[bytes] = []
         self._controller = Controller(_Handler(self), hostname=host, port=self.port)
 
     def _store(self, raw: bytes) -> None:
@@ -60,6 +61,7 @@ class SmtpSink:
         assert isinstance(msg, EmailMessage)
         with self._lock:
             self._messages.append(msg)
+            self._raw.append(raw)
             n = len(self._messages)
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -69,6 +71,12 @@ class SmtpSink:
     def messages(self) -> list[EmailMessage]:
         with self._lock:
             return list(self._messages)
+
+    @property
+    def raw(self) -> list[bytes]:
+        """Each message's bytes exactly as the DATA command carried them."""
+        with self._lock:
+            return list(self._raw)
 
     def start(self) -> SmtpSink:
         self._controller.start()

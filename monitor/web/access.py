@@ -52,10 +52,10 @@ def signin(request: Request, csrf_token: Annotated[str, Form()],
     require_csrf(request, csrf_token)
     web = ctx(request)
     try:
-        employee_id = spend_signin(web.app.engine, web.app.config, token, web.clock())
+        employee_id, version = spend_signin(web.app.engine, web.app.config, token, web.clock())
     except BadLink as exc:
         return render(request, "signin.html", {"error": str(exc)}, status=400)
-    session_of(request).sign_in(employee_id)
+    session_of(request).sign_in(employee_id, version)
     return see_other("/")
 
 

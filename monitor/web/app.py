@@ -72,6 +72,10 @@ def create_app(
 
     @api.exception_handler(RequestValidationError)
     async def _bad_form(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            # /flags/abc or an id past 64 bits names nothing that exists.
+            return render(request, "error.html",
+                          {"status": 404, "message": "There is nothing here."}, status=404)
         # Field names only: never echo the submitted values back.
         fields = sorted({str(e.get("loc", ("", ""))[-1]) for e in exc.errors()})
         return render(request, "error.html", {

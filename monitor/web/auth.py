@@ -50,10 +50,13 @@ def check_signin(engine: Engine, config: AppConfig, token: str) -> Employee:
         return emp
 
 
-def spend_signin(engine: Engine, config: AppConfig, token: str, now: datetime) -> int:
-    """Spend a sign-in link and return its employee id. Raises BadLink (bad, expired, used)."""
+def spend_signin(
+    engine: Engine, config: AppConfig, token: str, now: datetime
+) -> tuple[int, int]:
+    """Spend a sign-in link: (employee id, their session version). Raises BadLink (bad,
+    expired, used)."""
     emp = check_signin(engine, config, token)
-    employee_id = emp.id or 0
+    employee_id, version = emp.id or 0, emp.session_version
     _, nonce = read_token(config, token, "signin")
     ttl = timedelta(hours=config.settings.review.link_ttl_hours)
     try:
@@ -73,7 +76,7 @@ def spend_signin(engine: Engine, config: AppConfig, token: str, now: datetime) -
                          f"employee:{employee_id}", at=now)
     except sa.exc.IntegrityError as exc:  # the same link used twice at the same moment
         raise BadLink("this link has already been used; ask for a fresh one") from exc
-    return employee_id
+    return employee_id, version
 
 
 def signin_message(config: AppConfig, employee: Employee, link: str, now: datetime) -> EmailMessage:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import HTTPException, Request
@@ -16,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from monitor.app import App
 from monitor.db import session_scope
+from monitor.links import safe_url
 from monitor.outbox import Sender
 from monitor.reviews import active_employee
 from monitor.web.security import RateLimiter, SessionCodec, WebSession, session_of
@@ -27,11 +27,6 @@ CATEGORY_WORDS = {
     "confidential": "Confidential work information",
     "legal": "Comment on a legal matter",
 }
-
-
-def safe_url(url: str) -> str:
-    """Only http(s) links to posts are shown; anything else (javascript:, data:) is dropped."""
-    return url if urlsplit(url).scheme in ("http", "https") else ""
 
 
 def when(value: datetime | None, tz: str = "UTC") -> str:
@@ -92,13 +87,15 @@ class SignInRequired(Exception):
 def signed_in(request: Request) -> int:
     """Dependency: the signed-in employee's id; anyone else is sent to the sign-in page.
 
-    The employee is looked up on every request, so an opt-out ends the session at once.
+    The employee is looked up on every request, so an opt-out ends the session at once, and
+    a session older than the employee's last sign-out (an older session version) is over.
     """
     session = session_of(request)
     if session.employee_id is None:
         raise SignInRequired()
     with session_scope(ctx(request).app.engine) as db:
-        if active_employee(db, session.employee_id) is None:
+        emp = active_employee(db, session.employee_id)
+        if emp is None or emp.session_version != session.version:
             session.sign_out()
             raise SignInRequired()
     return session.employee_id

@@ -10,7 +10,7 @@ import json
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor import audit, reviews
@@ -22,6 +22,8 @@ from monitor.web.security import session_of
 router = APIRouter()
 Employee = Annotated[int, Depends(signed_in)]
 Csrf = Annotated[str, Form()]
+# Row ids are 64-bit: a larger number is no flag (404), never an overflow in the database.
+FindingId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 DONE = {
     "deleted": "Thanks. The flag is closed; the next check confirms the deletion.",
@@ -51,7 +53,7 @@ def review_page(request: Request, employee_id: Employee, done: str = "") -> HTML
 
 
 @router.get("/flags/{finding_id}", response_class=HTMLResponse)
-def flag_page(request: Request, finding_id: int, employee_id: Employee) -> HTMLResponse:
+def flag_page(request: Request, finding_id: FindingId, employee_id: Employee) -> HTMLResponse:
     web = ctx(request)
     with session_scope(web.app.engine) as db:
         try:
@@ -67,7 +69,7 @@ def flag_page(request: Request, finding_id: int, employee_id: Employee) -> HTMLR
 @router.post("/flags/{finding_id}")
 def resolve_flag(
     request: Request,
-    finding_id: int,
+    finding_id: FindingId,
     employee_id: Employee,
     csrf_token: Csrf,
     action: Annotated[str, Form()],
@@ -191,7 +193,8 @@ def signout(request: Request, csrf_token: Csrf) -> RedirectResponse:
     if session.employee_id is not None:
         web = ctx(request)
         with session_scope(web.app.engine) as db:
-            audit.record(db, reviews.actor_for(session.employee_id), "web.signout",
-                         f"employee:{session.employee_id}", at=web.clock())
+            if reviews.end_sessions(db, session.employee_id, session.version):
+                audit.record(db, reviews.actor_for(session.employee_id), "web.signout",
+                             f"employee:{session.employee_id}", at=web.clock())
     session.sign_out()
     return see_other("/signin?signed_out=1")

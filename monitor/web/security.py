@@ -2,7 +2,10 @@
 
 The session is a signed cookie (``itsdangerous``, keyed with ``monitor.links.secret_key``):
 HttpOnly, SameSite=Lax, and Secure whenever the page is served over HTTPS. It carries a
-random session id and, once signed in, the employee id; nothing else. Every visitor gets
+random session id and, once signed in, the employee id and their session version; nothing
+else. The version is checked against ``Employee.session_version`` on every request, and
+sign-out bumps it, so a cookie copied before sign-out opens nothing afterwards (on any
+device: signing out signs that employee out everywhere). Every visitor gets
 one, so forms shown before sign-in carry a CSRF token too. The CSRF token is an HMAC of
 the session id: a page from another site can neither read nor forge it.
 """
@@ -60,14 +63,17 @@ class WebSession:
 
     sid: str
     employee_id: int | None = None
+    version: int = 0
     dirty: bool = False
 
-    def sign_in(self, employee_id: int) -> None:
+    def sign_in(self, employee_id: int, version: int) -> None:
         # A fresh id at sign-in: a session id planted before cannot be carried over.
-        self.sid, self.employee_id, self.dirty = secrets.token_urlsafe(16), employee_id, True
+        self.sid, self.employee_id, self.version = secrets.token_urlsafe(16), employee_id, version
+        self.dirty = True
 
     def sign_out(self) -> None:
-        self.sid, self.employee_id, self.dirty = secrets.token_urlsafe(16), None, True
+        self.sid, self.employee_id, self.version = secrets.token_urlsafe(16), None, 0
+        self.dirty = True
 
 
 class SessionCodec:
@@ -87,11 +93,15 @@ class SessionCodec:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("s"), str):
             return None
-        emp = data.get("e")
-        return WebSession(sid=data["s"], employee_id=emp if isinstance(emp, int) else None)
+        emp, version = data.get("e"), data.get("v")
+        if not isinstance(emp, int) or not isinstance(version, int):
+            return WebSession(sid=data["s"])
+        return WebSession(sid=data["s"], employee_id=emp, version=version)
 
     def dump(self, session: WebSession) -> str:
-        return self._serializer.dumps({"s": session.sid, "e": session.employee_id})
+        return self._serializer.dumps(
+            {"s": session.sid, "e": session.employee_id, "v": session.version}
+        )
 
     def csrf_token(self, session: WebSession) -> str:
         return hmac.new(self._csrf_key, session.sid.encode(), hashlib.sha256).hexdigest()

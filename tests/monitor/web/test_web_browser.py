@@ -11,22 +11,18 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect
 from sqlmodel import Session, select
-from web_helpers import NOW, World, build_world
+from web_helpers import World
+from web_helpers import wait_for as _wait_for
 
-from monitor.app import App
 from monitor.models import AuditEvent, Finding
-from monitor.smtp_sink import SmtpSink, free_port
-from monitor.web import create_app
+from monitor.smtp_sink import SmtpSink
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -43,34 +39,6 @@ pytestmark = [
                        reason="needs Debian's chromium at /usr/bin/chromium "
                               "(apt-get install chromium; .ci/run installs it)"),
 ]
-
-
-def _wait_for(check: Callable[[], bool], what: str, tries: int = 200) -> None:
-    for _ in range(tries):
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-@pytest.fixture
-def served(make_app: Callable[..., App]) -> Iterator[tuple[str, World]]:
-    """The review page on a free port, its links pointing at that port."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    world = build_world(make_app(review={"base_url": base, "port": port}))
-    config = uvicorn.Config(create_app(world.app, clock=lambda: NOW), host="127.0.0.1",
-                            port=port, log_level="warning", access_log=False, lifespan="off",
-                            http="h11", ws="none")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    _wait_for(lambda: server.started, "uvicorn to start")
-    try:
-        yield base, world
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 @pytest.fixture

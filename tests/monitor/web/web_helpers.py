@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from monitor import employees
@@ -93,3 +99,27 @@ def sign_in(client: TestClient, app: App, employee_id: int) -> None:
     assert page.status_code == 200
     r = client.post("/signin", data={"token": token, "csrf_token": csrf_from(page.text)})
     assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def wait_for(check: Callable[[], bool], what: str, tries: int = 200) -> None:
+    for _ in range(tries):
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@contextmanager
+def serving(api: FastAPI, port: int) -> Iterator[None]:
+    """``api`` served by uvicorn on 127.0.0.1:``port`` (real HTTP) until the block ends."""
+    config = uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning",
+                            access_log=False, lifespan="off", http="h11", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, "uvicorn to start")
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
