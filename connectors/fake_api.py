@@ -4,7 +4,13 @@ It speaks just enough of each real wire format for our connectors and the releas
 libraries (tweepy, praw, Mastodon.py, httpx + feedparser) to run end to end on loopback:
 
 - X API v2: ``GET /2/users/by/username/:name``, ``/2/users/:id/tweets`` (``since_id``,
-  ``max_results``, ``pagination_token``, ``exclude``), ``/2/tweets?ids=``;
+  ``max_results``, ``pagination_token``, ``exclude``), ``/2/tweets?ids=``. A tweet's text is
+  written as X writes it: every link becomes a ``https://t.co/...`` link listed in
+  ``entities.urls`` (with ``expanded_url``), ``&``, ``<`` and ``>`` are HTML-escaped, and a
+  post over 280 characters is cut with its whole text in ``note_tweet`` (``entities`` and
+  ``note_tweet`` only when ``tweet.fields`` asks for them). ``kind="repost"`` is a retweet
+  (``referenced_tweets`` ``retweeted``), ``kind="quote"`` a quote tweet (``quoted``, the
+  quoted tweet's t.co link appended to the text);
 - Reddit: ``POST /api/v1/access_token``, ``GET /user/:name/about``,
   ``/user/:name/submitted``, ``/user/:name/comments`` (``limit``, ``after``), ``/api/info``;
 - Mastodon: ``/api/v1/accounts/lookup``, ``/api/v1/accounts/:id``,
@@ -37,7 +43,9 @@ from __future__ import annotations
 
 import base64
 import bisect
+import hashlib
 import json
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -53,6 +61,8 @@ STATUSES = ("active", "protected", "suspended", "deactivated")
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 _X_ID_BASE = 1_800_000_000_000_000_000
+_X_URL = re.compile(r"https?://[^\s<>\"]+")
+_X_MAX_CHARS = 280  # longer posts: ``text`` is cut, the whole text is in ``note_tweet``
 _MASTODON_ID_BASE = 113_000_000_000_000_000
 _REDDIT_ID_BASE = 36**6  # base36 ids of 7 characters, like today's
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -91,7 +101,8 @@ class FakePost:
     sort_key: int
     text: str
     created_at: datetime
-    kind: str = "post"  # "post"; "comment" on Reddit; "repost" (retweet, boost, repost)
+    # "post"; "comment" on Reddit; "repost" (retweet, boost, repost); "quote" (X quote tweet)
+    kind: str = "post"
     visibility: str = "public"  # Mastodon: public, unlisted, private, direct
     title: str = ""
     edited_at: datetime | None = None
@@ -422,6 +433,35 @@ class FakeSocialAPI:
             return out, False
 
 
+def _x_wire(typed: str) -> tuple[str, list[dict[str, Any]]]:
+    """A tweet's text as X sends it: links replaced by t.co links, then ``& < >`` escaped;
+    and the ``entities.urls`` for those links (start/end in the unescaped text)."""
+    parts: list[str] = []
+    urls: list[dict[str, Any]] = []
+    at = 0
+    length = 0
+    for match in _X_URL.finditer(typed):
+        parts.append(typed[at : match.start()])
+        length += match.start() - at
+        expanded = match.group(0)
+        short = "https://t.co/" + hashlib.sha256(expanded.encode()).hexdigest()[:10]
+        urls.append(
+            {
+                "start": length,
+                "end": length + len(short),
+                "url": short,
+                "expanded_url": expanded,
+                "display_url": expanded.split("://", 1)[1][:26],
+            }
+        )
+        parts.append(short)
+        length += len(short)
+        at = match.end()
+    parts.append(typed[at:])
+    text = "".join(parts).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text, urls
+
+
 # --------------------------------------------------------------------------------------------
 # The HTTP side: one handler, routed by path prefix to one method per network.
 
@@ -564,15 +604,28 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _x_tweet(self, post: FakePost) -> dict[str, Any]:
         account = self.api.account("x", post.handle)
+        fields = set(self.q("tweet.fields").split(","))
+        typed = post.text
+        if post.kind == "quote":
+            typed += f" https://twitter.com/someone/status/{_X_ID_BASE}"
+        cut = typed[: _X_MAX_CHARS - 1] + "…" if len(typed) > _X_MAX_CHARS else typed
+        text, urls = _x_wire(cut)
         tweet: dict[str, Any] = {
             "id": post.native_id,
-            "text": post.text,
+            "text": text,
             "created_at": _iso(post.created_at),
             "author_id": account.native_id,
             "edit_history_tweet_ids": list(post.edit_history),
         }
+        if urls and "entities" in fields:
+            tweet["entities"] = {"urls": urls}
+        if len(typed) > _X_MAX_CHARS and "note_tweet" in fields:
+            note_text, note_urls = _x_wire(typed)
+            tweet["note_tweet"] = {"text": note_text, "entities": {"urls": note_urls}}
         if post.kind == "repost":
             tweet["referenced_tweets"] = [{"type": "retweeted", "id": str(_X_ID_BASE)}]
+        elif post.kind == "quote":
+            tweet["referenced_tweets"] = [{"type": "quoted", "id": str(_X_ID_BASE)}]
         return tweet
 
     def _x_problem(self, account: FakeAccount | None, value: str, param: str) -> dict[str, Any]:
@@ -669,7 +722,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _x_timeline(self, account: FakeAccount) -> None:
         since = self.q("since_id")
         token = self.q("pagination_token")
-        kinds = ("post",) if "retweets" in self.q("exclude") else ("post", "repost")
+        kinds: tuple[str, ...] = ("post", "quote")
+        if "retweets" not in self.q("exclude"):
+            kinds += ("repost",)
         posts, more = self.api._visible(
             account,
             above=int(since) - _X_ID_BASE if since else None,

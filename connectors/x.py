@@ -13,9 +13,15 @@ developer portal (read access to users and tweets); missing or refused -> ``Auth
 
 Cursor: the newest tweet id seen, used as ``since_id``. The first poll reads only the newest
 page (a baseline: past posts are the file connector's job); later polls page back to the
-cursor. Retweets are skipped (someone else's words). An edit is a new tweet id: versions
-share ``group_id`` = the first id of ``edit_history_tweet_ids`` and later versions come back
-in ``edited``.
+cursor. Retweets are skipped (someone else's words: asked with ``exclude=retweets`` and
+dropped again by ``referenced_tweets``); a quote tweet is kept with its own text (the quoted
+tweet is not fetched). An edit is a new tweet id: versions share ``group_id`` = the first id
+of ``edit_history_tweet_ids`` and later versions come back in ``edited``.
+
+Text (:func:`tweet_text`, also used for archives by the file connector): a post over 280
+characters comes whole from ``note_tweet`` (asked for in ``tweet.fields``), else from
+``text``; it is HTML-unescaped once (X sends ``Q&amp;A``), then every t.co link listed in
+``entities.urls`` is replaced by its ``expanded_url``, so the detectors see the real address.
 
 ``recheck`` looks flagged tweets up with ``get_tweets``. An id the answer names in its
 ``errors`` as ``resource-not-found`` is ``deleted`` (a per-tweet verdict); an id absent with
@@ -28,6 +34,7 @@ is not a usable number are dropped and counted (``FetchResult.dropped``).
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -67,7 +74,13 @@ from connectors.base import (
 NETWORK = "x"
 API_BASE = "https://api.twitter.com"
 TOKEN_ENV = "SOCIAL_MONITOR_X_BEARER_TOKEN"
-TWEET_FIELDS = ["created_at", "edit_history_tweet_ids", "referenced_tweets"]
+TWEET_FIELDS = [
+    "created_at",
+    "edit_history_tweet_ids",
+    "referenced_tweets",
+    "entities",  # entities.urls: the addresses behind t.co links
+    "note_tweet",  # the whole text of a post over 280 characters
+]
 MAX_PAGES = 40  # X serves at most 3,200 tweets of a timeline: 32 pages of 100
 _LOOKUP_BATCH = 100  # most ids one get_tweets call takes
 _HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
@@ -289,13 +302,49 @@ class XConnector:
         name = account.handle.strip().lstrip("@")
         return FetchedPost(
             native_id=tweet_id,
-            text=str(tweet.text),
+            text=_api_text(tweet.data),
             created_at=created,
             url=f"https://x.com/{name}/status/{tweet_id}",
             # A later version of an edited tweet was created by the edit.
             edited_at=created if history[0] != tweet_id else None,
             group_id=history[0],
         )
+
+
+def _links(
+    entities: Any, short: str = "url", expanded: str = "expanded_url"
+) -> list[tuple[str, str]]:
+    """(t.co link, real address) pairs from an ``entities`` object; odd entries are ignored
+    (the text is still read, only less expanded)."""
+    urls = entities.get("urls") if isinstance(entities, dict) else None
+    pairs: list[tuple[str, str]] = []
+    for entry in urls if isinstance(urls, list) else ():
+        if not isinstance(entry, dict):
+            continue
+        link, target = entry.get(short), entry.get(expanded)
+        if isinstance(link, str) and link.startswith("http") and isinstance(target, str) and target:
+            pairs.append((link, target))
+    return pairs
+
+
+def tweet_text(text: str, links: Sequence[tuple[str, str]] = ()) -> str:
+    """The author's words as X shows them: ``text`` HTML-unescaped once, then each t.co link
+    of ``links`` (``(t.co link, expanded address)``) replaced by the address it hides."""
+    words = html.unescape(text)
+    targets = dict(links)
+    if not targets:
+        return words
+    # One pass, longest first, whole links only (t.co/abc never matches inside t.co/abcd).
+    pattern = "|".join(re.escape(short) for short in sorted(targets, key=len, reverse=True))
+    return re.sub(f"(?:{pattern})(?![A-Za-z0-9])", lambda m: targets[m.group(0)], words)
+
+
+def _api_text(data: dict[str, Any]) -> str:
+    """A v2 tweet's whole text: ``note_tweet`` for a long post, else ``text``."""
+    note = data.get("note_tweet")
+    if isinstance(note, dict) and isinstance(note.get("text"), str) and note["text"]:
+        return tweet_text(note["text"], _links(note.get("entities")))
+    return tweet_text(str(data["text"]), _links(data.get("entities")))
 
 
 def _usable_tweets(data: Any) -> tuple[list[tweepy.Tweet], int]:

@@ -333,3 +333,80 @@ def test_network_down_is_source_unavailable(dead_url: str) -> None:
             connector.fetch(AccountRef("x", "alice", "1"), None)
     finally:
         connector.close()
+
+
+# -- what the words are: escapes, long posts, t.co links, quotes (synthetic, fake server) -----
+# The fake server writes a tweet as X does: every link replaced by a t.co link listed in
+# entities.urls, & < > escaped, and a post over 280 characters cut, its whole text in
+# note_tweet (only when tweet.fields asks for it).
+
+
+def test_text_is_html_unescaped_once(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
+    """Synthetic: X sends "Q&amp;A"; a literal "&amp;" the author typed arrives as "&amp;amp;"."""
+    api, connector = fake_x
+    typed = "Q&A with AT&T: deal > $5M, <maybe> (I wrote &amp; literally)"
+    api.add_post("x", "alice", typed)
+    [post] = connector.fetch(AccountRef("x", "alice"), None).new
+    assert post.text == typed
+
+
+def test_long_post_text_comes_from_note_tweet(
+    fake_x: tuple[FakeSocialAPI, x.XConnector],
+) -> None:
+    """Synthetic: a 400-character post; the leak sits past character 280."""
+    api, connector = fake_x
+    typed = "Long thoughts on the quarter. " * 10 + "Project Bluebird ships to Acme & Co in May."
+    assert len(typed) > 280
+    tweet = api.add_post("x", "alice", typed)
+    account = AccountRef("x", "alice", api.account("x", "alice").native_id)
+    [post] = connector.fetch(account, None).new
+    assert post.text == typed
+    # The re-check of a flagged long post reads the newer version whole too.
+    api.edit_post("x", tweet.native_id, typed + " Edited.")
+    [edited] = connector.recheck(account, [tweet.native_id]).edited
+    assert edited.text == typed + " Edited."
+
+
+def test_tco_links_are_expanded(fake_x: tuple[FakeSocialAPI, x.XConnector]) -> None:
+    """Synthetic: the real address behind t.co reaches the detectors (also in a long post)."""
+    api, connector = fake_x
+    api.add_post("x", "alice", "notes at https://wiki.corp.example/q3/plan.pdf?a=1&b=2 ok")
+    long_text = "x" * 290 + " see http://intranet.corp.example/roadmap"
+    api.add_post("x", "alice", long_text)
+    posts = connector.fetch(AccountRef("x", "alice"), None).new
+    assert [p.text for p in posts] == [
+        "notes at https://wiki.corp.example/q3/plan.pdf?a=1&b=2 ok",
+        long_text,
+    ]
+    assert all("t.co/" not in p.text for p in posts)
+
+
+def test_quote_keeps_its_own_text_repost_is_skipped(
+    fake_x: tuple[FakeSocialAPI, x.XConnector],
+) -> None:
+    """Synthetic: a quote tweet is the author's words (plus the quoted tweet's address); a
+    retweet is someone else's."""
+    api, connector = fake_x
+    api.add_post("x", "alice", "RT @bob: not my words", kind="repost")
+    quote = api.add_post("x", "alice", "my comment on this", kind="quote")
+    [post] = connector.fetch(AccountRef("x", "alice"), None).new
+    assert post.native_id == quote.native_id
+    assert post.text.startswith("my comment on this https://twitter.com/")
+    assert "t.co/" not in post.text
+
+
+def test_recorded_text_without_entities_is_kept_whole(
+    recorded: x.XConnector, tweepy_dir: Path
+) -> None:
+    """Real recording (tweepy's test_client_get_users_tweets cassette, api.twitter.com 2022):
+    no entities were asked for then, so the t.co links stay as sent; nothing is lost."""
+    with replay(tweepy_dir / "test_client_get_users_tweets.yaml", match_query=False):
+        result = recorded.fetch(AccountRef("x", "Twitter", "783214"), None)
+    assert result.new[1].text == (
+        "whoa, it works\n\nnow everyone can mix GIFs, videos, and images in one Tweet, "
+        "available on iOS and Android https://t.co/3OQ4eGsUku https://t.co/LVVolAQPZi"
+    )
+
+
+def test_timeline_asks_for_note_tweet_and_entities() -> None:
+    assert {"note_tweet", "entities", "referenced_tweets"} <= set(x.TWEET_FIELDS)
