@@ -6,7 +6,13 @@ files of an export are read, picked by name:
 - ``*.jsonl``: one JSON object a line with ``id``, ``text``, ``created_at`` (ISO 8601) and
   optionally ``url`` and ``edited_at``;
 - an X archive's ``tweets.js`` / ``tweet.js`` (also ``tweets-part1.js`` ...), holding
-  ``window.YTD.tweets.part0 = [...]``;
+  ``window.YTD.tweets.part0 = [...]``, and its ``note-tweet.js`` (posts over 280
+  characters). Text is read as the X connector reads it (:func:`connectors.x.tweet_text`):
+  HTML-unescaped once, t.co links replaced by the ``expanded_url`` of ``entities.urls``.
+  Retweets (``RT @...``) are skipped: someone else's words; a quote tweet keeps its own
+  text. A tweet cut in ``tweets.js`` gets its whole text from the note created in the same
+  few seconds (the archive ties them by time only); a note with no such tweet is read as a
+  post of its own (id ``noteTweetId``);
 - a Reddit data export's ``posts.csv`` and ``comments.csv`` (``id``, ``permalink``, ``date``,
   ``body`` or ``title``/``body``).
 
@@ -44,7 +50,7 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -58,13 +64,15 @@ from connectors.base import (
     FetchResult,
     SourceUnavailable,
 )
+from connectors.x import tweet_links, tweet_text
 
 NETWORK = "file"
 log = logging.getLogger("connectors.files")
 
 REDDIT_PUBLIC = frozenset({"posts.csv", "comments.csv"})
-_X_PUBLIC = re.compile(r"^tweets?(-part\d+)?\.js$")
-_X_PUBLIC_VARIABLES = frozenset({"tweets", "tweet"})
+_X_PUBLIC = re.compile(r"^(tweets?|note-tweet)(-part\d+)?\.js$")
+_X_PUBLIC_VARIABLES = frozenset({"tweets", "tweet", "note_tweet"})
+_NOTE_MATCH_SECONDS = 5  # a cut tweet and its note are created within this of each other
 # Names (or parts of names) of export files that hold private data: messages, chats,
 # drafts, account and login data, votes and saved items.
 _PRIVATE_HINTS = (
@@ -103,7 +111,7 @@ _PRIVATE_HINTS = (
 _PRIVATE_COLUMNS = frozenset(
     {"from", "to", "thread_id", "recipient", "message_id", "conversation_type", "channel_url"}
 )
-_PUBLIC_LIST = "posts.csv, comments.csv, tweets.js / tweet.js or a .jsonl"
+_PUBLIC_LIST = "posts.csv, comments.csv, tweets.js / tweet.js / note-tweet.js or a .jsonl"
 _LOGGED_NAMES = 20  # at most this many skipped names in one log line
 
 
@@ -182,6 +190,9 @@ class ExportRead:
     read: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     bad_lines: list[str] = field(default_factory=list)  # "posts.jsonl line 3": no text
+    # X archives: indexes into ``posts`` of the archive's tweets, and its notes (long posts)
+    x_tweets: list[int] = field(default_factory=list)
+    notes: list[FetchedPost] = field(default_factory=list)
 
 
 def _read_jsonl(path: Path, name: str, out: ExportRead) -> None:
@@ -239,23 +250,87 @@ def _read_tweets_js(path: Path, name: str, out: ExportRead) -> None:
         raise BadExportFile(f"{name}: not an X archive (not valid JSON)") from exc
     if not isinstance(items, list):
         raise BadExportFile(f"{name}: expected a JSON array of tweets")
+    notes = variable is not None and variable.group(1).lower() == "note_tweet"
     for i, item in enumerate(items):
         where = f"{name} item {i}"
         try:
-            tweet = item.get("tweet", item) if isinstance(item, dict) else None
-            if not isinstance(tweet, dict) or ("id_str" not in tweet and "id" not in tweet):
-                raise _BadLine(f"{where}: no tweet id")
-            tid = _checked_id(tweet.get("id_str") or tweet["id"], where)
-            out.posts.append(
-                FetchedPost(
-                    native_id=tid,
-                    text=str(tweet.get("full_text") or tweet.get("text") or ""),
-                    created_at=_parse_time(str(tweet.get("created_at", "0")), where),
-                    url=f"https://x.com/i/web/status/{tid}",
-                )
-            )
+            if notes or (isinstance(item, dict) and "noteTweet" in item):
+                out.notes.append(_note_post(item, where))
+                continue
+            post = _archive_tweet(item, where)
+            if post is not None:
+                out.x_tweets.append(len(out.posts))
+                out.posts.append(post)
         except _BadLine:
             out.bad_lines.append(where)
+
+
+def _archive_tweet(item: object, where: str) -> FetchedPost | None:
+    """One ``tweets.js`` item; None for a retweet (someone else's words)."""
+    tweet = item.get("tweet", item) if isinstance(item, dict) else None
+    if not isinstance(tweet, dict) or ("id_str" not in tweet and "id" not in tweet):
+        raise _BadLine(f"{where}: no tweet id")
+    tid = _checked_id(tweet.get("id_str") or tweet["id"], where)
+    raw = tweet.get("full_text") or tweet.get("text") or ""
+    if not isinstance(raw, str):
+        raise _BadLine(f"{where}: text is not a string")
+    if raw.startswith("RT @") or "retweeted_status" in tweet:
+        return None
+    return FetchedPost(
+        native_id=tid,
+        text=tweet_text(raw, tweet_links(tweet.get("entities"))),
+        created_at=_parse_time(str(tweet.get("created_at", "0")), where),
+        url=f"https://x.com/i/web/status/{tid}",
+    )
+
+
+def _note_post(item: object, where: str) -> FetchedPost:
+    """One ``note-tweet.js`` item (``noteTweet``: ``noteTweetId``, ``createdAt``,
+    ``core.text``, ``core.urls`` with ``shortUrl``/``expandedUrl``)."""
+    note = item.get("noteTweet") if isinstance(item, dict) else None
+    if not isinstance(note, dict) or "noteTweetId" not in note:
+        raise _BadLine(f"{where}: no noteTweetId")
+    core = note.get("core")
+    if not isinstance(core, dict) or not isinstance(core.get("text"), str):
+        raise _BadLine(f"{where}: no core.text")
+    links = tweet_links(core, short="shortUrl", expanded="expandedUrl")
+    return FetchedPost(
+        native_id=_checked_id(str(note["noteTweetId"]), where),
+        text=tweet_text(core["text"], links),
+        created_at=_parse_time(str(note.get("createdAt") or ""), where),
+    )
+
+
+_LINK = re.compile(r"https?://\S+")
+_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
+
+
+def _gist(text: str) -> str:
+    """A post's words for comparing a cut tweet with its note: no links, no leading
+    @mentions (a reply's note leaves them out), no trailing ellipsis, spaces collapsed."""
+    words = " ".join(_LINK.sub(" ", text).split())
+    return _MENTIONS.sub("", words).rstrip("…").rstrip(". ").strip()
+
+
+def _merge_notes(out: ExportRead) -> None:
+    """Give each cut tweet its note's whole text; a note without its tweet is a post."""
+    tweets = [(i, out.posts[i]) for i in out.x_tweets]
+    for note in out.notes:
+        near = [
+            (i, post)
+            for i, post in tweets
+            if abs((post.created_at - note.created_at).total_seconds()) <= _NOTE_MATCH_SECONDS
+        ]
+        # Also by the words (a quick thread has several tweets in those seconds): a note
+        # never replaces a tweet it does not continue. Unsure: both are kept and read.
+        gist = _gist(note.text)
+        near = [(i, p) for i, p in near if _gist(p.text) and gist.startswith(_gist(p.text))]
+        if len(near) == 1:
+            i, post = near[0]
+            out.posts[i] = replace(post, text=note.text)
+        else:
+            out.posts.append(note)
+    out.notes.clear()
 
 
 def _read_reddit_csv(path: Path, name: str, out: ExportRead) -> None:
@@ -358,6 +433,7 @@ def read_export(path: Path) -> ExportRead:
         _read_file(path, path.name, out)
     else:
         raise AccountUnavailable(f"file not found: {path}")
+    _merge_notes(out)
     if out.bad_lines:
         log.warning(
             "file export %s: skipped %d unreadable line(s): %s",

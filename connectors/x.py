@@ -311,7 +311,7 @@ class XConnector:
         )
 
 
-def _links(
+def tweet_links(
     entities: Any, short: str = "url", expanded: str = "expanded_url"
 ) -> list[tuple[str, str]]:
     """(t.co link, real address) pairs from an ``entities`` object; odd entries are ignored
@@ -343,8 +343,8 @@ def _api_text(data: dict[str, Any]) -> str:
     """A v2 tweet's whole text: ``note_tweet`` for a long post, else ``text``."""
     note = data.get("note_tweet")
     if isinstance(note, dict) and isinstance(note.get("text"), str) and note["text"]:
-        return tweet_text(note["text"], _links(note.get("entities")))
-    return tweet_text(str(data["text"]), _links(data.get("entities")))
+        return tweet_text(note["text"], tweet_links(note.get("entities")))
+    return tweet_text(str(data["text"]), tweet_links(data.get("entities")))
 
 
 def _usable_tweets(data: Any) -> tuple[list[tweepy.Tweet], int]:
