@@ -20,6 +20,13 @@ Native ids are ``at://`` URIs. Post record keys are TIDs, which sort by creation
 the cursor is the newest TID seen and a poll pages back until it reaches it. Reposts are
 skipped. Bluesky has no edits.
 
+A post's text is everything its author wrote in the record: the text, then the full
+address of each link facet not written out in the text (the app shows them shortened),
+the hidden ``tags``, and the alt text of its images and video (also those beside a quote,
+``recordWithMedia``), as ``Image description: ...`` lines. What others wrote stays out:
+a quoted post (``embed.record``) and a link card's title and description (the linked
+page's words; the card's address is kept).
+
 ``recheck`` asks ``getPosts`` in batches. A post in the answer is alive. A post absent from
 it is only ``missing`` (the AppView leaves out posts it cannot show, and a degraded AppView
 may leave out all of them), unless ``app.bsky.feed.getPostThread`` for that one post says
@@ -261,7 +268,7 @@ class BlueskyConnector:
         handle = (post.get("author") or {}).get("handle") or uri.split("/")[2]
         return FetchedPost(
             native_id=uri,
-            text=str(record.get("text") or ""),
+            text=own_words(record),
             created_at=self._time(record.get("createdAt"), post.get("indexedAt")),
             url=f"https://bsky.app/profile/{handle}/post/{_rkey(uri)}",
         )
@@ -274,6 +281,62 @@ class BlueskyConnector:
             except ValueError:
                 continue
         return self._clock()
+
+
+def _strings(value: Any) -> list[str]:
+    """The non-empty strings of a JSON array (nothing for anything else)."""
+    if not isinstance(value, list):
+        return []
+    return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+
+
+def _media_words(embed: Any) -> list[str]:
+    """Alt texts of an images or video embed (the author's description of the media)."""
+    if not isinstance(embed, dict):
+        return []
+    kind = str(embed.get("$type", ""))
+    if kind.startswith("app.bsky.embed.images"):
+        images = embed.get("images")
+        alts = _strings([i.get("alt") for i in images if isinstance(i, dict)]
+                        if isinstance(images, list) else None)
+        return [f"Image description: {alt}" for alt in alts]
+    if kind.startswith("app.bsky.embed.video"):
+        return [f"Video description: {alt}" for alt in _strings([embed.get("alt")])]
+    return []
+
+
+def own_words(record: Any) -> str:
+    """Everything the author wrote in a post record (see the module docstring)."""
+    if not isinstance(record, dict):
+        return ""
+    text = str(record.get("text") or "")
+    extras: list[str] = []
+    facets = record.get("facets")
+    for facet in facets if isinstance(facets, list) else ():
+        features = facet.get("features") if isinstance(facet, dict) else None
+        for feature in features if isinstance(features, list) else ():
+            if not isinstance(feature, dict):
+                continue
+            link = feature.get("uri")
+            if (str(feature.get("$type", "")).endswith("#link") and isinstance(link, str)
+                    and link.strip() and link.strip() not in text):
+                extras.append(link.strip())
+    extras += [f"#{tag.lstrip('#')}" for tag in _strings(record.get("tags"))
+               if f"#{tag.lstrip('#')}" not in text]
+    embed = record.get("embed")
+    if isinstance(embed, dict):
+        kind = str(embed.get("$type", ""))
+        if kind.startswith("app.bsky.embed.external"):
+            external = embed.get("external")
+            link = external.get("uri") if isinstance(external, dict) else None
+            if isinstance(link, str) and link.strip() and link.strip() not in text:
+                extras.append(link.strip())  # the card's title and description are not hers
+        elif kind.startswith("app.bsky.embed.recordWithMedia"):
+            extras += _media_words(embed.get("media"))  # the quoted record is not hers
+        else:
+            extras += _media_words(embed)
+    extras = list(dict.fromkeys(extras))
+    return "\n\n".join(part for part in (text, "\n".join(extras)) if part)
 
 
 def build(options: dict[str, Any], *, clock: Clock = utcnow) -> BlueskyConnector:
