@@ -14,7 +14,14 @@ files of an export are read, picked by name:
   few seconds (the archive ties them by time only); a note with no such tweet is read as a
   post of its own (id ``noteTweetId``);
 - a Reddit data export's ``posts.csv`` and ``comments.csv`` (``id``, ``permalink``, ``date``,
-  ``body`` or ``title``/``body``).
+  ``body`` or ``title``/``body``; a UTF-8 byte order mark is fine); a ``[deleted]`` or
+  ``[removed]`` row is not a post (it is gone from Reddit) and is left out;
+- a Mastodon archive's ``outbox.json`` (an ActivityPub ``OrderedCollection``): only the
+  account's own public posts, i.e. ``Create`` activities of a ``Note`` attributed to the
+  activity's actor and addressed (``to`` or ``cc``) to
+  ``https://www.w3.org/ns/activitystreams#Public`` (public and unlisted posts). Boosts
+  (``Announce``), followers-only posts and direct messages are left out. The text is the
+  content warning, the HTML content as plain text, and the media descriptions.
 
 Private files are refused, never read: Reddit's ``messages.csv``, ``chat_history.csv``,
 ``message_headers.csv``, ``drafts.csv``, ... and X's ``direct-messages*.js``,
@@ -55,7 +62,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from connectors._http import usable_id
+from connectors._http import html_to_text, usable_id
 from connectors.base import (
     AccountRef,
     AccountUnavailable,
@@ -70,6 +77,9 @@ NETWORK = "file"
 log = logging.getLogger("connectors.files")
 
 REDDIT_PUBLIC = frozenset({"posts.csv", "comments.csv"})
+MASTODON_PUBLIC = frozenset({"outbox.json"})
+_REDDIT_DELETED = frozenset({"[deleted]", "[removed]"})
+_AS_PUBLIC = frozenset({"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"})
 _X_PUBLIC = re.compile(r"^(tweets?|note-tweet)(-part\d+)?\.js$")
 _X_PUBLIC_VARIABLES = frozenset({"tweets", "tweet", "note_tweet"})
 _NOTE_MATCH_SECONDS = 5  # a cut tweet and its note are created within this of each other
@@ -111,7 +121,9 @@ _PRIVATE_HINTS = (
 _PRIVATE_COLUMNS = frozenset(
     {"from", "to", "thread_id", "recipient", "message_id", "conversation_type", "channel_url"}
 )
-_PUBLIC_LIST = "posts.csv, comments.csv, tweets.js / tweet.js / note-tweet.js or a .jsonl"
+_PUBLIC_LIST = (
+    "posts.csv, comments.csv, tweets.js / tweet.js / note-tweet.js, outbox.json or a .jsonl"
+)
 _LOGGED_NAMES = 20  # at most this many skipped names in one log line
 
 
@@ -139,7 +151,12 @@ class _BadLine(Exception):
 
 def is_public_name(name: str) -> bool:
     lower = name.lower()
-    return lower.endswith(".jsonl") or lower in REDDIT_PUBLIC or bool(_X_PUBLIC.match(lower))
+    return (
+        lower.endswith(".jsonl")
+        or lower in REDDIT_PUBLIC
+        or lower in MASTODON_PUBLIC
+        or bool(_X_PUBLIC.match(lower))
+    )
 
 
 def _looks_private(name: str) -> bool:
@@ -196,7 +213,7 @@ class ExportRead:
 
 
 def _read_jsonl(path: Path, name: str, out: ExportRead) -> None:
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8-sig") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
@@ -232,7 +249,7 @@ _YTD = re.compile(r"^\s*window\.YTD\.([A-Za-z0-9_]+)\.part\d+\s*=")
 
 
 def _read_tweets_js(path: Path, name: str, out: ExportRead) -> None:
-    raw = path.read_text(encoding="utf-8")
+    raw = path.read_text(encoding="utf-8-sig")
     variable = _YTD.match(raw)
     if variable is not None and variable.group(1).lower() not in _X_PUBLIC_VARIABLES:
         raise _refuse(f"{name} (window.YTD.{variable.group(1)})")
@@ -334,7 +351,9 @@ def _merge_notes(out: ExportRead) -> None:
 
 
 def _read_reddit_csv(path: Path, name: str, out: ExportRead) -> None:
-    with path.open(encoding="utf-8", newline="") as fh:
+    # utf-8-sig: Reddit's export (and a spreadsheet saving it again) may start with a BOM,
+    # which would otherwise stick to the first column's name.
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         fields = {f.strip().lower() for f in reader.fieldnames or ()}
         if not fields:
@@ -352,14 +371,21 @@ def _read_reddit_csv(path: Path, name: str, out: ExportRead) -> None:
             for lineno, row in enumerate(reader, 2):
                 where = f"{name} line {lineno}"
                 try:
-                    out.posts.append(_csv_post(row, where))
+                    post = _csv_post(row, where)
                 except _BadLine:
                     out.bad_lines.append(where)
+                    continue
+                if post is not None:
+                    out.posts.append(post)
         except csv.Error as exc:
             raise BadExportFile(f"{name} line {reader.line_num}: unreadable CSV") from exc
 
 
-def _csv_post(row: dict[str, str | None], where: str) -> FetchedPost:
+def _csv_post(row: dict[str, str | None], where: str) -> FetchedPost | None:
+    """One row of a Reddit export; None for a ``[deleted]``/``[removed]`` one."""
+    body, title = (row.get("body") or "").strip(), (row.get("title") or "").strip()
+    if body in _REDDIT_DELETED or (title in _REDDIT_DELETED and not body):
+        return None
     text = "\n\n".join(v for v in (row.get("title"), row.get("body")) if isinstance(v, str) and v)
     permalink = row.get("permalink") or ""
     return FetchedPost(
@@ -367,6 +393,95 @@ def _csv_post(row: dict[str, str | None], where: str) -> FetchedPost:
         text=text,
         created_at=_parse_time(str(row.get("date") or "0"), where),
         url=permalink if isinstance(permalink, str) and permalink.startswith("http") else "",
+    )
+
+
+def _read_outbox(path: Path, name: str, out: ExportRead) -> None:
+    """A Mastodon archive's ``outbox.json``: the account's own public notes."""
+    raw = path.read_text(encoding="utf-8-sig")
+    if not raw.strip():
+        return
+    try:
+        doc = json.loads(raw)
+    except RecursionError as exc:
+        raise UnreadableExport(
+            f"{name}: nested too deeply to read (expected a Mastodon outbox.json)"
+        ) from exc
+    except ValueError as exc:
+        raise BadExportFile(f"{name}: not a Mastodon outbox (not valid JSON)") from exc
+    items = doc.get("orderedItems") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or doc.get("type") not in (
+        "OrderedCollection",
+        "OrderedCollectionPage",
+    ):
+        raise BadExportFile(
+            f"{name}: expected an ActivityPub OrderedCollection with orderedItems "
+            "(a Mastodon archive's outbox.json)"
+        )
+    for i, item in enumerate(items):
+        where = f"{name} item {i}"
+        try:
+            post = _outbox_post(item, where)
+        except _BadLine:
+            out.bad_lines.append(where)
+            continue
+        if post is not None:
+            out.posts.append(post)
+
+
+def _ids(value: object) -> set[str]:
+    """The ids an ActivityPub property names: a string, an object with ``id``, or a list."""
+    values = value if isinstance(value, list) else [value]
+    found = {v for v in values if isinstance(v, str)}
+    found |= {v["id"] for v in values if isinstance(v, dict) and isinstance(v.get("id"), str)}
+    return found
+
+
+def _outbox_post(item: object, where: str) -> FetchedPost | None:
+    """One outbox activity; None unless it is the actor's own public note."""
+    if not isinstance(item, dict):
+        raise _BadLine(f"{where}: expected an activity object")
+    if item.get("type") != "Create":
+        return None  # Announce (a boost: someone else's words), Like, ...
+    note = item.get("object")
+    if not isinstance(note, dict):
+        raise _BadLine(f"{where}: Create without an object")
+    if note.get("type") != "Note":
+        return None
+    actors, authors = _ids(item.get("actor")), _ids(note.get("attributedTo"))
+    if actors and authors and not actors & authors:
+        return None  # not the account's own words
+    audience = _ids(note.get("to")) | _ids(note.get("cc"))
+    if not audience:
+        audience = _ids(item.get("to")) | _ids(item.get("cc"))
+    if not audience & _AS_PUBLIC:
+        return None  # followers only or a direct message: private
+    if not isinstance(note.get("id"), str):
+        raise _BadLine(f"{where}: note without an id")
+    native_id = _checked_id(note["id"], where)
+    content = note.get("content")
+    languages = note.get("contentMap")
+    if not isinstance(content, str) and isinstance(languages, dict):
+        content = next((v for v in languages.values() if isinstance(v, str)), "")
+    if not isinstance(content, str):
+        content = ""
+    parts = [note.get("summary"), html_to_text(content)]
+    attachments = note.get("attachment")
+    for media in attachments if isinstance(attachments, list) else ():
+        if isinstance(media, dict):
+            parts.append(media.get("name"))  # the author's description of the media
+    text = "\n\n".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
+    published = note.get("published") or item.get("published")
+    if not isinstance(published, str):
+        raise _BadLine(f"{where}: note without a published time")
+    updated = note.get("updated")
+    url = note.get("url")
+    return FetchedPost(
+        native_id=native_id,
+        text=text,
+        created_at=_parse_time(published, where),
+        url=url if isinstance(url, str) and url.startswith("http") else "",
+        edited_at=_parse_time(updated, where) if isinstance(updated, str) else None,
     )
 
 
@@ -380,6 +495,8 @@ def _read_file(path: Path, name: str, out: ExportRead) -> None:
             _read_jsonl(path, name, out)
         elif lower.endswith(".js"):
             _read_tweets_js(path, name, out)
+        elif lower in MASTODON_PUBLIC:
+            _read_outbox(path, name, out)
         else:
             _read_reddit_csv(path, name, out)
     except UnicodeDecodeError as exc:
