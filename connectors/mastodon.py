@@ -18,6 +18,11 @@ newest status id seen; later polls page forward with ``min_id``. The first poll 
 newest page only. ``recheck`` reads each flagged status: a 404 or 410 for that status, or
 a status no longer public, is ``deleted`` (a per-status verdict); an ``edited_at`` means
 edited; a 5xx, a timeout or any other failure raises (never deleted).
+A status's text is everything its author wrote: the content warning, the content (with
+the address of each link whose text hides it), the options of a poll and the descriptions
+of the media (``Poll option: ...``, ``Image description: ...``). What others wrote stays
+out: the quoted post of a quote, its ``RE: <address>`` fallback line (``quote-inline``),
+and a link card (the linked page's words).
 Answers of an unexpected shape raise :class:`~connectors.base.BadPayload`; statuses whose
 id is unusable are dropped and counted (``FetchResult.dropped``). A suspended account
 answers with no statuses at all, so it shows up at ``verify`` (``accounts verify``), not as
@@ -50,7 +55,7 @@ from connectors._http import (
     DEFAULT_RATE_LIMIT_WAIT,
     Clock,
     as_utc,
-    html_to_text,
+    html_text_and_links,
     keep_usable,
     max_retry_after,
     parse_iso,
@@ -280,16 +285,42 @@ class MastodonConnector:
 
     @staticmethod
     def _to_post(status: Any) -> FetchedPost:
-        text = html_to_text(str(status.get("content") or ""))
-        warning = str(status.get("spoiler_text") or "")
         edited = status.get("edited_at")
         return FetchedPost(
             native_id=str(status["id"]),
-            text=f"{warning}\n\n{text}" if warning else text,
+            text=own_words(status),
             created_at=_time(status["created_at"]),
             url=str(status.get("url") or status.get("uri") or ""),
             edited_at=_time(edited) if edited else None,
         )
+
+
+_MEDIA_WORDS = {"image": "Image", "gifv": "Animation", "video": "Video", "audio": "Audio"}
+
+
+def _items(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def own_words(status: Any) -> str:
+    """Everything the author wrote in a status (see the module docstring)."""
+    text, links = html_text_and_links(str(status.get("content") or ""), ("quote-inline",))
+    extras = list(links)
+    poll = status.get("poll")
+    if isinstance(poll, dict):
+        for option in _items(poll.get("options")):
+            title = option.get("title") if isinstance(option, dict) else None
+            if isinstance(title, str) and title.strip():
+                extras.append(f"Poll option: {title.strip()}")
+    for media in _items(status.get("media_attachments")):
+        if not isinstance(media, dict):
+            continue
+        description = media.get("description")
+        if isinstance(description, str) and description.strip():
+            kind = _MEDIA_WORDS.get(str(media.get("type") or ""), "Media")
+            extras.append(f"{kind} description: {description.strip()}")
+    warning = str(status.get("spoiler_text") or "").strip()
+    return "\n\n".join(part for part in (warning, text, "\n".join(extras)) if part)
 
 
 def _time(value: Any) -> datetime:

@@ -16,6 +16,7 @@ from connectors._http import (
     error_for_status,
     expect_dict,
     host_of,
+    html_text_and_links,
     max_retry_after,
     network_reason,
     parse_json,
@@ -185,3 +186,15 @@ def test_unreachable_over_a_real_refused_connection(dead_url: str) -> None:
             error = unreachable("rss", f"{dead_url}/feed.xml", exc)
     host = dead_url.removeprefix("http://")
     assert str(error) == f"rss: cannot reach {host}: connection refused"
+
+
+def test_html_text_and_links_skips_classed_elements_and_keeps_hidden_addresses() -> None:
+    html = (
+        '<p>see <a href="https://intranet.example/doc">the doc</a> and '
+        '<a href="https://a.example/x">https://a.example/x</a></p>'
+        '<p class="quote-inline">RE: <span><a href="https://b.example/1">b</a></span></p>'
+        '<p>end<br></p>'
+    )
+    text, links = html_text_and_links(html, ("quote-inline",))
+    assert text == "see the doc and https://a.example/x\n\nend"
+    assert links == ["https://intranet.example/doc"]
