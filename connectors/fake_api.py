@@ -151,6 +151,7 @@ class FakeSocialAPI:
         self._counts: Counter[tuple[str, str]] = Counter()
         self.tokens: dict[str, str] = {}  # network -> credential it insists on (see require_token)
         self._reddit_tokens: set[str] = set()
+        self.user_agents: dict[str, str] = {}  # Reddit: the User-Agent of its last request
         self._server = ThreadingHTTPServer((host, port), _Handler)
         self._server.daemon_threads = True
         self._server.api = self  # type: ignore[attr-defined]
@@ -767,6 +768,7 @@ class _Handler(BaseHTTPRequestHandler):
         return {"kind": post.native_id[:2], "data": data}
 
     def _reddit(self) -> None:
+        self.api.user_agents["reddit"] = self.headers.get("User-Agent", "")
         if self.route == "/api/v1/access_token":
             self._gate("reddit", None, {"error": 500})
             expected = self.api.tokens.get("reddit")

@@ -3,7 +3,9 @@
 Options (``[networks.reddit]``):
     ``client_id``        secret, from ``SOCIAL_MONITOR_REDDIT_CLIENT_ID``
     ``client_secret``    secret, from ``SOCIAL_MONITOR_REDDIT_CLIENT_SECRET``
-    ``user_agent``       sent with every request, as Reddit asks (default ``social-monitor/0.1``)
+    ``user_agent``       sent with every request (see below)
+    ``contact_user``     the Reddit account that runs the app: the ``(by /u/...)`` of the
+                         User-Agent
     ``oauth_url``        default ``https://oauth.reddit.com``
     ``reddit_url``       default ``https://www.reddit.com`` (where the token is obtained)
     ``limit``            items per listing page, at most 100 (default 100)
@@ -12,7 +14,15 @@ Options (``[networks.reddit]``):
 
 Handle: the username, with or without ``u/`` (``spez``, ``u/spez``). Credentials: a
 "script" or "web" app from https://www.reddit.com/prefs/apps; its id and secret are used
-for app-only OAuth (no user password). Missing or refused -> ``AuthFailed``.
+for app-only OAuth (no user password). Missing (the message names every variable that is
+unset) or refused -> ``AuthFailed``.
+
+User-Agent (:func:`user_agent`): Reddit asks for ``<platform>:<app id>:<version> (by
+/u/<user>)`` and throttles or blocks generic ones. A ``user_agent`` option in that form is
+sent as is; empty or the old default ``social-monitor/0.1``, it becomes
+``python:social-monitor:<version> (by /u/<contact_user>)``; without ``contact_user`` the
+``(by ...)`` part is left out and a warning says what to set. Any other ``user_agent`` is
+sent as configured, with a warning. praw appends its own name and version.
 
 Posts are submissions (native id ``t3_...``) and comments (``t1_...``), both public by
 nature. Cursor: the newest id seen per kind; Reddit ids grow with time, so a poll stops at
@@ -28,6 +38,8 @@ unusable are dropped and counted (``FetchResult.dropped``).
 
 from __future__ import annotations
 
+import importlib.metadata
+import logging
 import math
 import re
 import threading
@@ -71,6 +83,20 @@ SECRET_ENV = "SOCIAL_MONITOR_REDDIT_CLIENT_SECRET"
 MAX_ITEMS = 1000  # Reddit lists at most ~1,000 items per listing anyway
 _DELETED = frozenset({"[deleted]", "[removed]"})
 _HANDLE = re.compile(r"^(?:/?u/|@)?([A-Za-z0-9_-]{3,20})/?$")
+_USER_AGENT_FORM = re.compile(r"^[^:\s]+:[^:\s]+:[^:\s]+ \(by /?u/[A-Za-z0-9_-]{3,20}\)$")
+_OLD_DEFAULT_USER_AGENT = "social-monitor/0.1"
+APP_ID = "social-monitor"
+log = logging.getLogger("connectors.reddit")
+
+
+def _app_version() -> str:
+    try:
+        return importlib.metadata.version("social-monitor")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout, not installed
+        return "0.1.0"
+
+
+APP_VERSION = _app_version()
 
 
 class _Quota:
@@ -163,7 +189,7 @@ class RedditConnector:
         session: requests.Session | None = None,
         missing: str = "",
     ) -> None:
-        # reddit is None when credentials are missing; ``missing`` then names the variable.
+        # reddit is None when credentials are missing; ``missing`` then names the variables.
         self._reddit = reddit
         self._limit = max(1, min(100, limit))
         self._clock = clock
@@ -178,9 +204,7 @@ class RedditConnector:
 
     def _require(self) -> praw.Reddit:
         if self._reddit is None:
-            raise AuthFailed(
-                f"reddit: no credentials; set the environment variable {self._missing}"
-            )
+            raise AuthFailed(f"reddit: no credentials; set {self._missing}")
         return self._reddit
 
     @contextmanager
@@ -323,16 +347,48 @@ class RedditConnector:
         )
 
 
+def user_agent(options: dict[str, Any]) -> str:
+    """The User-Agent for ``options``, in Reddit's form when we can (see the module docstring)."""
+    configured = str(options.get("user_agent") or "").strip()
+    if _USER_AGENT_FORM.match(configured):
+        return configured
+    if configured and configured != _OLD_DEFAULT_USER_AGENT:
+        log.warning(
+            "reddit: user_agent is not in the form Reddit asks for "
+            "('<platform>:<app id>:<version> (by /u/<user>)'); sending it as configured"
+        )
+        return configured
+    agent = f"python:{APP_ID}:{APP_VERSION}"
+    contact = _HANDLE.match(str(options.get("contact_user") or "").strip())
+    if contact is None:
+        log.warning(
+            "reddit: no contact_user (the Reddit account that runs the app); Reddit asks for "
+            "'%s (by /u/<user>)': set networks.reddit.contact_user or user_agent",
+            agent,
+        )
+        return agent
+    return f"{agent} (by /u/{contact.group(1)})"
+
+
 def build(options: dict[str, Any], *, clock: Clock = utcnow) -> RedditConnector:
-    """A Reddit connector; without credentials every call raises AuthFailed."""
-    try:
-        client_id = require_secret(options, "client_id", ID_ENV, NETWORK)
-        secret = require_secret(options, "client_secret", SECRET_ENV, NETWORK)
-    except AuthFailed:
-        missing = ID_ENV if not options.get("client_id") else SECRET_ENV
+    """A Reddit connector; without credentials every call raises AuthFailed naming every
+    variable that is unset."""
+    unset = [
+        env
+        for key, env in (("client_id", ID_ENV), ("client_secret", SECRET_ENV))
+        if not str(options.get(key) or "").strip()
+    ]
+    if unset:
+        missing = (
+            f"the environment variable {unset[0]}"
+            if len(unset) == 1
+            else f"the environment variables {unset[0]} and {unset[1]}"
+        )
         return RedditConnector(
             None, clock=clock, missing=missing, quota=_Quota(clock, max_retry_after(options))
         )
+    client_id = require_secret(options, "client_id", ID_ENV, NETWORK)
+    secret = require_secret(options, "client_secret", SECRET_ENV, NETWORK)
     timeout = float(options.get("timeout_seconds") or 20)
     quota = _Quota(clock, max_retry_after(options))
     session = session_with_timeout(timeout)
@@ -340,7 +396,7 @@ def build(options: dict[str, Any], *, clock: Clock = utcnow) -> RedditConnector:
     reddit = praw.Reddit(
         client_id=client_id,
         client_secret=secret,
-        user_agent=str(options.get("user_agent") or "social-monitor/0.1"),
+        user_agent=user_agent(options),
         oauth_url=str(options.get("oauth_url") or "https://oauth.reddit.com").rstrip("/"),
         reddit_url=str(options.get("reddit_url") or "https://www.reddit.com").rstrip("/"),
         timeout=math.ceil(timeout),

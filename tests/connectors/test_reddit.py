@@ -4,6 +4,7 @@ the local fake server (pages, cursor, deletions, edits, rate limits, suspended u
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -237,16 +238,94 @@ def test_refused_credentials_are_auth_failed(fake_api: FakeSocialAPI) -> None:
 
 
 @pytest.mark.parametrize(
-    ("options", "variable"),
+    ("options", "named", "not_named"),
     [
-        ({}, "SOCIAL_MONITOR_REDDIT_CLIENT_ID"),
-        ({"client_id": "x"}, "SOCIAL_MONITOR_REDDIT_CLIENT_SECRET"),
+        (
+            {},
+            ["SOCIAL_MONITOR_REDDIT_CLIENT_ID", "SOCIAL_MONITOR_REDDIT_CLIENT_SECRET"],
+            [],
+        ),
+        (
+            {"client_id": "x"},
+            ["SOCIAL_MONITOR_REDDIT_CLIENT_SECRET"],
+            ["SOCIAL_MONITOR_REDDIT_CLIENT_ID"],
+        ),
+        (
+            {"client_secret": "y", "client_id": "  "},
+            ["SOCIAL_MONITOR_REDDIT_CLIENT_ID"],
+            ["SOCIAL_MONITOR_REDDIT_CLIENT_SECRET"],
+        ),
     ],
 )
-def test_missing_credentials_name_the_variable(options: dict[str, str], variable: str) -> None:
+def test_missing_credentials_name_every_missing_variable(
+    options: dict[str, str], named: list[str], not_named: list[str]
+) -> None:
     connector = reddit.build(options)
-    with pytest.raises(AuthFailed, match=variable):
-        connector.fetch(AccountRef("reddit", "alice"), None)
+    for call in (
+        lambda: connector.fetch(AccountRef("reddit", "alice"), None),
+        lambda: connector.verify(AccountRef("reddit", "alice")),
+    ):
+        with pytest.raises(AuthFailed) as caught:
+            call()
+        message = str(caught.value)
+        assert all(v in message for v in named), message
+        assert not any(v in message for v in not_named), message
+
+
+# -- the User-Agent Reddit asks for: <platform>:<app id>:<version> (by /u/<user>) ------------
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        # As configured when already in Reddit's form.
+        (
+            {"user_agent": "linux:acme-monitor:2.1 (by /u/acme_ops)"},
+            "linux:acme-monitor:2.1 (by /u/acme_ops)",
+        ),
+        # The shipped default (or nothing) becomes Reddit's form, with the contact user.
+        (
+            {"user_agent": "social-monitor/0.1", "contact_user": "u/acme_ops"},
+            f"python:social-monitor:{reddit.APP_VERSION} (by /u/acme_ops)",
+        ),
+        (
+            {"contact_user": "/u/acme_ops"},
+            f"python:social-monitor:{reddit.APP_VERSION} (by /u/acme_ops)",
+        ),
+    ],
+)
+def test_user_agent_is_in_reddits_form(
+    fake_api: FakeSocialAPI, options: dict[str, str], expected: str
+) -> None:
+    """Synthetic (fake server): the header Reddit sees starts with our User-Agent (praw adds
+    its own name after it)."""
+    fake_api.add_account("reddit", "alice")
+    settings = dict(CREDENTIALS, oauth_url=fake_api.url, reddit_url=fake_api.url)
+    del settings["user_agent"]
+    connector = reddit.build(dict(settings, **options), clock=clock)
+    try:
+        connector.verify(AccountRef("reddit", "alice"))
+    finally:
+        connector.close()
+    assert reddit.user_agent(options) == expected
+    assert fake_api.user_agents["reddit"].startswith(expected + " PRAW/")
+
+
+def test_user_agent_without_contact_user_says_what_to_set(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="connectors.reddit"):
+        agent = reddit.user_agent({"user_agent": "social-monitor/0.1"})
+    assert agent == f"python:social-monitor:{reddit.APP_VERSION}"
+    assert "contact_user" in caplog.text and "(by /u/" in caplog.text
+
+
+def test_user_agent_of_another_form_is_kept_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="connectors.reddit"):
+        assert reddit.user_agent({"user_agent": "my bot 1.0"}) == "my bot 1.0"
+    assert "user_agent" in caplog.text
 
 
 def test_empty_info_answer_deletes_nothing(
