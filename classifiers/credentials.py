@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from classifiers import credential_rules
 from classifiers.base import DetectorConfig, Finding, PostText
 from classifiers.leak_text import (
     char_classes,
@@ -55,56 +56,11 @@ _EXPLAIN: dict[str, str] = {
     + _WHY.format("secret"),
 }
 
-# (kind, pattern, score). Each pattern is a provider's documented token format.
-_PROVIDERS: tuple[tuple[str, str, float], ...] = (
-    ("aws_key", r"(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}", 0.9),
-    ("aws_key", r"amzn\.mws\.[0-9a-f\-]{36}|bedrock-api-key-[\w+/=]{30,}|da2-[a-z0-9]{26}", 0.9),
-    ("github_token", r"gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{40,255}", 0.95),
-    ("gitlab_token", r"gl(?:pat|dt|rt|ptt|ft|imt|agent|oas|cbt|soat|ffct|sa)-[\w\-]{20,}", 0.95),
-    ("gitlab_token", r"GR1348941[\w\-]{20,}", 0.9),
-    ("slack_token", r"xox[abposre]-(?:[0-9]+-)*[A-Za-z0-9\-]{10,}", 0.9),
-    ("slack_token", r"https://hooks\.slack\.com/(?:services|workflows)/[\w/]{20,}", 0.9),
-    ("stripe_key", r"(?:sk|rk)_(?:live|test|prod)_[A-Za-z0-9]{16,}", 0.9),
-    ("google_api_key", r"AIza[0-9A-Za-z_\-]{35}|ya29\.[0-9A-Za-z_\-]{20,}|GOCSPX-[\w\-]{28}", 0.9),
-    (
-        "api_token",
-        r"sk-(?:proj-|ant-(?:api|admin)\d\d-|or-v1-|svcacct-)?[A-Za-z0-9_\-]{32,}"
-        r"|npm_[A-Za-z0-9]{36}|pypi-AgE[\w\-]{50,}|hf_[A-Za-z]{30,}|do[opr]_v1_[a-f0-9]{64}"
-        r"|xai-[A-Za-z0-9]{40,}|gsk_[A-Za-z0-9]{40,}|tvly-[A-Za-z0-9]{20,}"
-        r"|SG\.[\w\-]{16,}\.[\w\-]{20,}|sq0(?:atp|csp)-[\w\-]{22,43}|EAAA[\w\-]{60,}"
-        r"|shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}|dapi[a-f0-9]{32}|AGE-SECRET-KEY-1[A-Z0-9]{58}"
-        r"|lin_api_[A-Za-z0-9]{40}|ntn_[A-Za-z0-9]{40,}|vcp_[A-Za-z0-9]{40,}"
-        r"|tgp_v1_[\w\-]{40,}|pplx-[A-Za-z0-9]{40,}|ATATT3[\w\-=]{50,}|dp\.pt\.[A-Za-z0-9]{40,}"
-        r"|hvs\.[\w\-]{24,}|sntr[ysu]s?_[\w=+/]{40,}|glsa_[A-Za-z0-9]{32}_[a-fA-F0-9]{8}"
-        r"|pscale_(?:tkn|pw|oauth)_[\w\-.]{32,}|ph[cx]_[A-Za-z0-9]{40,}|NRAK-[A-Z0-9]{27}"
-        r"|key-[0-9a-f]{32}|xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}|dckr_pat_[\w\-]{27,}"
-        r"|SWMTKN-1-[a-z0-9]{50}-[a-z0-9]{25}|ops_eyJ[\w\-]{100,}|LTAI[A-Za-z0-9]{12,20}"
-        r"|EAA[CG][A-Za-z0-9]{60,}|AKCp[A-Za-z0-9]{60,}|figd_[\w\-]{40}|sbp_[a-f0-9]{40}"
-        r"|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|sq[pua]_[a-f0-9]{40}|dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}"
-        r"|rubygems_[a-f0-9]{48}|oy2[a-z0-9]{43}|CLOJARS_[a-f0-9]{60}"
-        r"|[A-Za-z0-9]{14}\.atlasv1\.[\w\-]{60,}|r8_[A-Za-z0-9]{37}|nvapi-[\w\-]{64}"
-        r"|(?:AC|SK)[a-f0-9]{32}|cosmo_[a-f0-9]{32}|dnkey-[A-Z0-9]{26}-[A-Z0-9]{52}"
-        r"|akab-[a-z0-9]{16}-[a-z0-9]{16}|lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}"
-        r"|https://discord(?:app)?\.com/api/webhooks/\d+/[\w\-]{40,}"
-        r"|cf(?:at|ut|k)_[A-Za-z0-9]{40,}|llx-[\w\-]{40,}|nfp_[A-Za-z0-9]{36,}"
-        r"|ph[sra]_[A-Za-z0-9]{40,}|PMAT-[A-Z0-9]{26}|HRKU-[\w\-]{36,}|dckr_oat_[\w\-]{27,}"
-        r"|SWMKEY-1-[\w\-]{40,}|ATBB[A-Za-z0-9]{28,}|BBDC-[A-Za-z0-9]{40,}"
-        r"|sl\.[\w\-]{100,}|1//0[\w\-]{60,}|glc_[A-Za-z0-9+/]{32,}={0,2}|eyJrIjoi[\w+/]{40,}={0,2}"
-        r"|[0-9a-f]{32}-us\d{1,2}|pat[A-Za-z0-9]{14}\.[a-f0-9]{64}",
-        0.85,
-    ),
-)
-_PROVIDER = re.compile(
-    r"(?<![\w\-])(?:" + "|".join(f"(?P<p{i}>{p})" for i, (_, p, _) in enumerate(_PROVIDERS)) + r")"
-    r"(?![\w\-])"
-)
-
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
     r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?"
     r"|-----END ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
 )
-_JWT = re.compile(r"eyJ[\w\-]{8,}\.eyJ[\w\-]{8,}\.[\w\-]{8,}")
 _AUTH_HEADER = re.compile(
     r"(?i:authorization|auth)[\"']?\s*[:=]\s*[\"']?(?i:bearer|basic|ntlm|token|digest)\s+"
     r"([\w\-.=+/~]{12,})"
@@ -159,6 +115,7 @@ class _Hit:
     end: int
     score: float
     value: str
+    explanation: str = ""
 
 
 def _random_enough(value: str, min_len: int, min_entropy: float) -> bool:
@@ -183,6 +140,8 @@ def _password_like(value: str) -> bool:
     """A password has to mix character classes or be long and varied; a word is not one."""
     if len(value) < 6 or _NOT_A_VALUE.search(value) or looks_like_placeholder(value):
         return False
+    if credential_rules.DOC_NAME.match(value):
+        return False
     if value.isalpha() and value.islower():
         return False
     return char_classes(value) >= 2 and shannon_entropy(value) >= 2.3
@@ -205,9 +164,9 @@ class CredentialsDetector:
         if not _ANCHOR.search(text.lower()) and not any(len(w) >= 20 for w in text.split()):
             return []
         hits: list[_Hit] = []
+        quiet = [(m.start(), m.end()) for m in credential_rules.PUBLIC.finditer(text)]
         hits.extend(self._private_keys(text))
-        hits.extend(self._providers(text))
-        hits.extend(self._jwts(text))
+        hits.extend(self._providers(text, quiet))
         hits.extend(self._auth_headers(text))
         hits.extend(self._url_passwords(text))
         hits.extend(self._assignments(text))
@@ -215,8 +174,12 @@ class CredentialsDetector:
         kept: list[_Hit] = []
         # Strongest evidence first; a weaker rule never re-reports the same characters.
         for hit in sorted(hits, key=lambda h: (-h.score, h.start)):
-            if not any(overlaps((hit.start, hit.end), (k.start, k.end)) for k in kept):
-                kept.append(hit)
+            span = (hit.start, hit.end)
+            if any(overlaps(span, (k.start, k.end)) for k in kept):
+                continue
+            if any(overlaps(span, q) for q in quiet):
+                continue  # a public or test-mode value: no weaker rule reports it either
+            kept.append(hit)
         kept.sort(key=lambda h: h.start)
         return [
             make_finding(
@@ -228,7 +191,7 @@ class CredentialsDetector:
                 end=h.end,
                 value=h.value,
                 score=h.score,
-                explanation=_EXPLAIN[h.kind],
+                explanation=h.explanation or _EXPLAIN[h.kind],
             )
             for h in kept
         ]
@@ -242,23 +205,19 @@ class CredentialsDetector:
             out.append(_Hit("private_key", m.start(), m.end(), 0.95, m.group(0)))
         return out
 
-    def _providers(self, text: str) -> list[_Hit]:
+    def _providers(self, text: str, quiet: list[tuple[int, int]]) -> list[_Hit]:
+        """Matches of the credential rule table; test-mode keys only quieten their span."""
         out = []
-        for m in _PROVIDER.finditer(text):
-            index = int(str(m.lastgroup)[1:])
-            kind, _, score = _PROVIDERS[index]
-            value = m.group(0)
-            if looks_like_placeholder(value) or shannon_entropy(value) < 3.0:
+        for m in credential_rules.find(text):
+            if m.score < 0.5:
+                quiet.append((m.start, m.end))
                 continue
-            out.append(_Hit(kind, m.start(), m.end(), score, value))
+            noun = "password" if m.rule.kind in ("url_password", "password_assignment") else (
+                "key" if "key" in m.rule.what else "token"
+            )
+            why = f"This looks like {m.rule.label}; " + _WHY.format(noun)
+            out.append(_Hit(m.rule.kind, m.start, m.end, m.score, m.value, why))
         return out
-
-    def _jwts(self, text: str) -> list[_Hit]:
-        return [
-            _Hit("jwt", m.start(), m.end(), 0.9, m.group(0))
-            for m in _JWT.finditer(text)
-            if _random_enough(m.group(0), 30, 3.5)
-        ]
 
     def _auth_headers(self, text: str) -> list[_Hit]:
         return [
@@ -271,7 +230,7 @@ class CredentialsDetector:
         out = []
         for m in _URL_PASSWORD.finditer(text):
             password = m.group(2)
-            if _NOT_A_VALUE.search(password) or looks_like_placeholder(password):
+            if _NOT_A_VALUE.search(password) or not credential_rules.url_password(m.group(0)):
                 continue
             out.append(_Hit("url_password", m.start(), m.end(), 0.9, m.group(0)))
         return out
