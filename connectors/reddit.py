@@ -362,8 +362,10 @@ def user_agent(options: dict[str, Any]) -> str:
     contact = _HANDLE.match(str(options.get("contact_user") or "").strip())
     if contact is None:
         log.warning(
-            "reddit: no contact_user (the Reddit account that runs the app); Reddit asks for "
-            "'%s (by /u/<user>)': set networks.reddit.contact_user or user_agent",
+            "reddit: sending User-Agent '%s'; Reddit asks for '%s (by /u/<user>)', naming "
+            "the Reddit account that runs the app: set networks.reddit.user_agent in that "
+            "form (or the option contact_user)",
+            agent,
             agent,
         )
         return agent

@@ -317,7 +317,7 @@ def test_user_agent_without_contact_user_says_what_to_set(
     with caplog.at_level(logging.WARNING, logger="connectors.reddit"):
         agent = reddit.user_agent({"user_agent": "social-monitor/0.1"})
     assert agent == f"python:social-monitor:{reddit.APP_VERSION}"
-    assert "contact_user" in caplog.text and "(by /u/" in caplog.text
+    assert "networks.reddit.user_agent" in caplog.text and "(by /u/<user>)" in caplog.text
 
 
 def test_user_agent_of_another_form_is_kept_with_a_warning(
