@@ -57,3 +57,36 @@ def test_many_accounts_are_cheap(fake_api: FakeSocialAPI) -> None:
         account = fake_api.account("x", "user1999")
         answer = http.get(f"/2/users/{account.native_id}/tweets").json()
     assert answer["meta"]["result_count"] == 1
+
+
+def test_x_tweets_are_written_as_x_writes_them(fake_api: FakeSocialAPI) -> None:
+    """Synthetic: links become t.co links listed in entities.urls, & < > are escaped, a post
+    over 280 characters is cut with its whole text in note_tweet (each only when asked)."""
+    long_text = "y" * 300 + " & https://intranet.corp.example/doc"
+    fake_api.add_post("x", "alice", "Q&A <now> https://wiki.corp.example/a?b=1&c=2")
+    fake_api.add_post("x", "alice", long_text)
+    account = fake_api.account("x", "alice")
+    with httpx.Client(base_url=fake_api.url) as http:
+        plain = http.get(f"/2/users/{account.native_id}/tweets").json()["data"]
+        full = http.get(
+            f"/2/users/{account.native_id}/tweets",
+            params={"tweet.fields": "entities,note_tweet"},
+        ).json()["data"]
+    [long_plain, short_plain] = plain
+    assert short_plain["text"].startswith("Q&amp;A &lt;now&gt; https://t.co/")
+    assert "entities" not in short_plain and "note_tweet" not in long_plain
+    assert len(long_plain["text"]) == 280 and long_plain["text"].endswith("…")
+    [long_full, short_full] = full
+    [link] = short_full["entities"]["urls"]
+    assert link["url"] in short_full["text"]
+    assert link["expanded_url"] == "https://wiki.corp.example/a?b=1&c=2"
+    note = long_full["note_tweet"]
+    assert note["text"].startswith("y" * 300 + " &amp; https://t.co/")
+    assert note["entities"]["urls"][0]["expanded_url"] == "https://intranet.corp.example/doc"
+
+
+def test_reddit_requests_user_agent_is_recorded(fake_api: FakeSocialAPI) -> None:
+    fake_api.add_account("reddit", "alice")
+    with httpx.Client(base_url=fake_api.url, headers={"User-Agent": "a:b:1 (by /u/c)"}) as http:
+        http.get("/user/alice/about")
+    assert fake_api.user_agents["reddit"] == "a:b:1 (by /u/c)"
