@@ -17,11 +17,13 @@ files of an export are read, picked by name:
   ``body`` or ``title``/``body``; a UTF-8 byte order mark is fine); a ``[deleted]`` or
   ``[removed]`` row is not a post (it is gone from Reddit) and is left out;
 - a Mastodon archive's ``outbox.json`` (an ActivityPub ``OrderedCollection``): only the
-  account's own public posts, i.e. ``Create`` activities of a ``Note`` attributed to the
+  account's own public posts, i.e. ``Create`` activities of a ``Note`` (or a poll,
+  ``Question``) attributed to the
   activity's actor and addressed (``to`` or ``cc``) to
   ``https://www.w3.org/ns/activitystreams#Public`` (public and unlisted posts). Boosts
   (``Announce``), followers-only posts and direct messages are left out. The text is the
-  content warning, the HTML content as plain text, and the media descriptions.
+  content warning, the HTML content as plain text, a poll's options (a ``Question``) and
+  the media descriptions.
 
 Private files are refused, never read: Reddit's ``messages.csv``, ``chat_history.csv``,
 ``message_headers.csv``, ``drafts.csv``, ... and X's ``direct-messages*.js``,
@@ -79,6 +81,9 @@ log = logging.getLogger("connectors.files")
 REDDIT_PUBLIC = frozenset({"posts.csv", "comments.csv"})
 MASTODON_PUBLIC = frozenset({"outbox.json"})
 _REDDIT_DELETED = frozenset({"[deleted]", "[removed]"})
+# What an author writes: a status is a Note, a poll a Question (its options are the author's
+# words too); other servers federate Articles and Pages.
+_AS_WRITTEN = frozenset({"Note", "Question", "Article", "Page"})
 _AS_PUBLIC = frozenset({"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"})
 _X_PUBLIC = re.compile(r"^(tweets?|note-tweet)(-part\d+)?\.js$")
 _X_PUBLIC_VARIABLES = frozenset({"tweets", "tweet", "note_tweet"})
@@ -446,7 +451,7 @@ def _outbox_post(item: object, where: str) -> FetchedPost | None:
     note = item.get("object")
     if not isinstance(note, dict):
         raise _BadLine(f"{where}: Create without an object")
-    if note.get("type") != "Note":
+    if note.get("type") not in _AS_WRITTEN:
         return None
     actors, authors = _ids(item.get("actor")), _ids(note.get("attributedTo"))
     if actors and authors and not actors & authors:
@@ -465,7 +470,12 @@ def _outbox_post(item: object, where: str) -> FetchedPost | None:
         content = next((v for v in languages.values() if isinstance(v, str)), "")
     if not isinstance(content, str):
         content = ""
-    parts = [note.get("summary"), html_to_text(content)]
+    title = note.get("name") if note.get("type") in ("Article", "Page") else None
+    parts = [note.get("summary"), title, html_to_text(content)]
+    options = note.get("oneOf") or note.get("anyOf")
+    for option in options if isinstance(options, list) else ():
+        if isinstance(option, dict):
+            parts.append(option.get("name"))  # a poll's options
     attachments = note.get("attachment")
     for media in attachments if isinstance(attachments, list) else ():
         if isinstance(media, dict):

@@ -90,6 +90,14 @@ OUTBOX_ITEMS = [
         "object": "https://other.example/users/bob/statuses/9",
     },
     _create(6, "<p>someone else's note, private</p>", [PUBLIC], [], attributedTo="https://x.ex/u"),
+    _create(  # a poll: its options are the author's words too
+        7,
+        "<p>Which launch date?</p>",
+        [PUBLIC],
+        [],
+        type="Question",
+        oneOf=[{"type": "Note", "name": "May 3"}, {"type": "Note", "name": "June 9"}],
+    ),
 ]
 
 
@@ -102,6 +110,7 @@ def test_outbox_reads_only_own_public_notes_as_text(tmp_path: Path) -> None:
             "Q&A: our plan is at https://wiki.corp.example/q3\n\nsecond paragraph",
         ),
         (f"{ME}/statuses/113000000000000002", "CW: work\n\nunlisted words\n\nslide: Bluebird"),
+        (f"{ME}/statuses/113000000000000007", "Which launch date?\n\nMay 3\n\nJune 9"),
     ]
     assert result.new[0].url == "https://social.example/@ana/113000000000000001"
     assert result.new[0].created_at == datetime(2025, 1, 1, 10, tzinfo=UTC)
@@ -120,7 +129,7 @@ def test_outbox_in_an_unpacked_archive(tmp_path: Path, caplog: pytest.LogCapture
     connector = FileConnector()
     with caplog.at_level(logging.INFO, logger="connectors.files"):
         result = connector.fetch(AccountRef("file", str(archive)), None)
-    assert len(result.new) == 2
+    assert len(result.new) == 3
     assert connector.skipped[str(archive)] == [
         "actor.json",
         "bookmarks.json",
