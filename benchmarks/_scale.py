@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from _common import SHARED_DATA, read_tsv
 
 from connectors.fake_api import FakeSocialAPI
-from monitor.models import Account, Employee
+from monitor.storage.models import Account, Employee
 
 NETWORK_MIX = {"x": 0.30, "reddit": 0.20, "mastodon": 0.20, "bluesky": 0.15, "rss": 0.15}
 SECRETS = {

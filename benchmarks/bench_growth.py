@@ -5,19 +5,20 @@ Run: `python benchmarks/bench_growth.py` from the repo root (about 5 minutes on 
 
 Accounts (1,000 -> 100,000, SQLite in a temp folder, one opted-in employee per account,
 1,000 overdue and the rest due at random times in the next 15 minutes):
-- the due-account pick (:func:`monitor.scheduling.pick_due`, the tick's query), p50/p99;
-- one whole tick (:meth:`monitor.daemon.Service.poll_tick`, one ``polling.batch_size`` batch)
-  with a connector that answers "nothing new" at once, so only our own work is timed;
+- the due-account pick (:func:`monitor.polling.scheduling.pick_due`, the tick's query), p50/p99;
+- one whole tick (:meth:`monitor.service.daemon.Service.poll_tick`, one
+  ``polling.batch_size`` batch) with a connector that answers "nothing new" at once, so
+  only our own work is timed;
 - memory: peak Python allocations during a tick (tracemalloc), and the process RSS.
 
 Stored posts (10^5 -> 10^6, 10,000 employees with one account each, 5% of posts flagged,
 a fifth of those still open; rows inserted with executemany, not the ORM):
-- the review page's queries for one employee (:func:`monitor.reviews.list_open` and
-  :func:`monitor.reviews.snoozed_count`, what ``GET /`` runs), p50/p99 (target p99 < 100 ms
+- the review page's queries for one employee (:func:`monitor.review.reviews.list_open` and
+  :func:`monitor.review.reviews.snoozed_count`, what ``GET /`` runs), p50/p99 (target p99 < 100 ms
   at 10^6 posts);
-- the digest: composing one employee's digest (:func:`monitor.digest.compose_digest`) and
-  the hourly run over every employee (:func:`monitor.digest.enqueue_due_digests`);
-- the store step's lookup of a new X post (:func:`monitor.polling._find_post`: by native id,
+- the digest: composing one employee's digest (:func:`monitor.alerts.digest.compose_digest`) and
+  the hourly run over every employee (:func:`monitor.alerts.digest.enqueue_due_digests`);
+- the store step's lookup of a new X post (:func:`monitor.polling.poller._find_post`: by native id,
   then by edit group), which every new post pays.
 """
 
@@ -42,12 +43,14 @@ from _common import write_result
 from _scale import rss_mb, sqlite_size_mb
 
 from connectors.base import AccountRef, FetchedPost, FetchResult
-from monitor import digest, polling, reviews, scheduling
+from monitor.alerts import digest
 from monitor.app import App, open_app
-from monitor.daemon import Service
-from monitor.db import session_scope
-from monitor.metrics import Metrics
-from monitor.models import Alert
+from monitor.polling import poller, scheduling
+from monitor.review import reviews
+from monitor.service.daemon import Service
+from monitor.service.metrics import Metrics
+from monitor.storage.db import session_scope
+from monitor.storage.models import Alert
 
 NETWORKS = ("x", "reddit", "mastodon", "bluesky", "rss")
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -108,7 +111,7 @@ def open_db(folder: Path) -> tuple[App, Path]:
     folder.mkdir(parents=True)
     base = open_app(overrides={"storage": {"data_dir": str(folder), "database_url": ""},
                                "daemon": {"http_port": 0}})
-    return StubApp(base.config, base.engine), folder / "social-monitor.db"
+    return StubApp(base.config, base.engine), folder / "social-monitor.storage.db"
 
 
 def raw(db: Path) -> sqlite3.Connection:
@@ -263,7 +266,7 @@ def post_growth(sizes: list[int], employees: int, tmp: Path) -> list[dict[str, A
             fetched = FetchedPost(native_id=f"x-new-{random.random()}", text="hi",
                                   created_at=NOW, group_id=f"x-new-{random.random()}")
             with session_scope(app.engine) as s:
-                polling._find_post(s, "x", fetched)
+                poller._find_post(s, "x", fetched)
 
         page_t = timings(page, 200)
         compose_t = timings(compose, 50)

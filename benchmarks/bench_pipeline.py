@@ -14,7 +14,7 @@ from _common import need_shared, pin_one_core, read_jsonl, read_tsv, write_resul
 
 from classifiers.base import PostText
 from classifiers.pipeline import Pipeline
-from monitor.classify import make_pipeline
+from monitor.classify.pipeline import make_pipeline
 from monitor.config import load_config
 
 

@@ -4,7 +4,7 @@ Run: `python benchmarks/bench_polling.py` from the repo root (`--accounts 500` f
 `--no-postgres` to skip the scale-out part). Uses real tweets from ../shared/data as post
 texts when present, else a small built-in mix.
 
-Embedded (SQLite in a temp folder): the daemon's own tick, :meth:`monitor.daemon.Service.
+Embedded (SQLite in a temp folder): the daemon's own tick, :meth:`monitor.service.daemon.Service.
 poll_tick` with its worker pool, run back to back until no account is due (the real daemon
 runs it every ``daemon.tick_seconds``; see "scheduled cycle" below). Three cycles:
 
@@ -56,10 +56,10 @@ from _scale import (
 
 from monitor.app import open_app
 from monitor.clock import utcnow
-from monitor.daemon import Service
-from monitor.metrics import Metrics
+from monitor.service.daemon import Service
+from monitor.service.metrics import Metrics
+from monitor.service.smtp_sink import SmtpSink
 from monitor.settings import Settings
-from monitor.smtp_sink import SmtpSink
 
 PG_ADMIN = os.environ.get("SOCIAL_MONITOR_BENCH_PG",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")

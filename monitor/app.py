@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from classifiers.pipeline import Pipeline
 from connectors.base import Connector
 from connectors.registry import build_connector
-from monitor import migrate
-from monitor.classify import make_pipeline
+from monitor.alerts.digest import compose_digest
+from monitor.alerts.mailer import SmtpTransport
+from monitor.alerts.outbox import Composer, compose_immediate
+from monitor.classify.pipeline import make_pipeline
 from monitor.config import AppConfig, load_config
-from monitor.db import make_engine
-from monitor.digest import compose_digest
-from monitor.mailer import SmtpTransport
-from monitor.outbox import Composer, compose_immediate
+from monitor.storage import migrate
+from monitor.storage.db import make_engine
 
 
 @dataclass

@@ -27,7 +27,7 @@ class StorageSettings(_Section):
         """The SQLAlchemy URL: the configured one, or a SQLite file in ``data_dir``."""
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{self.data_dir / 'social-monitor.db'}"
+        return f"sqlite:///{self.data_dir / 'social-monitor.storage.db'}"
 
 
 class PollingSettings(_Section):

@@ -10,7 +10,7 @@ import sqlalchemy.exc
 from monitor.cli import admin, alerts, classify_cmds, daemon, demo_cmd, people, status_cmd, web_cmd
 from monitor.cli.common import cli
 from monitor.errors import ConfigError, MonitorError
-from monitor.logs import redact_error
+from monitor.service.logs import redact_error
 
 __all__ = ["cli", "main"]
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from monitor import migrate
+from monitor.alerts.links import secret_key
 from monitor.cli.common import get_app
 from monitor.config import load_config
-from monitor.links import secret_key
+from monitor.storage import migrate
 
 
 def register(cli: click.Group) -> None:

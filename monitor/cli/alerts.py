@@ -10,14 +10,14 @@ import click
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from monitor import digest as digest_svc
+from monitor.alerts import digest as digest_svc
+from monitor.alerts.outbox import deliver_due
 from monitor.cli.common import get_app, print_rows
 from monitor.clock import utcnow
-from monitor.db import session_scope
-from monitor.employees import get_employee
 from monitor.errors import BadInput, NotFound
-from monitor.models import Alert, Employee
-from monitor.outbox import deliver_due
+from monitor.people.employees import get_employee
+from monitor.storage.db import session_scope
+from monitor.storage.models import Alert, Employee
 
 STATUSES = ("queued", "sending", "sent", "unconfirmed", "failed", "dead", "cancelled")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from classifiers.base import PostText
-from monitor import training
-from monitor.classify import check as check_post
+from monitor.classify import training
+from monitor.classify.evaluate import CATEGORY_CHOICES, evaluate
+from monitor.classify.pipeline import check as check_post
 from monitor.cli.common import get_app, print_json
 from monitor.errors import BadInput
-from monitor.evaluate import CATEGORY_CHOICES, evaluate
 
 
 def register(cli: click.Group) -> None:

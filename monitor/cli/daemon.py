@@ -8,9 +8,11 @@ import sys
 
 import click
 
-from monitor import daemon, logs, outbox, polling, scaleout
+from monitor.alerts import outbox
 from monitor.cli.common import get_app, print_json
 from monitor.errors import MonitorError
+from monitor.polling import poller
+from monitor.service import daemon, logs, scaleout
 
 
 def register(cli: click.Group) -> None:
@@ -22,8 +24,8 @@ def register(cli: click.Group) -> None:
     def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
         """Poll due accounts once: fetch, store, classify, queue and send alerts."""
         app = get_app(ctx)
-        reports = polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
-        totals = polling.summarize(reports)
+        reports = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+        totals = poller.summarize(reports)
         d = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
         totals.update(alerts_sent=d.sent, alerts_failed=d.failed, alerts_dead=d.dead)
         if as_json:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from monitor.demo import open_demo_app, run_demo
-from monitor.smtp_sink import SmtpSink
+from monitor.service.demo import open_demo_app, run_demo
+from monitor.service.smtp_sink import SmtpSink
 
 
 def register(cli: click.Group) -> None:

@@ -6,10 +6,10 @@ import click
 from sqlmodel import select
 
 from connectors.base import AccountRef, ConnectorError
-from monitor import employees as svc
 from monitor.cli.common import get_app, print_rows
-from monitor.db import session_scope
-from monitor.models import Account
+from monitor.people import employees as svc
+from monitor.storage.db import session_scope
+from monitor.storage.models import Account
 
 
 def register(cli: click.Group) -> None:

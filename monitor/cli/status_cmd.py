@@ -6,9 +6,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from monitor import status
 from monitor.cli.common import get_app, print_json
 from monitor.clock import utcnow
+from monitor.service import status
 
 
 def _table(title: str, rows: dict[str, object]) -> Table:

@@ -6,7 +6,7 @@ import click
 
 from monitor.cli.common import get_app, print_rows
 from monitor.clock import utcnow
-from monitor.db import session_scope
+from monitor.storage.db import session_scope
 
 
 def register(cli: click.Group) -> None:
@@ -20,7 +20,7 @@ def register(cli: click.Group) -> None:
         """Serve the self-review web page (put it behind HTTPS in production)."""
         import uvicorn
 
-        from monitor import logs
+        from monitor.service import logs
         from monitor.web import create_app
 
         app = get_app(ctx)

@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from monitor import reviews
-from monitor.db import session_scope
+from monitor.alerts.links import BadLink, read_token
 from monitor.errors import NotFound
-from monitor.links import BadLink, read_token
+from monitor.review import reviews
+from monitor.storage.db import session_scope
 from monitor.web.auth import check_signin, send_fresh_link, spend_signin
 from monitor.web.context import ctx, render, require_csrf, see_other
 from monitor.web.security import session_of

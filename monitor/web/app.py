@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from monitor.alerts.links import secret_key
+from monitor.alerts.outbox import Sender
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.links import secret_key
-from monitor.outbox import Sender
 from monitor.web import access, compliance, pages
 from monitor.web.context import SignInRequired, WebContext, render, see_other
 from monitor.web.security import (

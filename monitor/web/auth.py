@@ -1,6 +1,6 @@
 """Sign-in by e-mailed link: single-use tokens and the "send me a fresh link" e-mail.
 
-Links (``monitor.links``) are signed and expire. Using one for sign-in spends it: the
+Links (``monitor.alerts.links``) are signed and expire. Using one for sign-in spends it: the
 SHA-256 of its nonce goes into ``used_token`` (never the token itself), so a copied or
 forwarded link works once. Spent rows older than the link lifetime are purged, since the
 signature alone refuses those links by then.
@@ -18,16 +18,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from monitor import audit
+from monitor.alerts.links import BadLink, read_token, review_link
+from monitor.alerts.mailer import PermanentSendError, TransientSendError
+from monitor.alerts.outbox import Sender
 from monitor.config import AppConfig
-from monitor.db import session_scope
-from monitor.employees import check_email
 from monitor.errors import BadInput, MonitorError
-from monitor.links import BadLink, read_token, review_link
-from monitor.mailer import PermanentSendError, TransientSendError
-from monitor.models import Employee, UsedToken
-from monitor.outbox import Sender
-from monitor.reviews import active_employee, actor_for
+from monitor.people.employees import check_email
+from monitor.review.reviews import active_employee, actor_for
+from monitor.storage import audit
+from monitor.storage.db import session_scope
+from monitor.storage.models import Employee, UsedToken
 
 log = logging.getLogger("monitor.web")
 

@@ -21,12 +21,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from monitor import audit, reviews
+from monitor.alerts.links import BadLink, make_token, read_token
 from monitor.config import AppConfig
-from monitor.db import session_scope
 from monitor.errors import BadInput, NotFound
-from monitor.links import BadLink, make_token, read_token
-from monitor.models import ComplianceLink
+from monitor.review import reviews
+from monitor.storage import audit
+from monitor.storage.db import session_scope
+from monitor.storage.models import ComplianceLink
 from monitor.web.auth import nonce_hash
 from monitor.web.context import ctx, render, see_other
 from monitor.web.security import is_https

@@ -13,11 +13,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from monitor.alerts.links import safe_url
+from monitor.alerts.outbox import Sender
 from monitor.app import App
-from monitor.db import session_scope
-from monitor.links import safe_url
-from monitor.outbox import Sender
-from monitor.reviews import active_employee
+from monitor.review.reviews import active_employee
+from monitor.storage.db import session_scope
 from monitor.web.security import RateLimiter, SessionCodec, WebSession, session_of
 
 CATEGORY_WORDS = {

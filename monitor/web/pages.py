@@ -1,7 +1,7 @@
 """The signed-in employee's pages: open flags, one flag, history, settings, data export.
 
 Every handler takes the employee id from the session (:func:`signed_in`) and passes it to
-:mod:`monitor.reviews`, which only reaches rows through that employee's own accounts.
+:mod:`monitor.review.reviews`, which only reaches rows through that employee's own accounts.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from zoneinfo import available_timezones
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from monitor import audit, reviews
-from monitor.db import session_scope
 from monitor.errors import BadInput, Conflict, NotFound
+from monitor.review import reviews
+from monitor.storage import audit
+from monitor.storage.db import session_scope
 from monitor.web.context import ctx, render, require_csrf, see_other, signed_in
 from monitor.web.security import session_of
 

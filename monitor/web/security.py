@@ -1,6 +1,6 @@
 """Sessions, CSRF tokens, security headers, request logging and rate limits.
 
-The session is a signed cookie (``itsdangerous``, keyed with ``monitor.links.secret_key``):
+The session is a signed cookie (``itsdangerous``, keyed with ``monitor.alerts.links.secret_key``):
 HttpOnly, SameSite=Lax, and Secure whenever the page is served over HTTPS. It carries a
 random session id and, once signed in, the employee id and their session version; nothing
 else. The version is checked against ``Employee.session_version`` on every request, and

@@ -31,10 +31,10 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from monitor import employees
 from monitor.app import open_app
-from monitor.db import session_scope
-from monitor.smtp_sink import free_port
+from monitor.people import employees
+from monitor.service.smtp_sink import free_port
+from monitor.storage.db import session_scope
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "monitor"))
 from test_daemon_process import COMMAND, FLAGGED, WAIT, wait_for
@@ -296,7 +296,7 @@ shutdown_timeout_seconds = 2
 
     @property
     def url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data / 'social-monitor.db'}"
+        return self.database_url or f"sqlite:///{self.data / 'social-monitor.storage.db'}"
 
     def engine(self) -> sa.engine.Engine:
         if self._engine is None:

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.app import App, open_app
-from monitor.smtp_sink import SmtpSink
+from monitor.service.smtp_sink import SmtpSink
 
 PG_ADMIN_URL = os.environ.get(
     "SOCIAL_MONITOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -20,17 +20,18 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from connectors.fake_api import FakeSocialAPI
-from monitor import employees, polling, scheduling
 from monitor.app import App, open_app
 from monitor.clock import utcnow
-from monitor.daemon import DatabaseLock, InstanceLock, Service
-from monitor.db import session_scope
 from monitor.errors import Conflict
-from monitor.metrics import Metrics, OpsServer
-from monitor.models import Account, Alert, AuditEvent, Finding
+from monitor.people import employees
+from monitor.polling import poller, scheduling
+from monitor.service.daemon import DatabaseLock, InstanceLock, Service
+from monitor.service.metrics import Metrics, OpsServer
+from monitor.service.smtp_sink import SmtpSink, free_port
+from monitor.service.status import lock_path
 from monitor.settings import Secrets
-from monitor.smtp_sink import SmtpSink, free_port
-from monitor.status import lock_path
+from monitor.storage.db import session_scope
+from monitor.storage.models import Account, Alert, AuditEvent, Finding
 
 FLAGGED = "Big news: our client Acme Corp signed with us today"
 HARMLESS = "Lovely hike in the Alps this weekend"
@@ -215,8 +216,8 @@ def test_a_poll_that_is_no_longer_due_is_skipped(tmp_path: Path, smtp_sink: Smtp
     app = _app(tmp_path, smtp_sink)
     account_id = _file_account(app, tmp_path, 1, [HARMLESS])
     args = (app.engine, app.config, app.pipeline, app.connector_for, account_id)
-    assert polling.poll_account(*args, only_if_due=True).outcome == "ok"
-    assert polling.poll_account(*args, only_if_due=True).outcome == "not_due"
+    assert poller.poll_account(*args, only_if_due=True).outcome == "ok"
+    assert poller.poll_account(*args, only_if_due=True).outcome == "not_due"
 
 
 def _get(url: str) -> tuple[int, str]:

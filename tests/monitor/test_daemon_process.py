@@ -23,11 +23,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor import employees
 from monitor.app import open_app
-from monitor.db import session_scope
-from monitor.models import Account, Alert, Post
-from monitor.smtp_sink import SmtpSink, free_port
+from monitor.people import employees
+from monitor.service.smtp_sink import SmtpSink, free_port
+from monitor.storage.db import session_scope
+from monitor.storage.models import Account, Alert, Post
 
 COMMAND = str(Path(sys.executable).parent / "social-monitor")
 FLAGGED = [
@@ -69,7 +69,7 @@ class Setup:
             return False
 
     def engine(self) -> sa.engine.Engine:
-        return sa.create_engine(f"sqlite:///{self.data / 'social-monitor.db'}")
+        return sa.create_engine(f"sqlite:///{self.data / 'social-monitor.storage.db'}")
 
 
 def _write(path: Path, prefix: str, texts: list[str]) -> dict[str, str]:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from monitor import employees, polling, retention
 from monitor.app import App, open_app
 from monitor.clock import utcnow
-from monitor.db import session_scope
-from monitor.models import Finding, Post
-from monitor.smtp_sink import SmtpSink
+from monitor.people import employees
+from monitor.polling import poller
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage import retention
+from monitor.storage.db import session_scope
+from monitor.storage.models import Finding, Post
 
 TEXT = "Big news: our client Acme Corp signed with us today"
 
@@ -40,7 +42,7 @@ def test_text_is_purged_after_its_period_and_findings_keep_the_masked_match(
         employees.opt_in(s, "a@example.com", actor="test")
         employees.link_account(s, "a@example.com", "file", str(posts), actor="test")
     now = utcnow()
-    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for, now=now)
+    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for, now=now)
     with session_scope(app.engine) as s:
         finding = s.exec(select(Finding)).one()
         masked, explanation = finding.masked, finding.explanation

@@ -19,10 +19,10 @@ from pathlib import Path
 
 from test_daemon_process import COMMAND, WAIT, wait_for
 
-from monitor import employees
 from monitor.app import open_app
-from monitor.db import session_scope
-from monitor.smtp_sink import SmtpSink, free_port
+from monitor.people import employees
+from monitor.service.smtp_sink import SmtpSink, free_port
+from monitor.storage.db import session_scope
 
 
 def get(url: str) -> tuple[int, str]:

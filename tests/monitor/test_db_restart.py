@@ -22,10 +22,10 @@ import pytest
 import sqlalchemy as sa
 from test_daemon_process import COMMAND, FLAGGED, stop, wait_for
 
-from monitor import employees
 from monitor.app import open_app
-from monitor.db import session_scope
-from monitor.smtp_sink import SmtpSink, free_port
+from monitor.people import employees
+from monitor.service.smtp_sink import SmtpSink, free_port
+from monitor.storage.db import session_scope
 
 BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 

@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 
-from monitor import digest, employees, polling
+from monitor.alerts import digest
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.db import session_scope
-from monitor.employees import get_employee
+from monitor.people import employees
+from monitor.people.employees import get_employee
+from monitor.polling import poller
+from monitor.storage.db import session_scope
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -61,7 +63,7 @@ def digest_html(make_app: Callable[..., App], tmp_path: Path) -> tuple[Path, str
         employees.add_employee(s, "alice@example.com", "Alice Martin", "Europe/Paris")
         employees.opt_in(s, "alice@example.com")
         employees.link_account(s, "alice@example.com", "file", str(posts))
-    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     with session_scope(app.engine) as s:
         alice = get_employee(s, "alice@example.com")
     result = digest.preview(app.engine, app.config, alice, tmp_path / "preview", utcnow())

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from monitor import logs
+from monitor.service import logs
 from monitor.settings import Secrets
 
 
@@ -75,7 +75,7 @@ def _database_error(db_url: str) -> BaseException:
     (account, native id) stored twice, the second time with a text too long for the id."""
     import sqlalchemy as sa
 
-    from monitor.db import make_engine
+    from monitor.storage.db import make_engine
 
     engine = make_engine(db_url)
     table = sa.Table("t_log", sa.MetaData(), sa.Column("native_id", sa.String(16), unique=True),

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor import digest, employees, outbox, polling
+from monitor.alerts import digest, outbox
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.db import session_scope
-from monitor.smtp_sink import SmtpSink
+from monitor.people import employees
+from monitor.polling import poller
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage.db import session_scope
 
 HOSTILE_URLS = [
     "javascript:alert(document.cookie)",
@@ -51,7 +53,7 @@ def _alice_with(app: App, tmp_path: Path, url: str) -> None:
 
 
 def _send_alert_and_digest(app: App) -> None:
-    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     assert outbox.deliver_due(app.engine, app.config, app.transport(), app.composers).sent == 1
     now = utcnow()
     assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 1

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import select
 
-from monitor import employees, migrate, reviews
-from monitor.db import make_engine, session_scope
-from monitor.models import (
+from monitor.people import employees
+from monitor.review import reviews
+from monitor.storage import migrate
+from monitor.storage.db import make_engine, session_scope
+from monitor.storage.models import (
     Account,
     Alert,
     AuditEvent,
@@ -217,7 +219,7 @@ def test_cli_opt_out_prints_the_counts_and_the_address_is_gone(
     assert listed.exit_code == 0 and json.loads(listed.output) == []
     status = runner.invoke(cli, ["status"])
     assert status.exit_code == 0, status.output
-    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'social-monitor.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'social-monitor.storage.db'}")
     try:
         assert [v for _, _, v in _text_values(engine) if EMAIL in v or NAME in v] == []
     finally:

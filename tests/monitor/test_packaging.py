@@ -21,8 +21,8 @@ def test_wheel_contains_packages_config_and_migrations(tmp_path: Path) -> None:
         "monitor/_config/defaults.toml",
         "monitor/_config/policy.toml",
         "monitor/_config/demo/employees.toml",
-        "monitor/migrations/versions/0001_initial_schema.py",
-        "monitor/templates/alert.html.j2",
+        "monitor/storage/migrations/versions/0001_initial_schema.py",
+        "monitor/alerts/templates/alert.html.j2",
         "connectors/base.py",
         "classifiers/base.py",
     ):

@@ -18,10 +18,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from connectors.base import AccountRef, Connector, FetchedPost, FetchResult, RateLimited
-from monitor import employees, polling, status
 from monitor.app import App
-from monitor.db import session_scope
-from monitor.models import Account, Finding, Post
+from monitor.people import employees
+from monitor.polling import poller as polling
+from monitor.service import status
+from monitor.storage.db import session_scope
+from monitor.storage.models import Account, Finding, Post
 
 LEAK = "our client Acme Corp signed with us today"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -20,10 +20,10 @@ from typing import IO
 import pytest
 import sqlalchemy as sa
 
-from monitor import employees
 from monitor.app import open_app
-from monitor.db import session_scope
-from monitor.smtp_sink import SmtpSink
+from monitor.people import employees
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage.db import session_scope
 
 pytestmark = pytest.mark.postgres
 

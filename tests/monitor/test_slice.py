@@ -11,12 +11,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor import digest, employees, outbox, polling
+from monitor.alerts import digest, outbox
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.db import session_scope
-from monitor.models import Alert, Finding, Post
-from monitor.smtp_sink import SmtpSink
+from monitor.people import employees
+from monitor.polling import poller
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage.db import session_scope
+from monitor.storage.models import Alert, Finding, Post
 
 POSTS = [
     {"id": "1", "text": "Lovely weather for a walk today", "created_at": "2026-11-20T08:00:00Z"},
@@ -49,7 +51,7 @@ def _alice(app: App, tmp_path: Path, posts: list[dict[str, str]] = POSTS) -> tup
 
 
 def _poll_and_send(app: App) -> outbox.DeliveryReport:
-    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     return outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
 
 
@@ -118,7 +120,7 @@ def test_edit_that_removes_the_term_resolves_the_flag_and_cancels_the_alert(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
     app, posts_file = _alice(make_app(db_url), tmp_path)
-    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)  # not sent yet
+    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)  # not sent yet
     edited = [POSTS[0], {**POSTS[1], "text": "we signed a new client!"}]
     _write(posts_file, edited)
     _make_due(app)
@@ -151,7 +153,7 @@ def test_crash_between_send_and_commit_sends_no_second_mail(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
     app, _posts_file = _alice(make_app(db_url), tmp_path)
-    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
 
     class DiesAfterSending:
         """The real SMTP transport, then the process 'dies' before recording success."""

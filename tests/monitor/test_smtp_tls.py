@@ -24,12 +24,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from sqlmodel import select
 
-from monitor import employees, outbox, polling
+from monitor.alerts import outbox
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.db import session_scope
-from monitor.models import Alert
-from monitor.smtp_sink import free_port
+from monitor.people import employees
+from monitor.polling import poller
+from monitor.service.smtp_sink import free_port
+from monitor.storage.db import session_scope
+from monitor.storage.models import Alert
 
 x509 = pytest.importorskip("cryptography.x509", reason="needs the cryptography package")
 
@@ -149,7 +151,7 @@ def _app(make_app: Callable[..., App], server: TlsServer, tmp_path: Path,
             employees.add_employee(s, "alice@example.com", "Alice", "Europe/Paris")
             employees.opt_in(s, "alice@example.com")
             employees.link_account(s, "alice@example.com", "file", str(posts))
-        polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+        poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     return app
 
 

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from monitor import employees, outbox, polling, scheduling, status
+from monitor.alerts import outbox
 from monitor.app import App, open_app
 from monitor.cli import cli
 from monitor.clock import utcnow
-from monitor.db import session_scope
-from monitor.smtp_sink import SmtpSink
+from monitor.people import employees
+from monitor.polling import poller, scheduling
+from monitor.service import status
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage.db import session_scope
 
 
 def _populated(tmp_path: Path, sink: SmtpSink) -> tuple[Path, App]:
@@ -33,7 +36,7 @@ def _populated(tmp_path: Path, sink: SmtpSink) -> tuple[Path, App]:
         employees.opt_in(s, "b@example.com", actor="test")
         employees.link_account(s, "b@example.com", "file", str(tmp_path / "b.jsonl"),
                                actor="test")
-    polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     now = utcnow()
     with session_scope(app.engine) as s:
         scheduling.pause_network(s, "x", now.replace(year=now.year + 1), "AuthFailed", now)

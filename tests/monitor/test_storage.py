@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from monitor import employees, migrate
-from monitor.db import make_engine, session_scope
 from monitor.errors import BadInput, Conflict, NotFound
-from monitor.models import Account, AuditEvent, Employee, Finding, Post
-from monitor.polling import due_accounts
+from monitor.people import employees
+from monitor.polling.poller import due_accounts
+from monitor.storage import migrate
+from monitor.storage.db import make_engine, session_scope
+from monitor.storage.models import Account, AuditEvent, Employee, Finding, Post
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

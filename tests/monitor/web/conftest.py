@@ -8,7 +8,7 @@ import pytest
 from web_helpers import NOW, TestClient, World, build_world, serving
 
 from monitor.app import App
-from monitor.smtp_sink import free_port
+from monitor.service.smtp_sink import free_port
 from monitor.web import create_app
 
 

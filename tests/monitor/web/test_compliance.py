@@ -21,17 +21,18 @@ import uvicorn
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from monitor import employees, reviews
+from monitor.alerts.links import make_token
 from monitor.app import App
 from monitor.cli import cli
 from monitor.config import load_config
-from monitor.db import session_scope
 from monitor.errors import ConfigError
-from monitor.links import make_token
-from monitor.models import AuditEvent, ComplianceLink, Finding, Post
+from monitor.people import employees
 from monitor.policy import Escalation
+from monitor.review import reviews
+from monitor.service.smtp_sink import free_port
 from monitor.settings import Settings
-from monitor.smtp_sink import free_port
+from monitor.storage.db import session_scope
+from monitor.storage.models import AuditEvent, ComplianceLink, Finding, Post
 from monitor.web import create_app
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday of 2026-W48

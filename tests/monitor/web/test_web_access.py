@@ -12,10 +12,10 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session, select
 from web_helpers import ANN_TEXT, BOB_TEXT, NOW, World, csrf_from, sign_in
 
-from monitor import links
+from monitor.alerts import links
+from monitor.alerts.links import make_token
 from monitor.app import App
-from monitor.links import make_token
-from monitor.models import AuditEvent, Finding, UsedToken
+from monitor.storage.models import AuditEvent, Finding, UsedToken
 from monitor.web import create_app
 
 PRIVATE_PAGES = ["/", "/history", "/settings", "/export", "/opt-out", "/flags/1"]

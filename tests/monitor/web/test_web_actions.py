@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import Session, select
 from web_helpers import ANN_TEXT, BOB_TEXT, NOW, TestClient, World, csrf_from, sign_in
 
+from monitor.alerts.links import make_token
 from monitor.app import App
-from monitor.links import make_token
-from monitor.models import Alert, AuditEvent, Employee, Finding, Post, Review, Suppression
 from monitor.policy import Escalation
-from monitor.smtp_sink import SmtpSink
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage.models import Alert, AuditEvent, Employee, Finding, Post, Review, Suppression
 from monitor.web import create_app
 from monitor.web.compliance import create_link
 

@@ -21,8 +21,8 @@ from sqlmodel import Session, select
 from web_helpers import World
 from web_helpers import wait_for as _wait_for
 
-from monitor.models import AuditEvent, Finding
-from monitor.smtp_sink import SmtpSink
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage.models import AuditEvent, Finding
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -15,10 +15,10 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session
 from web_helpers import World, csrf_from
 
-from monitor import links
+from monitor.alerts import links
+from monitor.alerts.links import make_token
 from monitor.app import App
-from monitor.links import make_token
-from monitor.models import Employee
+from monitor.storage.models import Employee
 
 _OPEN: list[httpx.Client] = []
 

@@ -9,14 +9,14 @@ import pytest
 from sqlmodel import Session, select
 from web_helpers import NOW, TestClient, World, csrf_from
 
-from monitor import reviews
 from monitor.cli import main
-from monitor.db import session_scope
-from monitor.demo import open_demo_app, run_demo
 from monitor.errors import BadInput, NotFound
-from monitor.models import AuditEvent
-from monitor.smtp_sink import SmtpSink
-from monitor.suggestions import suggest
+from monitor.review import reviews
+from monitor.review.suggestions import suggest
+from monitor.service.demo import open_demo_app, run_demo
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage.db import session_scope
+from monitor.storage.models import AuditEvent
 from monitor.web import create_app
 
 

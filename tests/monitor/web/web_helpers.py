@@ -14,11 +14,11 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from monitor import employees
+from monitor.alerts.links import make_token
 from monitor.app import App
-from monitor.db import session_scope
-from monitor.links import make_token
-from monitor.models import Finding, Post
+from monitor.people import employees
+from monitor.storage.db import session_scope
+from monitor.storage.models import Finding, Post
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ANN_TEXT = "Our new intern is a total idiot, honestly."

@@ -15,8 +15,8 @@ permanent answer for that message (5xx) makes an e-mail dead. Chat/push rows bec
 after ``alerts.max_attempts`` failures (apprise cannot tell the two apart).
 
 Rows of channel ``email`` go through the SMTP transport; the others are chat/push channels
-(:mod:`monitor.channels`), one row per channel, so a failing channel blocks nothing else.
-A failure that is the operator's to fix (:class:`~monitor.mailer.OperatorSendError`: login
+(:mod:`monitor.alerts.channels`), one row per channel, so a failing channel blocks nothing else.
+A failure that is the operator's to fix (:class:`~monitor.alerts.mailer.OperatorSendError`: login
 refused, TLS certificate not trusted) is retried with back-off but never makes an alert
 dead, and is logged as an error once per delivery run.
 """
@@ -36,19 +36,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from monitor.backoff import backoff
-from monitor.channels import (
+from monitor.alerts.channels import (
     AppriseTransport,
     ChannelMessage,
     ChannelSender,
     compose_channel,
     configured_channels,
 )
-from monitor.clock import utcnow
-from monitor.config import AppConfig
-from monitor.db import session_scope
-from monitor.links import review_link
-from monitor.mailer import (
+from monitor.alerts.links import review_link
+from monitor.alerts.mailer import (
     OperatorSendError,
     PermanentSendError,
     TransientSendError,
@@ -56,9 +52,13 @@ from monitor.mailer import (
     item_for,
     network_label,
 )
-from monitor.models import Alert, Employee, Finding, Post
+from monitor.backoff import backoff
+from monitor.clock import utcnow
+from monitor.config import AppConfig
+from monitor.storage.db import session_scope
+from monitor.storage.models import Alert, Employee, Finding, Post
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("monitor.outbox")
 
 PENDING = ("queued", "failed")
 

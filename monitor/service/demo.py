@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor import digest, employees, outbox, polling
+from monitor.alerts import digest, outbox
+from monitor.alerts.links import review_link
 from monitor.app import App, open_app
 from monitor.clock import utcnow
 from monitor.config import packaged_config_dir
-from monitor.db import session_scope
 from monitor.errors import Conflict
-from monitor.links import review_link
-from monitor.smtp_sink import SmtpSink
+from monitor.people import employees
+from monitor.polling import poller
+from monitor.service.smtp_sink import SmtpSink
+from monitor.storage.db import session_scope
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,14 @@ def run_demo(folder: Path, config_dir: Path | None = None) -> DemoResult:
                 employees.opt_in(s, person["email"], actor="demo")
                 employees.link_account(s, person["email"], "file", str(target), actor="demo")
         now = utcnow()
-        reports = polling.poll_due(app.engine, app.config, app.pipeline, app.connector_for,
+        reports = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for,
                                    now=now)
         sent = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=now)
         # The digest normally waits for each person's local hour; the demo sends it now.
         digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True)
         dsent = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
                                    now=now)
-        totals = polling.summarize(reports)
+        totals = poller.summarize(reports)
         with session_scope(app.engine) as s:
             signin_links = {
                 person["email"]: review_link(

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from classifiers.base import DetectorConfig, Finding, PostText
 from classifiers.pipeline import Classification, Pipeline
 from classifiers.registry import build_pipeline
+from monitor.classify.decide import Decision, Verdict, decide, verdict
+from monitor.classify.training import active_model_dir
 from monitor.config import AppConfig
-from monitor.decide import Decision, Verdict, decide, verdict
-from monitor.training import active_model_dir
 
 
 def detector_config(app: AppConfig) -> DetectorConfig:

@@ -11,7 +11,7 @@ on any number of machines share the work:
   puts jobs of dead workers (no heartbeat) back in the queue, so a killed worker loses
   nothing.
 - ``poll`` (queue ``poll``) runs with the *lock* ``account:<id>`` (one poll per account at a
-  time) and calls :func:`monitor.polling.poll_account` with ``only_if_due``, so a job that
+  time) and calls :func:`monitor.polling.poller.poll_account` with ``only_if_due``, so a job that
   arrives after another worker already polled the account does nothing. Store, classify
   and alert-queueing stay in that one transaction: that is what makes a restart or a retry
   safe, so classification is not split into a job of its own.
@@ -37,13 +37,15 @@ from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from procrastinate.jobs import Job, Status
 from procrastinate.schema import SchemaManager
 
-from monitor import digest, outbox, polling, retention, scheduling
+from monitor.alerts import digest, outbox
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.db import session_scope
 from monitor.errors import MonitorError
+from monitor.polling import poller, scheduling
+from monitor.storage import retention
+from monitor.storage.db import session_scope
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("monitor.scaleout")
 
 QUEUES = ("dispatch", "poll", "notify", "maintenance")
 _SCHEMA_LOCK = 0x534D5343  # pg advisory lock id while the schema is created ("SMSC")
@@ -114,7 +116,7 @@ def build(app: App) -> procrastinate.App:
     papp = procrastinate.App(connector=connector)
     tick = _cron(s.daemon.tick_seconds)
 
-    def _pause_if_refused(report: polling.PollReport) -> None:
+    def _pause_if_refused(report: poller.PollReport) -> None:
         if report.outcome != "auth_failed":
             return
         now = utcnow()
@@ -130,7 +132,7 @@ def build(app: App) -> procrastinate.App:
 
     @papp.task(name="social_monitor.poll", queue="poll")
     def poll(account_id: int) -> dict[str, Any]:
-        report = polling.poll_account(app.engine, app.config, app.pipeline,
+        report = poller.poll_account(app.engine, app.config, app.pipeline,
                                       app.connector_for, account_id, only_if_due=True)
         _pause_if_refused(report)
         if report.alerts:
@@ -179,9 +181,9 @@ def build(app: App) -> procrastinate.App:
     @papp.task(name="social_monitor.recheck", queue="maintenance", queueing_lock="recheck")
     def recheck(timestamp: int) -> int:
         with session_scope(app.engine) as session:
-            groups = polling.flagged_posts(session, s.daemon.recheck_batch)
+            groups = poller.flagged_posts(session, s.daemon.recheck_batch)
         for (account_id, _network), ids in groups.items():
-            polling.recheck_account(app.engine, app.config, app.pipeline, app.connector_for,
+            poller.recheck_account(app.engine, app.config, app.pipeline, app.connector_for,
                                     account_id, ids)
         return len(groups)
 

@@ -25,8 +25,9 @@ from itertools import zip_longest
 from sqlmodel import Session, col, select
 
 from connectors.registry import known_networks
-from monitor import audit, polling
-from monitor.models import AuditEvent
+from monitor.polling import poller
+from monitor.storage import audit
+from monitor.storage.models import AuditEvent
 
 PAUSED = "network.paused"
 RESUMED = "network.resumed"
@@ -141,10 +142,10 @@ def pick_due(session: Session, now: datetime, per_network: int, batch_size: int,
              skip: Iterable[str] = ()) -> list[Pick]:
     """Due accounts of every network not in ``skip``: at most ``per_network`` each,
     ``batch_size`` in all, interleaved across networks. Consent is checked by
-    :func:`monitor.polling.due_accounts`."""
+    :func:`monitor.polling.poller.due_accounts`."""
     skipped = set(skip)
     groups = [
-        [Pick(n, i) for i in polling.due_accounts(session, now, per_network, network=n)]
+        [Pick(n, i) for i in poller.due_accounts(session, now, per_network, network=n)]
         # The registry, not a DISTINCT over accounts: each pick is then one indexed query.
         for n in known_networks()
         if n not in skipped

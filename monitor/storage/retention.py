@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from monitor import audit
 from monitor.config import AppConfig
-from monitor.db import session_scope
-from monitor.erase import erase_posts
-from monitor.models import Finding, Post
+from monitor.storage import audit
+from monitor.storage.db import session_scope
+from monitor.storage.erase import erase_posts
+from monitor.storage.models import Finding, Post
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
-"""Alembic environment: run with a connection handed in by ``monitor.migrate``."""
+"""Alembic environment: run with a connection handed in by ``monitor.storage.migrate``."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import monitor.models  # noqa: F401  (registers the tables on the metadata)
+import monitor.storage.models  # noqa: F401  (registers the tables on the metadata)
 
 config = context.config
 connection = config.attributes.get("connection")
-if connection is None:  # pragma: no cover - only through monitor.migrate
+if connection is None:  # pragma: no cover - only through monitor.storage.migrate
     raise RuntimeError("run migrations through `social-monitor db upgrade`")
 
 context.configure(

@@ -20,11 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from monitor import audit, employees, outbox
+from monitor.alerts import outbox
+from monitor.alerts.digest import open_flags
 from monitor.config import AppConfig
-from monitor.digest import open_flags
 from monitor.errors import BadInput, Conflict, NotFound
-from monitor.models import (
+from monitor.people import employees
+from monitor.review.suggestions import Suggestion, suggest
+from monitor.storage import audit
+from monitor.storage.models import (
     Account,
     Alert,
     AuditEvent,
@@ -34,7 +37,6 @@ from monitor.models import (
     Review,
     Suppression,
 )
-from monitor.suggestions import Suggestion, suggest
 
 ACTIONS: dict[str, str] = {
     "deleted": "I deleted it",
@@ -382,7 +384,10 @@ def unsubscribe_digest(session: Session, employee_id: int, now: datetime) -> Non
 
 
 def opt_out(session: Session, employee_id: int) -> dict[str, int]:
-    """Stop monitoring and erase the employee's data (see :func:`monitor.employees.opt_out`)."""
+    """Stop monitoring and erase the employee's data.
+
+    See :func:`monitor.people.employees.opt_out`.
+    """
     emp = active_employee(session, employee_id)
     if emp is None:
         raise NotFound("no such employee")

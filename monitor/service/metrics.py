@@ -24,18 +24,18 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
-from monitor import status
 from monitor.clock import utcnow
-from monitor.db import session_scope
-from monitor.polling import PollReport
+from monitor.polling.poller import PollReport
+from monitor.service import status
+from monitor.storage.db import session_scope
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("monitor.metrics")
 
 OK_OUTCOMES = frozenset({"ok", "rechecked", "not_due", "no_consent", "gone"})
 
 
 class _DatabaseCollector(Collector):
-    """Gauges computed from a :func:`monitor.status.snapshot` at each scrape."""
+    """Gauges computed from a :func:`monitor.service.status.snapshot` at each scrape."""
 
     def __init__(self, engine: Engine, lock_file: Path | None) -> None:
         self.engine = engine

@@ -5,7 +5,8 @@ APScheduler's job store, so the number of jobs does not grow with the number of 
 Jobs (explicit ids, ``coalesce=True``, ``max_instances=1``): ``poll-tick`` (pick due
 accounts per network within its budget, poll them in a worker pool), ``deliver`` (the
 outbox), ``recheck`` (posts with open flags: deletions and edits close them), ``digest``
-(hourly) and ``retention`` (daily). Fairness, pauses and rests: see :mod:`monitor.scheduling`.
+(hourly) and ``retention`` (daily). Fairness, pauses and rests: see
+:mod:`monitor.polling.scheduling`.
 
 Stopping (SIGTERM/SIGINT): no new job and no new poll starts; polls already fetching finish
 (each stores in one transaction) and queued ones are released (their accounts stay due).
@@ -36,23 +37,25 @@ from typing import IO, Any, TypeVar
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor import digest, outbox, polling, retention, scheduling
+from monitor.alerts import digest, outbox
 from monitor.app import App
 from monitor.clock import utcnow
-from monitor.db import session_scope
 from monitor.errors import Conflict, MonitorError
-from monitor.metrics import Health, Metrics, OpsServer
-from monitor.polling import PollReport
-from monitor.status import lock_path
+from monitor.polling import poller, scheduling
+from monitor.polling.poller import PollReport
+from monitor.service.metrics import Health, Metrics, OpsServer
+from monitor.service.status import lock_path
+from monitor.storage import retention
+from monitor.storage.db import session_scope
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("monitor.daemon")
 T = TypeVar("T")
 
 
 class InstanceLock:
     """One daemon per database file (or data folder): a second one refuses to start.
 
-    The lock file is :func:`monitor.status.lock_path`: beside the SQLite file, so two config
+    The lock file is :func:`monitor.service.status.lock_path`: beside the SQLite file, so two config
     folders with different data folders but one database still exclude each other.
     """
 
@@ -271,7 +274,7 @@ class Service:
 
         The tick does not wait for the polls (``wait=True`` does, for tests and scripts):
         a poll stuck on a slow source must not hold up the next tick. Accounts queued or
-        in flight are not picked again, and at most ``polling.batch_size`` are, so the
+        in flight are not picked again, and at most ``poller.batch_size`` are, so the
         queue stays bounded.
         """
         if self.stopping.is_set() or not self._still_ours():
@@ -308,7 +311,7 @@ class Service:
                 continue
             if report is not None:
                 reports.append(report)
-        return polling.summarize(reports)
+        return poller.summarize(reports)
 
     def _poll_one(self, pick: scheduling.Pick, budget: scheduling.TickBudget) -> PollReport | None:
         try:
@@ -319,7 +322,7 @@ class Service:
                 return None  # budget spent or network resting: the account stays due
             try:
                 report = self._tracked(
-                    polling.poll_account, self.app.engine, self.app.config, self.app.pipeline,
+                    poller.poll_account, self.app.engine, self.app.config, self.app.pipeline,
                     self.app.connector_for, pick.account_id, now, None, True,
                 )
             except Exception as exc:
@@ -329,7 +332,7 @@ class Service:
                 log.warning("poll failed", extra={"account_id": pick.account_id,
                                                   "network": pick.network,
                                                   "outcome": "crashed",
-                                                  "error": polling.error_name(exc)})
+                                                  "error": poller.error_name(exc)})
                 self.metrics.errors.labels(pick.network, "crashed").inc()
                 return None
             budget.spend(pick.network, report.requests)
@@ -373,7 +376,7 @@ class Service:
         """Look again at posts with open flags; returns the accounts re-checked."""
         now = utcnow()
         with session_scope(self.app.engine) as session:
-            groups = polling.flagged_posts(session, self.settings.daemon.recheck_batch)
+            groups = poller.flagged_posts(session, self.settings.daemon.recheck_batch)
             paused = scheduling.paused_networks(session, now)
         done = 0
         for (account_id, network), native_ids in groups.items():
@@ -382,7 +385,7 @@ class Service:
             if network in paused or self.rests.is_resting(network, utcnow()):
                 continue
             report = self._tracked(
-                polling.recheck_account, self.app.engine, self.app.config, self.app.pipeline,
+                poller.recheck_account, self.app.engine, self.app.config, self.app.pipeline,
                 self.app.connector_for, account_id, native_ids, utcnow(),
             )
             self._after(report)

@@ -15,11 +15,11 @@ from sqlmodel import Session, col, select
 
 from connectors.base import UnknownNetwork
 from connectors.registry import check_network
-from monitor import audit
 from monitor.clock import utcnow
-from monitor.erase import erase_accounts, erase_employee
 from monitor.errors import BadInput, Conflict, NotFound
-from monitor.models import Account, Employee
+from monitor.storage import audit
+from monitor.storage.erase import erase_accounts, erase_employee
+from monitor.storage.models import Account, Employee
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # How an employee erasing their own data appears on the one audit line that is kept.
@@ -135,7 +135,7 @@ def opt_out(session: Session, email: str, actor: str = "cli") -> dict[str, int]:
 
     Deletes their accounts, posts, findings, reviews, alerts, suppressions, spent sign-in
     links, the employee row (e-mail, name, time zone) and the audit lines that name them
-    (see :func:`monitor.erase.erase_employee`). What stays is ONE audit line, action
+    (see :func:`monitor.storage.erase.erase_employee`). What stays is ONE audit line, action
     ``employee.opt_out``, whose detail is the JSON counts and whose subject is a random
     ``erasure:`` reference, not the e-mail, name or id. An actor that names the person
     (``employee:ID`` from the review page, or their e-mail) is written as

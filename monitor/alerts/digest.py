@@ -13,11 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from monitor.alerts.links import make_token, review_link
+from monitor.alerts.mailer import build_message, items_for
 from monitor.config import AppConfig
-from monitor.db import session_scope
-from monitor.links import make_token, review_link
-from monitor.mailer import build_message, items_for
-from monitor.models import Account, Alert, Employee, Finding, Post
+from monitor.storage.db import session_scope
+from monitor.storage.models import Account, Alert, Employee, Finding, Post
 
 
 def _open_flags_query(employee_id: int, now: datetime) -> Any:

@@ -13,12 +13,12 @@ from email.utils import format_datetime
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from monitor.alerts.links import safe_url
 from monitor.config import AppConfig
-from monitor.links import safe_url
-from monitor.models import Employee, Finding, Post
+from monitor.storage.models import Employee, Finding, Post
 
 _env = Environment(
-    loader=PackageLoader("monitor", "templates"),
+    loader=PackageLoader("monitor.alerts", "templates"),
     autoescape=select_autoescape(["html", "html.j2"]),
     keep_trailing_newline=True,
 )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from monitor.models import (
+from monitor.storage.models import (
     Account,
     Alert,
     AuditEvent,

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 02:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import monitor.models
+import monitor.storage.models
 
 
 revision = '0002_used_token'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('nonce_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('employee_id', sa.Integer(), nullable=False),
-    sa.Column('used_at', monitor.models.UTCDateTime(), nullable=False),
+    sa.Column('used_at', monitor.storage.models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('nonce_hash')
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from monitor.clock import utcnow
-from monitor.models import AuditEvent
+from monitor.storage.models import AuditEvent
 
 
 def record(

@@ -32,15 +32,16 @@ from connectors.base import (
     SourceUnavailable,
     content_hash,
 )
-from monitor import audit, outbox
+from monitor.alerts import outbox
 from monitor.backoff import backoff
-from monitor.classify import check, head
+from monitor.classify.pipeline import check, head
 from monitor.clock import utcnow
 from monitor.config import AppConfig
-from monitor.db import session_scope
-from monitor.models import Account, Employee, Finding, Post, Suppression
+from monitor.storage import audit
+from monitor.storage.db import session_scope
+from monitor.storage.models import Account, Employee, Finding, Post, Suppression
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("monitor.polling")
 
 ConnectorFor = Callable[[str], Connector]
 

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from monitor import polling, scheduling
-from monitor.db import session_scope
-from monitor.models import Account, Alert, Finding, Post
+from monitor.polling import poller as polling
+from monitor.polling import scheduling
 from monitor.settings import StorageSettings
+from monitor.storage.db import session_scope
+from monitor.storage.models import Account, Alert, Finding, Post
 
 LOCK_NAME = "daemon.lock"
 

@@ -19,9 +19,9 @@ from sqlmodel import col, select
 
 from monitor.clock import utcnow
 from monitor.config import AppConfig
-from monitor.db import session_scope
 from monitor.errors import BadInput, MonitorError
-from monitor.models import Finding, Post, Review
+from monitor.storage.db import session_scope
+from monitor.storage.models import Finding, Post, Review
 
 CONFIRMING = ("deleted", "edited", "apologized")
 

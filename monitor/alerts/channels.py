@@ -29,9 +29,9 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from monitor.alerts.mailer import PermanentSendError, TransientSendError, network_label
 from monitor.config import AppConfig
-from monitor.mailer import PermanentSendError, TransientSendError, network_label
-from monitor.models import Alert, Finding, Post
+from monitor.storage.models import Alert, Finding, Post
 
 CATEGORY_WORDS = {
     "harmful": "hurtful or harmful wording",

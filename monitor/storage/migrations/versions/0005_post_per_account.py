@@ -14,7 +14,7 @@ that did not see a post, so a deletion is never inferred from one empty answer.
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import monitor.models
+import monitor.storage.models
 
 
 revision = '0005_post_per_account'
@@ -38,8 +38,8 @@ def upgrade() -> None:
     op.create_table('compliance_link',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('nonce_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('created_at', monitor.models.UTCDateTime(), nullable=False),
-    sa.Column('revoked_at', monitor.models.UTCDateTime(), nullable=True),
+    sa.Column('created_at', monitor.storage.models.UTCDateTime(), nullable=False),
+    sa.Column('revoked_at', monitor.storage.models.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('nonce_hash')
     )
