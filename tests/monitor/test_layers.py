@@ -1,0 +1,98 @@
+"""Imports point one way: storage at the bottom, the stages above it, web/service/cli on top.
+
+Each module's imports are read from its source (``ast``, every import, also those inside a
+function), so a wrong-way import fails here even if it is only reached at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Lower first. A room may import rooms of a lower rank only (and itself); rooms of the same
+# rank are independent of each other.
+RANKS: dict[str, int] = {
+    "errors": 0, "clock": 0,
+    "settings": 1, "policy": 1, "backoff": 1,
+    "config": 2,
+    "storage": 3,
+    "people": 4, "classify": 4,
+    "alerts": 5,
+    "review": 6, "polling": 6,
+    "app": 7,
+    "web": 8,  # the review page; the daemon may serve it (review.serve_with_daemon)
+    "service": 9,
+    "cli": 10,
+    "__main__": 11,
+}
+
+
+def _room(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) for every import of a monitor module in ``path``."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.startswith("monitor")]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "monitor":
+                found += [(node.lineno, f"monitor.{a.name}") for a in node.names]
+            elif node.module.startswith("monitor."):
+                found.append((node.lineno, node.module))
+    return found
+
+
+def _sources(package: str) -> list[Path]:
+    return sorted(p for p in (ROOT / package).rglob("*.py") if "versions" not in p.parts)
+
+
+def test_every_room_has_a_rank() -> None:
+    rooms = {_room(_module_name(p)) for p in _sources("monitor")} - {"__init__"}
+    assert rooms <= set(RANKS), f"give these rooms a rank in RANKS: {rooms - set(RANKS)}"
+
+
+def test_no_room_imports_a_higher_or_sibling_room() -> None:
+    wrong = []
+    for path in _sources("monitor"):
+        here = _room(_module_name(path))
+        if here == "__init__":
+            continue
+        for line, target in _imports(path):
+            there = _room(target)
+            if there == here or there == "__init__":
+                continue
+            if RANKS[there] >= RANKS[here]:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} ({here}) imports {target} ({there})")
+    assert not wrong, "imports pointing the wrong way:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("package", ["connectors", "classifiers"])
+def test_plug_ins_know_nothing_of_the_monitor(package: str) -> None:
+    """Connectors and detectors know nothing about the database, e-mail or the service."""
+    wrong = [f"{p.relative_to(ROOT)}:{line} imports {target}"
+             for p in _sources(package) for line, target in _imports(p)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_checker_sees_a_wrong_way_import(tmp_path: Path) -> None:
+    source = tmp_path / "bad.py"
+    source.write_text("def f():\n    from monitor.service import daemon\n")
+    assert _imports(source) == [(2, "monitor.service")]
+    assert RANKS[_room("monitor.service")] > RANKS[_room("monitor.storage.db")]
