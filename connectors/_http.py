@@ -9,6 +9,7 @@
 - a ``requests`` adapter that gives every request a timeout and can send a library's
   hard-coded host to another base address (tweepy, the local fake server);
 - credentials, cursors, HTML to text and UTC times;
+- :class:`NotedPost`, a post with notes on how it was read (``metadata``);
 - a network failure as :class:`HostUnreachable`, naming the host and a short reason
   ("cannot reach mastodon.example: connection refused"), never the URL's path, query or
   credentials (:func:`unreachable`).
@@ -23,6 +24,7 @@ import re
 import socket
 import ssl
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -49,6 +51,19 @@ log = logging.getLogger("connectors")
 
 # When a 429 carries no usable reset time: X's and Reddit's windows are 15 and 10 minutes.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class NotedPost(FetchedPost):
+    """A post with notes on how it was read, in ``metadata`` (plain strings, no post text).
+    ``created_at: poll time`` (feeds) or ``created_at: archive time`` (exports) means the
+    source gave no readable date, and ``created_at_reason`` says why.
+
+    Meant for :class:`~connectors.base.FetchedPost` itself (a ``metadata`` field there),
+    so that ``monitor`` can keep and show the notes; until then this subclass carries them.
+    """
+
+    metadata: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 def utcnow() -> datetime:
@@ -394,6 +409,7 @@ def dump_cursor(value: Mapping[str, Any]) -> str:
 
 class _TextExtractor(HTMLParser):
     _BREAKS = frozenset({"br", "p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "tr"})
+    _INVISIBLE = frozenset({"script", "style", "title", "template"})
     _VOID = frozenset({"br", "img", "hr", "input", "meta", "link", "wbr", "source", "area"})
     # Links that only point at a person or a tag (their text says it all).
     _NOT_LINKS = frozenset({"mention", "hashtag", "u-url"})
@@ -416,7 +432,7 @@ class _TextExtractor(HTMLParser):
         if classes & self._skip_classes and tag not in self._VOID:
             self._hidden.append(tag)
             return
-        if tag in ("script", "style"):
+        if tag in self._INVISIBLE:
             self._skip += 1
         elif tag in self._BREAKS:
             self.parts.append("\n")
@@ -434,7 +450,7 @@ class _TextExtractor(HTMLParser):
                 while self._hidden and self._hidden.pop() != tag:
                     pass
             return
-        if tag in ("script", "style"):
+        if tag in self._INVISIBLE:
             self._skip = max(0, self._skip - 1)
         elif tag in self._BREAKS:
             self.parts.append("\n")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from connectors import bluesky, files, mastodon, reddit, rss, x
+from connectors import bluesky, files, linkedin_export, mastodon, reddit, rss, x
 from connectors.base import Connector, UnknownNetwork
 
 ConnectorFactory = Callable[[dict[str, Any]], Connector]
@@ -21,6 +21,7 @@ CONNECTORS: Mapping[str, ConnectorFactory] = {
     mastodon.NETWORK: mastodon.build,
     bluesky.NETWORK: bluesky.build,
     rss.NETWORK: rss.build,
+    linkedin_export.NETWORK: linkedin_export.build,
 }
 
 

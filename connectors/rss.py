@@ -43,7 +43,7 @@ import hashlib
 import io
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,6 +52,7 @@ import httpx
 
 from connectors._http import (
     Clock,
+    NotedPost,
     dump_cursor,
     error_for_status,
     host_of,
@@ -80,13 +81,8 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class FeedPost(FetchedPost):
-    """A feed entry, with notes on how it was read in ``metadata`` (plain strings; empty
-    when there is nothing to say). ``created_at: poll time`` means the feed gave no
-    readable date, and ``created_at_reason`` says why."""
-
-    metadata: Mapping[str, str] = field(default_factory=dict, compare=False)
+# A feed entry, with notes on how it was read in ``metadata`` (see NotedPost).
+FeedPost = NotedPost
 
 
 # Left over after one pass of HTML-to-text: the feed escaped its HTML twice.

@@ -9,7 +9,9 @@ from connectors.registry import CONNECTORS, build_connector, check_network, know
 
 
 def test_all_networks_are_registered() -> None:
-    assert known_networks() == ["bluesky", "file", "mastodon", "reddit", "rss", "x"]
+    assert known_networks() == [
+        "bluesky", "file", "linkedin-export", "mastodon", "reddit", "rss", "x"
+    ]
 
 
 @pytest.mark.parametrize("network", sorted(CONNECTORS))
@@ -23,5 +25,7 @@ def test_each_factory_builds_a_connector_from_empty_options(network: str) -> Non
 
 
 def test_unknown_network_lists_the_known_ones() -> None:
-    with pytest.raises(UnknownNetwork, match="known networks: bluesky, file, mastodon"):
+    with pytest.raises(
+        UnknownNetwork, match="known networks: bluesky, file, linkedin-export, mastodon"
+    ):
         check_network("myspace")
