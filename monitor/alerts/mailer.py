@@ -14,6 +14,7 @@ from email.utils import format_datetime
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from monitor.alerts.links import safe_url
+from monitor.alerts.spans import Segment, segments, window
 from monitor.config import AppConfig
 from monitor.storage.models import Employee, Finding, Post
 
@@ -37,6 +38,15 @@ NEXT_STEP = {
     "legal": "delete the post unless legal has cleared it.",
 }
 SNIPPET_CONTEXT = 60
+
+# The immediate alert's subject names what the post may hold (the strongest finding).
+SUBJECT_WORDS = {
+    "harmful": "hurtful wording",
+    "personal_data": "customer or personal data",
+    "credentials": "password or access key",
+    "confidential": "confidential information",
+    "legal": "comment on a legal matter",
+}
 
 # How each network is named to a person ("your exported post", "your X post").
 NETWORK_LABEL = {
@@ -76,28 +86,12 @@ class Item:
 
     network: str
     url: str
-    before: str
-    flagged: str
-    after: str
+    segments: tuple[Segment, ...]
     reasons: tuple[str, ...]
     rule_texts: tuple[str, ...]
     next_steps: tuple[str, ...]
     post_id: int = 0
-
-
-def _snippet(finding: Finding, post: Post) -> tuple[str, str, str]:
-    if post.text is None or not 0 <= finding.start <= finding.end <= len(post.text):
-        return "", finding.masked, ""  # text purged by retention: only the masked match is left
-    text = post.text
-    before = text[max(0, finding.start - SNIPPET_CONTEXT) : finding.start]
-    after = text[finding.end : finding.end + SNIPPET_CONTEXT]
-    before = ("…" if finding.start > SNIPPET_CONTEXT else "") + before
-    after = after + ("…" if finding.end + SNIPPET_CONTEXT < len(text) else "")
-    flagged = text[finding.start : finding.end]
-    # Secrets and personal data are not repeated in full in an e-mail.
-    if finding.category in ("credentials", "personal_data"):
-        flagged = finding.masked
-    return before, flagged, after
+    category: str = ""  # the strongest finding's, for the subject
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
@@ -113,24 +107,23 @@ def items_for(app: AppConfig, flags: Sequence[tuple[Finding, Post]]) -> list[Ite
     for group in by_post.values():
         post = group[0][1]
         findings = sorted((f for f, _ in group), key=lambda f: -f.score)
-        before, flagged, after = _snippet(findings[0], post)
         items.append(Item(
             network=network_label(post.network),
             url=safe_url(post.url),
-            before=before,
-            flagged=flagged,
-            after=after,
+            segments=window(segments(post.text, findings), SNIPPET_CONTEXT),
             reasons=_unique(f.explanation for f in findings),
             rule_texts=_unique(app.policy.rule_text(f.rule) for f in findings),
             next_steps=_unique(NEXT_STEP.get(f.category, "review the post.") for f in findings),
             post_id=post.id or 0,
+            category=findings[0].category,
         ))
     return items
 
 
-def item_for(app: AppConfig, finding: Finding, post: Post) -> Item:
-    """One flagged post with one finding (the immediate alert)."""
-    return items_for(app, [(finding, post)])[0]
+def subject_for_post(item: Item) -> str:
+    """The immediate alert's subject: what may be wrong, and where."""
+    what = SUBJECT_WORDS.get(item.category, "something to check")
+    return f"Possible {what} in your {item.network} post"
 
 
 def build_message(

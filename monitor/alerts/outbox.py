@@ -49,8 +49,8 @@ from monitor.alerts.mailer import (
     PermanentSendError,
     TransientSendError,
     build_message,
-    item_for,
-    network_label,
+    items_for,
+    subject_for_post,
 )
 from monitor.backoff import backoff
 from monitor.clock import utcnow
@@ -150,10 +150,14 @@ def compose_immediate(
     post = session.get(Post, finding.post_id)
     if post is None or post.deleted_at is not None:
         return None
-    item = item_for(app, finding, post)
-    subject = f"Please review your {network_label(post.network)} post"
+    # One post, one alert: every open finding of the post, however many there are.
+    findings = session.exec(
+        select(Finding).where(Finding.post_id == post.id, Finding.status == "open")
+    ).all()
+    [item] = items_for(app, [(f, post) for f in findings])
     return build_message(
-        app, employee, [item], subject, review_link(app, employee.id or 0), alert.message_id, now
+        app, employee, [item], subject_for_post(item), review_link(app, employee.id or 0),
+        alert.message_id, now,
     )
 
 

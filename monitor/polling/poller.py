@@ -151,6 +151,7 @@ def classify_post(
         )
     }
     stored = alerts = 0
+    to_alert: list[Finding] = []
     for decided in result.findings:
         f = decided.finding
         if _is_suppressed(supp, post.content_hash, f.rule, f.category):
@@ -181,9 +182,12 @@ def classify_post(
         stored += 1
         if categories is not None:
             categories[f.category] = categories.get(f.category, 0) + 1
-        if decided.decision == "alert" and outbox.enqueue_immediate(
-            session, app, employee.id or 0, row.id or 0, now
-        ):
+        if decided.decision == "alert":
+            to_alert.append(row)
+    # One post, one alert: queued on its strongest new finding, composed from all of them.
+    if to_alert:
+        strongest = max(to_alert, key=lambda r: r.score)
+        if outbox.enqueue_immediate(session, app, employee.id or 0, strongest.id or 0, now):
             alerts += 1
     # Findings that an edit made go away are resolved by the edit itself.
     for gone in open_now.values():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,8 @@ from sqlmodel import Session, col, select
 
 from monitor.alerts import outbox
 from monitor.alerts.digest import open_flags
+from monitor.alerts.mailer import NEXT_STEP
+from monitor.alerts.spans import Segment, segments
 from monitor.config import AppConfig
 from monitor.errors import BadInput, Conflict, NotFound
 from monitor.people import employees
@@ -78,20 +81,37 @@ class Me:
 
 
 @dataclass(frozen=True)
-class Flag:
-    """One open flag as the page shows it: the post split around the flagged words."""
+class Reason:
+    """One finding on a flagged post: why, which rule, how sure."""
 
-    id: int
-    network: str
-    url: str
-    before: str
-    flagged: str
-    after: str
-    text_stored: bool
+    finding_id: int
     category: str
     rule: str
     rule_text: str
     explanation: str
+    score: float
+    likelihood: str
+    next_step: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flagged post as the page shows it, however many findings it has.
+
+    ``id`` is the strongest open finding's id: the post's address on the page
+    (``/flags/<id>``); any of its finding ids leads to the same card. ``segments`` is the
+    whole post with every finding marked (and masked by the one rule of
+    :mod:`monitor.alerts.spans`); ``reasons`` are its findings, strongest first.
+    """
+
+    id: int
+    post_id: int
+    network: str
+    url: str
+    segments: tuple[Segment, ...]
+    text_stored: bool
+    reasons: tuple[Reason, ...]
+    category: str
     score: float
     likelihood: str
     wording_assessed: bool
@@ -157,52 +177,62 @@ def me(session: Session, employee_id: int) -> Me:
     )
 
 
-def _to_flag(app: AppConfig, finding: Finding, post: Post) -> Flag:
-    text = post.text
-    if text is not None and 0 <= finding.start <= finding.end <= len(text):
-        before, flagged, after = (
-            text[: finding.start],
-            text[finding.start : finding.end],
-            text[finding.end :],
+def _to_flag(app: AppConfig, post: Post, findings: list[Finding]) -> Flag:
+    ranked = sorted(findings, key=lambda f: (-f.score, f.id or 0))
+    top = ranked[0]
+    reasons = tuple(
+        Reason(
+            finding_id=f.id or 0,
+            category=f.category,
+            rule=f.rule,
+            rule_text=app.policy.rule_text(f.rule),
+            explanation=f.explanation,
+            score=f.score,
+            likelihood=likelihood(f.score),
+            next_step=NEXT_STEP.get(f.category, "review the post."),
         )
-        # A live secret is not displayed again, even to its owner.
-        if finding.category == "credentials":
-            flagged = finding.masked
-        stored = True
-    else:  # purged by retention: only the masked match is left
-        before, flagged, after, stored = "", finding.masked, "", False
+        for f in ranked
+    )
+    suggestions = tuple(dict.fromkeys(s for f in ranked for s in suggest(f.category)))
     return Flag(
-        id=finding.id or 0,
+        id=top.id or 0,
+        post_id=post.id or 0,
         network=post.network,
         url=post.url,
-        before=before,
-        flagged=flagged,
-        after=after,
-        text_stored=stored,
-        category=finding.category,
-        rule=finding.rule,
-        rule_text=app.policy.rule_text(finding.rule),
-        explanation=finding.explanation,
-        score=finding.score,
-        likelihood=likelihood(finding.score),
+        segments=segments(post.text, ranked),
+        text_stored=post.text is not None,
+        reasons=reasons,
+        category=top.category,
+        score=top.score,
+        likelihood=likelihood(top.score),
         wording_assessed=post.wording_assessed,
         language=post.language,
         posted_at=post.created_at,
-        flagged_at=finding.created_at,
-        suggestions=suggest(finding.category),
+        flagged_at=max((f.created_at for f in ranked if f.created_at), default=None),
+        suggestions=suggestions,
     )
 
 
+def _by_post(rows: Sequence[tuple[Finding, Post]]) -> list[tuple[Post, list[Finding]]]:
+    """Findings grouped by post, in the order their posts first appear."""
+    groups: dict[int, tuple[Post, list[Finding]]] = {}
+    for finding, post in rows:
+        groups.setdefault(post.id or 0, (post, []))[1].append(finding)
+    return list(groups.values())
+
+
 def list_open(session: Session, app: AppConfig, employee_id: int, now: datetime) -> list[Flag]:
-    """The employee's open flags, newest first; snoozed ones come back after their time."""
-    return [_to_flag(app, f, p) for f, p in open_flags(session, employee_id, now)]
+    """The employee's flagged posts, one per post, newest flag first; snoozed ones come
+    back after their time."""
+    return [_to_flag(app, post, found)
+            for post, found in _by_post(open_flags(session, employee_id, now))]
 
 
 def snoozed_count(session: Session, employee_id: int, now: datetime) -> int:
-    """Open flags the employee asked to be reminded of later, not due yet."""
+    """Posts with open flags the employee asked to be reminded of later, not due yet."""
     return int(
         session.exec(
-            select(sa.func.count())
+            select(sa.func.count(sa.distinct(col(Finding.post_id))))
             .select_from(Finding)
             .join(Post, col(Finding.post_id) == col(Post.id))
             .join(Account, col(Post.account_id) == col(Account.id))
@@ -228,10 +258,18 @@ def _own_finding(session: Session, employee_id: int, finding_id: int) -> tuple[F
     return row[0], row[1]
 
 
+def _open_on_post(session: Session, post: Post) -> list[Finding]:
+    return list(session.exec(
+        select(Finding).where(Finding.post_id == post.id, Finding.status == "open")
+    ).all())
+
+
 def get_flag(session: Session, app: AppConfig, employee_id: int, finding_id: int) -> Flag:
-    """One of the employee's own flags. Raises NotFound for anyone else's."""
+    """The flagged post that one of the employee's own findings is on (all its open
+    findings). Raises NotFound for anyone else's, or when nothing on it is open."""
     finding, post = _own_finding(session, employee_id, finding_id)
-    return _to_flag(app, finding, post)
+    found = _open_on_post(session, post) if finding.status == "open" else [finding]
+    return _to_flag(app, post, found)
 
 
 def resolve(
@@ -242,12 +280,13 @@ def resolve(
     now: datetime,
     comment: str = "",
 ) -> str:
-    """Record the employee's answer to a flag and return the flag's status afterwards.
+    """Record the employee's answer to a flagged post and return the flag's status afterwards.
 
-    ``deleted``, ``edited``, ``apologized`` and ``not_a_problem`` resolve the flag and
-    cancel its pending alerts; ``not_a_problem`` also stops this post's text being flagged
-    for this rule again (the classifier's feedback). ``remind_later`` keeps it open and
-    hides it for a day. Raises NotFound (not theirs / no such flag), BadInput (unknown
+    The answer is for the post: every open finding on it gets it (one card, resolved once).
+    ``deleted``, ``edited``, ``apologized`` and ``not_a_problem`` resolve them and cancel
+    their pending alerts; ``not_a_problem`` also stops this post's text being flagged for
+    these rules again (the classifier's feedback). ``remind_later`` keeps them open and
+    hides the post for a day. Raises NotFound (not theirs / no such flag), BadInput (unknown
     action, comment too long) or Conflict (already resolved).
     """
     if action not in ACTIONS:
@@ -255,33 +294,17 @@ def resolve(
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise BadInput(f"comment: longer than {MAX_COMMENT} characters")
-    finding, _post = _own_finding(session, employee_id, finding_id)
+    finding, post = _own_finding(session, employee_id, finding_id)
     if finding.status != "open":
         raise Conflict("this flag is already resolved")
-    session.add(
-        Review(
-            finding_id=finding_id,
-            employee_id=employee_id,
-            action=action,
-            comment=comment,
-            created_at=now,
-        )
-    )
-    if action == "remind_later":
-        finding.remind_after = now + REMIND_AFTER
-    else:
-        finding.status, finding.resolution, finding.resolved_at = "resolved", action, now
-        outbox.cancel_for_finding(session, finding_id)
-        if action == "not_a_problem":
-            session.add(
-                Suppression(
-                    employee_id=employee_id,
-                    content_hash=finding.content_hash,
-                    rule=finding.rule,
-                    created_at=now,
-                )
-            )
-    session.add(finding)
+    suppressed: set[tuple[str, str]] = set()
+    for each in _open_on_post(session, post):
+        _answer(session, employee_id, each, action, now, comment)
+        key = (each.content_hash, each.rule)
+        if action == "not_a_problem" and key not in suppressed:
+            suppressed.add(key)
+            session.add(Suppression(employee_id=employee_id, content_hash=each.content_hash,
+                                    rule=each.rule, created_at=now))
     audit.record(
         session,
         actor_for(employee_id),
@@ -291,6 +314,18 @@ def resolve(
         at=now,
     )
     return finding.status
+
+
+def _answer(session: Session, employee_id: int, finding: Finding, action: str, now: datetime,
+            comment: str) -> None:
+    session.add(Review(finding_id=finding.id or 0, employee_id=employee_id, action=action,
+                       comment=comment, created_at=now))
+    if action == "remind_later":
+        finding.remind_after = now + REMIND_AFTER
+    else:
+        finding.status, finding.resolution, finding.resolved_at = "resolved", action, now
+        outbox.cancel_for_finding(session, finding.id or 0)
+    session.add(finding)
 
 
 def history(session: Session, employee_id: int, limit: int = 200) -> list[HistoryItem]:

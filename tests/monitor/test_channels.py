@@ -207,7 +207,7 @@ def test_unsubscribing_from_the_digest_does_not_silence_immediate_alerts(
     # then the immediate e-mail and notification still go out, but no digest is queued
     assert report.sent == 2
     [msg] = smtp_sink.messages
-    assert msg["Subject"] == "Please review your exported post"
+    assert msg["Subject"] == "Possible confidential information in your exported post"
     assert len(receiver.bodies) == 1
     assert digest.enqueue_due_digests(app.engine, app.config, utcnow(), ignore_hour=True) == 0
 

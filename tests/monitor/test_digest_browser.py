@@ -41,7 +41,7 @@ pytestmark = [
                               "(apt-get install chromium; .ci/run installs it)"),
 ]
 
-TOKEN = "ghp_R7d2Kx9Qm4Lp8Vz3Nw6Yt1Hs5Jb0Cf2Ga7Ue"
+TOKEN = "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"  # a valid checksum (made up)
 LONG_URL = "https://intranet.example.com/" + "/".join(["quarterly-numbers-draft"] * 6)
 POSTS = [
     "Big news: our client Acme Corp signed with us today, more soon!",

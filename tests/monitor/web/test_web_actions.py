@@ -68,7 +68,7 @@ def test_each_action_closes_or_snoozes_the_flag_and_is_audited(
     else:
         assert supp == []
     if action == "remind_later":
-        assert "1 flag will come back later" in page
+        assert "1 post will come back later" in page
         # A day later it is back.
         later = create_app(world.app, clock=lambda: NOW + timedelta(days=1, minutes=1))
         with TestClient(later, follow_redirects=False) as c2:
