@@ -4,7 +4,10 @@ Layers, later wins: the packaged ``defaults.toml``; ``defaults.toml`` and ``sett
 in the config directory (``--config DIR`` or ``SOCIAL_MONITOR_CONFIG_DIR``); environment
 variables ``SOCIAL_MONITOR_<SECTION>__<KEY>``. The policy is ``policy.toml`` of the config
 directory, or the packaged one. Every problem is reported with its file, key and what was
-expected, and an unknown key gets a "did you mean" hint.
+expected, and an unknown key gets a "did you mean" hint; so does an unknown
+``SOCIAL_MONITOR_*`` variable. What is legal but probably a mistake (a config folder without
+``policy.toml`` runs the bundled placeholder policy) is a warning in
+:attr:`AppConfig.warnings`. A database URL or channel URL is never quoted (password, tokens).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from monitor.errors import ConfigError, ConfigProblem
 from monitor.policy import Policy
-from monitor.settings import ENV_PREFIX, Secrets, Settings
+from monitor.settings import ENV_PREFIX, Secrets, Settings, masked_url
 
 _HERE = Path(__file__).resolve().parent
 
@@ -42,6 +45,19 @@ class AppConfig:
     secrets: Secrets
     config_dir: Path
     lexicon_dir: Path
+    # Legal but probably a mistake (the placeholder policy in use, ...): shown by
+    # `config check` and logged by the daemon at start.
+    warnings: tuple[ConfigProblem, ...] = ()
+    # The policy in use is the bundled example (Example Corp, Project Falcon).
+    placeholder_policy: bool = False
+
+
+# Variables read outside the settings model: the config and secrets folders, and the test
+# and benchmark tools' own (never read by the service).
+OTHER_VARIABLES = frozenset({"CONFIG_DIR", "SECRETS_DIR", "SHARED", "TEST_PG", "BENCH_PG",
+                             "SCREENSHOTS"})
+# Keys whose values can hold credentials: never quoted in a problem.
+_SECRET_VALUED = ("database_url", "urls")
 
 
 def _read_toml(path: Path, problems: list[ConfigProblem]) -> dict[str, Any]:
@@ -91,9 +107,85 @@ def _problems_from(exc: ValidationError, model: type[BaseModel], origin: dict[st
         )
         if err["type"] == "extra_forbidden":
             message = "unknown key" + _hint(model, loc)
+        elif key.endswith("database_url") and isinstance(err.get("input"), str):
+            message = f"{_message(err)} (got {masked_url(err['input'])!r})"
+        elif any(key.endswith(name) for name in _SECRET_VALUED):
+            message = _message(err)
         else:
-            message = f"{err['msg']} (got {err.get('input')!r})"
+            message = f"{_message(err)} (got {err.get('input')!r})"
         out.append(ConfigProblem(source, key, message))
+    return out
+
+
+def _message(err: Any) -> str:
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def _known_variables() -> dict[str, str]:
+    """Every SOCIAL_MONITOR_* name the program reads, upper case without the prefix."""
+    names = {n: n for n in OTHER_VARIABLES}
+    names.update({f.upper(): f.upper() for f in Secrets.model_fields})
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            full = f"{prefix}{name.upper()}"
+            names[full] = full
+            ann = field.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, full + "__")
+
+    walk(Settings, "")
+    return names
+
+
+def unknown_variables(environ: dict[str, str] | None = None) -> list[ConfigProblem]:
+    """A problem per ``SOCIAL_MONITOR_*`` variable that nothing reads (a typo, most likely),
+    with a "did you mean" from the names that are read. Values are never shown."""
+    env = os.environ if environ is None else environ
+    known = _known_variables()
+    out = []
+    for name in sorted(env):
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX):].upper()
+        if rest in known:
+            continue
+        close = difflib.get_close_matches(rest, list(known), n=1, cutoff=0.75)
+        hint = (f"; did you mean {ENV_PREFIX}{close[0]}?" if close
+                else f"; settings are {ENV_PREFIX}<SECTION>__<KEY>, see config/defaults.toml")
+        out.append(ConfigProblem(f"environment {name}", "", "unknown variable" + hint))
+    return out
+
+
+def _channel_problems(urls: list[str], source: str) -> list[ConfigProblem]:
+    """Each apprise URL that apprise cannot read, by position and scheme (URLs hold tokens)."""
+    urls = [u.strip() for u in urls if u.strip()]
+    if not urls:
+        return []
+    import logging
+    import warnings
+
+    quiet = logging.getLogger("apprise")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False  # its lines quote the URL
+    with warnings.catch_warnings():
+        # apprise's plugin loader imports the deprecated imghdr module once.
+        warnings.filterwarnings("ignore", message=".*imghdr.*", category=DeprecationWarning)
+        import apprise
+
+        # No plugins from the home folder, nothing persisted on disk.
+        asset = apprise.AppriseAsset(plugin_paths=[], storage_mode="memory")
+        readable = [apprise.Apprise.instantiate(u, asset=asset, suppress_exceptions=True)
+                    is not None for u in urls]
+    out = []
+    for n, (url, ok) in enumerate(zip(urls, readable, strict=True), 1):
+        if not ok:
+            scheme = url.split("://", 1)[0] if "://" in url else ""
+            what = f"scheme {scheme[:20]!r} unknown or URL incomplete" if scheme else "no scheme://"
+            out.append(ConfigProblem(source, "channels.urls",
+                                     f"URL {n} of {len(urls)} is not an apprise URL ({what}; "
+                                     "expected e.g. slack://..., mailto://..., ntfy://...)"))
     return out
 
 
@@ -120,6 +212,16 @@ def load_config(
     if config_dir is not None and not config_dir.is_dir():
         raise ConfigError([ConfigProblem(str(config_dir), "", "config directory not found")])
     user_dir = config_dir or packaged
+    warnings: list[ConfigProblem] = []
+    if config_dir is not None and not any(
+        (config_dir / name).exists()
+        for name in ("settings.toml", "defaults.toml", "policy.toml", "lexicons")
+    ):
+        problems.append(ConfigProblem(
+            str(config_dir), "", "empty config folder: expected policy.toml (the company's "
+            "policy; start from a copy of the bundled config/policy.toml) and optionally "
+            "settings.toml"))
+    problems.extend(unknown_variables())
 
     origin: dict[str, str] = {}
     defaults_file = packaged / "defaults.toml"
@@ -141,6 +243,12 @@ def load_config(
     policy_file = user_dir / "policy.toml"
     if not policy_file.is_file():
         policy_file = packaged / "policy.toml"
+    placeholder = policy_file == packaged / "policy.toml"
+    if placeholder and config_dir is not None:
+        warnings.append(ConfigProblem(
+            str(config_dir), "policy.toml", "missing: running the BUNDLED PLACEHOLDER POLICY "
+            "(Example Corp, Project Falcon), which knows none of your company's names, "
+            "clients or code names; copy config/policy.toml there and edit it"))
     policy: Policy | None = None
     policy_values = _read_toml(policy_file, problems)
     try:
@@ -149,15 +257,25 @@ def load_config(
         problems.extend(_problems_from(exc, Policy, {}, str(policy_file)))
 
     secrets_dir = os.environ.get(ENV_PREFIX + "SECRETS_DIR")
+    secrets: Secrets | None = None
     try:
         secrets = Secrets(_secrets_dir=secrets_dir) if secrets_dir else Secrets()
     except ValidationError as exc:
         problems.extend(_problems_from(exc, Secrets, {}, "environment"))
+    source = origin.get("channels.urls", str(defaults_file))
+    if settings is not None and source != "overrides":
+        # Operators' URLs (files, environment) are checked here; ``overrides`` come from
+        # code (the demo, tests), and the outbox still refuses a bad URL when sending.
+        problems.extend(_channel_problems(list(settings.channels.urls), source))
+    if secrets is not None and secrets.channel_urls is not None:
+        problems.extend(_channel_problems(secrets.channel_urls.get_secret_value().split(),
+                                          f"environment {ENV_PREFIX}CHANNEL_URLS"))
 
     lexicon_dir = user_dir / "lexicons"
     if not lexicon_dir.is_dir():
         lexicon_dir = packaged / "lexicons"
 
-    if problems or settings is None or policy is None:
+    if problems or settings is None or policy is None or secrets is None:
         raise ConfigError(problems)
-    return AppConfig(settings, policy, secrets, user_dir, lexicon_dir)
+    return AppConfig(settings, policy, secrets, user_dir, lexicon_dir, tuple(warnings),
+                     placeholder)

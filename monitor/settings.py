@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -19,9 +20,71 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Databases the schema, the locks and the tests are made for: backend -> drivers that work.
+DATABASE_BACKENDS = {"sqlite": ("pysqlite",), "postgresql": ("psycopg",)}
+_URL_EXAMPLES = "sqlite:////var/lib/social-monitor/db.sqlite or postgresql+psycopg://user@host/db"
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if it names a database we run on with a driver that is installed.
+
+    The message never quotes the URL (it may hold a password): only its dialect and driver.
+    """
+    if not url:
+        return url
+    import sqlalchemy.exc
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except sqlalchemy.exc.ArgumentError:
+        raise ValueError(f"not a database URL (expected {_URL_EXAMPLES})") from None
+    backend = parsed.get_backend_name()
+    try:
+        dialect = parsed.get_dialect()
+        driver = parsed.get_driver_name()
+    except sqlalchemy.exc.NoSuchModuleError:
+        raise ValueError(
+            f"unknown database dialect {parsed.drivername!r} (expected {_URL_EXAMPLES})"
+        ) from None
+    if backend not in DATABASE_BACKENDS:
+        raise ValueError(
+            f"database {backend!r} is not supported: social-monitor runs on SQLite and "
+            f"PostgreSQL (expected {_URL_EXAMPLES})"
+        )
+    hint = "+".join((backend, DATABASE_BACKENDS[backend][0]))
+    if driver not in DATABASE_BACKENDS[backend]:
+        raise ValueError(f"database driver {driver!r} is not supported; use {hint}://...")
+    try:
+        dialect.import_dbapi()
+    except ImportError:
+        raise ValueError(
+            f"the database driver of {parsed.drivername!r} ({driver}) is not installed; "
+            f"use {hint}://..."
+        ) from None
+    return url
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: the password replaced by ``***``."""
+    if not url:
+        return url
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: show only what precedes any credentials
+        return url.split("://", 1)[0] + "://***" if "://" in url else "***"
+
+
 class StorageSettings(_Section):
     database_url: str = ""
     data_dir: Path = Path("data")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        return check_database_url(value)
 
     def url(self) -> str:
         """The SQLAlchemy URL: the configured one, or a SQLite file in ``data_dir``."""
@@ -70,6 +133,19 @@ class ReviewSettings(_Section):
     link_ttl_hours: int = Field(72, ge=1)
     serve_with_daemon: bool = False
 
+    @field_validator("base_url")
+    @classmethod
+    def _http_address(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or " " in value.strip():
+            raise ValueError(
+                "expected the review page's public http(s) address, like "
+                "https://monitor.corp.example (it starts every link in the e-mails)"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("expected an address without ?query or #fragment")
+        return value
+
 
 class ChannelSettings(_Section):
     """Chat/push channels (apprise URLs); more may come from SOCIAL_MONITOR_CHANNEL_URLS."""
@@ -114,7 +190,7 @@ class DaemonSettings(_Section):
     shutdown_timeout_seconds: float = Field(20, gt=0)
     http_host: str = "127.0.0.1"
     http_port: int = Field(9464, ge=0, le=65535)
-    log_format: Literal["json", "text"] = "json"
+    log_format: Literal["auto", "json", "text"] = "auto"
     procrastinate_schema: str = Field("procrastinate", pattern=r"^[a-z_][a-z0-9_]*$")
 
 

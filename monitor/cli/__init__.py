@@ -38,6 +38,17 @@ def main(argv: list[str] | None = None) -> None:
     except sqlalchemy.exc.OperationalError as exc:
         click.echo(f"error: database unavailable: {redact_error(exc.orig or exc)}", err=True)
         sys.exit(1)
+    except (sqlalchemy.exc.NoSuchModuleError, sqlalchemy.exc.ArgumentError) as exc:
+        # Settings validation catches these first; this is the net under it.
+        click.echo(f"config error: storage.database_url: {type(exc).__name__}: the database "
+                   "URL is not one social-monitor can open (expected sqlite:///PATH or "
+                   "postgresql+psycopg://user@host/db)", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        # A path the user gave that cannot be read or written (or a server refusing us).
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or redact_error(exc)}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:

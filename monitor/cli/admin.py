@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from monitor.alerts.links import secret_key
-from monitor.cli.common import get_app
+from monitor.cli.common import get_app, print_json
 from monitor.config import load_config
+from monitor.errors import ConfigError, ConfigProblem
+from monitor.settings import masked_url
 from monitor.storage import migrate
 
 
@@ -29,19 +31,51 @@ def register(cli: click.Group) -> None:
     @config.command("check")
     @click.option("--config", "config_dir", type=click.Path(path_type=Path), default=None,
                   help="Config directory to check (default: the one the group uses).")
+    @click.option("--json", "as_json", is_flag=True,
+                  help="Print JSON: ok, problems, warnings and what is in use.")
     @click.pass_context
-    def config_check(ctx: click.Context, config_dir: Path | None) -> None:
-        """Validate settings and policy; print every problem with file, key and expectation."""
-        cfg = load_config(config_dir or ctx.find_root().obj.get("config_dir"))
+    def config_check(ctx: click.Context, config_dir: Path | None, as_json: bool) -> None:
+        """Validate settings, environment and policy; print every problem with file, key and
+        expectation (exit 2 if any), and warnings (e.g. the bundled placeholder policy)."""
+        try:
+            cfg = load_config(config_dir or ctx.find_root().obj.get("config_dir"))
+        except ConfigError as exc:
+            if not as_json:
+                raise
+            print_json({"ok": False, "problems": [_problem(p) for p in exc.problems],
+                        "warnings": []})
+            raise click.exceptions.Exit(2) from None
         s, p = cfg.settings, cfg.policy
+        summary = {
+            "ok": True,
+            "problems": [],
+            "warnings": [_problem(w) for w in cfg.warnings],
+            "config_dir": str(cfg.config_dir),
+            "database": masked_url(s.storage.url()),
+            "smtp": f"{s.smtp.host}:{s.smtp.port}",
+            "review_base_url": s.review.base_url,
+            "policy": {
+                "placeholder": cfg.placeholder_policy,
+                "secret_clients": len(p.confidential.secret_clients),
+                "code_names": len(p.confidential.project_code_names),
+                "alert_threshold": p.thresholds.alert,
+                "digest_threshold": p.thresholds.digest,
+            },
+        }
+        if as_json:
+            print_json(summary)
+            return
         click.echo(f"config OK: {cfg.config_dir}")
-        click.echo(f"  database: {s.storage.url()}")
-        click.echo(f"  smtp: {s.smtp.host}:{s.smtp.port}  review page: {s.review.base_url}")
+        click.echo(f"  database: {summary['database']}")
+        click.echo(f"  smtp: {summary['smtp']}  review page: {s.review.base_url}")
         click.echo(
             f"  policy: {len(p.confidential.secret_clients)} secret clients, "
             f"{len(p.confidential.project_code_names)} code names, "
             f"thresholds alert>={p.thresholds.alert} digest>={p.thresholds.digest}"
+            + (" (the bundled placeholder: Example Corp)" if cfg.placeholder_policy else "")
         )
+        for warning in cfg.warnings:
+            click.echo(f"WARNING: {warning}", err=True)
 
     @cli.group()
     def db() -> None:
@@ -53,3 +87,7 @@ def register(cli: click.Group) -> None:
         """Apply pending migrations."""
         app = get_app(ctx)  # opening the app upgrades
         click.echo(f"database at revision {migrate.current_revision(app.engine)}")
+
+
+def _problem(p: ConfigProblem) -> dict[str, str]:
+    return {"source": p.source, "key": p.key, "message": p.message}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 
 from monitor.alerts import digest as digest_svc
 from monitor.alerts.outbox import deliver_due
-from monitor.cli.common import get_app, print_rows
+from monitor.cli.common import get_app, print_json, print_rows
 from monitor.clock import utcnow
 from monitor.errors import BadInput, NotFound
 from monitor.people.employees import get_employee
@@ -99,6 +100,12 @@ def register(cli: click.Group) -> None:
     @click.pass_context
     def digest_preview(ctx: click.Context, email: str, out: Path) -> None:
         """Write EMAIL's digest as .eml and .html, without sending."""
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"--out: cannot create the folder {out}: {exc.strerror}") from exc
+        if not os.access(out, os.W_OK):
+            raise BadInput(f"--out: the folder {out} is not writable")
         app = get_app(ctx)
         with session_scope(app.engine) as s:
             emp = get_employee(s, email)
@@ -110,21 +117,33 @@ def register(cli: click.Group) -> None:
 
     @digest.command("send")
     @click.option("--dry-run", is_flag=True, help="Say whose digest is due; send nothing.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @click.pass_context
-    def digest_send(ctx: click.Context, dry_run: bool) -> None:
+    def digest_send(ctx: click.Context, dry_run: bool, as_json: bool) -> None:
         """Queue and send the digests that are due (local digest hour reached, something open)."""
         app = get_app(ctx)
         now = utcnow()
         if dry_run:
+            rows = []
             with session_scope(app.engine) as s:
                 emps = s.exec(select(Employee).where(col(Employee.opted_in_at).is_not(None),
                                                      col(Employee.opted_out_at).is_(None))).all()
                 for emp in emps:
                     _day, hour = digest_svc.local_date(emp, now)
                     n = len(digest_svc.open_flags(s, emp.id or 0, now))
-                    due = n and hour >= emp.digest_hour and not emp.digest_unsubscribed
-                    click.echo(f"{emp.email}: {n} open, {'due' if due else 'not due'}")
+                    due = bool(n and hour >= emp.digest_hour and not emp.digest_unsubscribed)
+                    rows.append({"email": emp.email, "open": n, "due": due})
+            if as_json:
+                print_json({"dry_run": True, "employees": rows})
+                return
+            for row in rows:
+                click.echo(f"{row['email']}: {row['open']} open, "
+                           f"{'due' if row['due'] else 'not due'}")
             return
         queued = digest_svc.enqueue_due_digests(app.engine, app.config, now)
         r = deliver_due(app.engine, app.config, app.transport(), app.composers, now=now)
+        if as_json:
+            print_json({"dry_run": False, "queued": queued, "sent": r.sent, "failed": r.failed,
+                        "dead": r.dead})
+            return
         click.echo(f"queued {queued} digest(s); sent {r.sent}, failed {r.failed}, dead {r.dead}")

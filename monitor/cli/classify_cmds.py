@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from classifiers.base import PostText
+from monitor.app import App
 from monitor.classify import training
-from monitor.classify.evaluate import CATEGORY_CHOICES, evaluate
+from monitor.classify.evaluate import (
+    CATEGORY_CHOICES,
+    Scores,
+    categories_for,
+    evaluate,
+    read_labelled,
+    score,
+)
 from monitor.classify.pipeline import check as check_post
 from monitor.cli.common import get_app, print_json
 from monitor.errors import BadInput
@@ -92,14 +103,23 @@ def register(cli: click.Group) -> None:
     @click.argument("data", type=click.Path(path_type=Path))
     @click.option("--category", required=True, type=click.Choice(CATEGORY_CHOICES),
                   help="What label 1 means: harmful, leak, a leak sub-category, or any.")
+    @click.option("--show-errors", is_flag=True,
+                  help="Also list the false positives and false negatives: line, label, what "
+                  "was flagged, and the text (DATA is your own file).")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @click.pass_context
-    def evaluate_cmd(ctx: click.Context, data: Path, category: str, as_json: bool) -> None:
+    def evaluate_cmd(ctx: click.Context, data: Path, category: str, show_errors: bool,
+                     as_json: bool) -> None:
         """Measure precision, recall and F1 on labelled DATA (TSV label<TAB>text, or JSONL)."""
         app = get_app(ctx)
-        scores = evaluate(app.pipeline, app.config, data, category)
+        errors: list[dict[str, Any]] = []
+        if show_errors:
+            scores, errors = _evaluate_with_errors(app, data, category)
+        else:
+            scores = evaluate(app.pipeline, app.config, data, category)
         if as_json:
-            print_json(scores)
+            print_json({**dataclasses.asdict(scores), "errors": errors} if show_errors
+                       else scores)
             return
         s = scores
         click.echo(f"{category} on {data.name}: n={s.n}")
@@ -107,3 +127,46 @@ def register(cli: click.Group) -> None:
                    f"macro-F1 {s.macro_f1:.3f}")
         click.echo(f"  tp {s.tp}  fp {s.fp}  fn {s.fn}  tn {s.tn}  "
                    f"{s.texts_per_second:.0f} texts/s")
+        if not show_errors:
+            return
+        for kind, title in (("false_positive", "false positives (label 0, flagged)"),
+                            ("false_negative", "false negatives (label 1, not flagged)")):
+            rows = [e for e in errors if e["kind"] == kind]
+            click.echo(f"{title}: {len(rows)}")
+            for e in rows:
+                flagged = ", ".join(e["flagged"]) or "nothing"
+                text = e["text"] if len(e["text"]) <= 120 else e["text"][:119] + "…"
+                click.echo(f"  line {e['line']}: label {e['label']}, flagged {flagged}: "
+                           f"{text!r}")
+
+
+def _row_lines(path: Path) -> list[int]:
+    """The line number of each row :func:`read_labelled` returns (blank lines skipped)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = 1 if path.suffix.lower() in (".jsonl", ".json") else 2
+    return [n for n, line in enumerate(lines[start - 1:], start) if line.strip()]
+
+
+def _evaluate_with_errors(app: App, data: Path, category: str
+                          ) -> tuple[Scores, list[dict[str, Any]]]:
+    """Scores as :func:`evaluate` computes them, and each wrong call with its line."""
+    wanted = categories_for(category)
+    rows = read_labelled(data)
+    if not rows:
+        raise BadInput(f"DATA: {data.name} holds no labelled rows")
+    floor = app.config.policy.thresholds.digest
+    start = time.perf_counter()
+    flagged: list[list[str]] = []
+    for text, _ in rows:
+        result = app.pipeline.classify(PostText(text))
+        flagged.append(sorted({f.category for f in result.findings
+                               if f.category in wanted and f.score >= floor}))
+    scores = score(((gold, int(bool(f))) for (_, gold), f in zip(rows, flagged, strict=True)),
+                   time.perf_counter() - start)
+    errors = [
+        {"line": line, "kind": "false_positive" if cats else "false_negative",
+         "label": gold, "flagged": cats, "text": text}
+        for line, (text, gold), cats in zip(_row_lines(data), rows, flagged, strict=True)
+        if gold != int(bool(cats))
+    ]
+    return scores, errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +17,10 @@ from rich.table import Table
 from monitor.app import App, open_app
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=(
+    "Shell completion: eval \"$(_SOCIAL_MONITOR_COMPLETE=bash_source social-monitor)\" in "
+    "~/.bashrc (zsh_source for ~/.zshrc, fish_source for fish)."))
+@click.version_option(package_name="social-monitor", prog_name="social-monitor")
 @click.option(
     "--config",
     "config_dir",
@@ -39,6 +43,22 @@ def get_app(ctx: click.Context) -> App:
         root.call_on_close(root.obj["app"].close)
     app: App = root.obj["app"]
     return app
+
+
+def warn(app: App, log: bool = False) -> None:
+    """Say what the configuration got wrong but allowed (the placeholder policy, ...): on
+    stderr, or as log lines (``log``) once the service's logging is set up."""
+    problems: list[object] = list(app.config.warnings)
+    if log and app.config.placeholder_policy and not problems:
+        problems.append(f"{app.config.config_dir}: policy.toml: running the BUNDLED "
+                        "PLACEHOLDER POLICY (Example Corp, Project Falcon); give the "
+                        "company's own with --config DIR or SOCIAL_MONITOR_CONFIG_DIR")
+    for problem in problems:
+        if log:
+            logging.getLogger("monitor.config").warning(
+                "configuration warning: %s", problem, extra={"event": "config_warning"})
+        else:
+            click.echo(f"WARNING: {problem}", err=True)
 
 
 def _plain(value: Any) -> Any:

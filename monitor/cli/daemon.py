@@ -7,23 +7,50 @@ import os
 import sys
 
 import click
+from sqlmodel import col, select
 
 from monitor.alerts import outbox
-from monitor.cli.common import get_app, print_json
-from monitor.errors import MonitorError
+from monitor.app import App
+from monitor.cli.common import get_app, print_json, warn
+from monitor.errors import BadInput, MonitorError
 from monitor.polling import poller
 from monitor.service import daemon, logs, scaleout
+from monitor.storage.db import session_scope
+from monitor.storage.models import Account, Employee
+
+
+def _account_context(app: App, ids: list[int]) -> dict[int, str]:
+    """``x @handle (owner@corp), next try HH:MM UTC`` per account id: where a failure is."""
+    if not ids:
+        return {}
+    out: dict[int, str] = {}
+    with session_scope(app.engine) as s:
+        rows = s.exec(select(Account, Employee.email).join(Employee)
+                      .where(col(Account.id).in_(ids)))
+        for acc, email in rows:
+            when = (f", next try {acc.next_poll_at:%Y-%m-%d %H:%M} UTC"
+                    if acc.next_poll_at else "")
+            state = f", {acc.status}" if acc.status != "active" else ""
+            out[acc.id or 0] = f"{acc.network} {acc.handle} ({email}{state}{when})"
+    return out
 
 
 def register(cli: click.Group) -> None:
     @cli.command()
-    @click.option("--once", is_flag=True, required=True,
+    @click.option("--once", is_flag=True,
                   help="Poll every due account once, deliver alerts, and exit.")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @click.pass_context
     def poll(ctx: click.Context, once: bool, as_json: bool) -> None:
-        """Poll due accounts once: fetch, store, classify, queue and send alerts."""
+        """Poll due accounts once (--once): fetch, store, classify, queue and send alerts.
+
+        For continuous polling run the daemon, `social-monitor run`. Each account that
+        failed gets one line on stderr: id, network, handle, owner, outcome, error, next try."""
+        if not once:
+            raise BadInput("poll: add --once to poll every due account one time and exit; "
+                           "to keep polling, run the daemon: `social-monitor run`")
         app = get_app(ctx)
+        warn(app)
         reports = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
         totals = poller.summarize(reports)
         d = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
@@ -32,9 +59,11 @@ def register(cli: click.Group) -> None:
             print_json(totals)
         else:
             click.echo(", ".join(f"{k}={v}" for k, v in totals.items()))
-        for r in reports:
-            if r.error:
-                click.echo(f"account {r.account_id}: {r.outcome}: {r.error}", err=True)
+        failed = [r for r in reports if r.error]
+        context = _account_context(app, [r.account_id for r in failed])
+        for r in failed:
+            click.echo(f"account {r.account_id} {context.get(r.account_id, r.network)}: "
+                       f"{r.outcome}: {r.error}", err=True)
 
     @cli.command()
     @click.option("--tick", type=click.IntRange(1, 3600), default=None,
@@ -49,6 +78,7 @@ def register(cli: click.Group) -> None:
             raise MonitorError('daemon.mode is "procrastinate": start `social-monitor worker` '
                                "processes instead of `run`")
         logs.configure(s.logging.level, s.daemon.log_format, app.config.secrets)
+        warn(app, log=True)
         click.echo(f"social-monitor running on {app.engine.url.render_as_string()} "
                    f"(tick {tick or s.daemon.tick_seconds}s); Ctrl-C stops")
         report = daemon.run(app, tick_seconds=tick)
@@ -77,6 +107,7 @@ def register(cli: click.Group) -> None:
             raise MonitorError('workers need daemon.mode = "procrastinate" (and PostgreSQL); '
                                "the embedded default runs with `social-monitor run`")
         logs.configure(s.logging.level, s.daemon.log_format, app.config.secrets)
+        warn(app, log=True)
         click.echo(f"social-monitor worker on {app.engine.url.render_as_string()} "
                    f"(queues: {', '.join(queues or scaleout.QUEUES)}); Ctrl-C stops")
         scaleout.run_worker(app, list(queues) or None, name)

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 from sqlmodel import select
 
 from connectors.base import AccountRef, ConnectorError
-from monitor.cli.common import get_app, print_rows
+from monitor.app import App
+from monitor.cli.common import get_app, print_json, print_rows
+from monitor.errors import BadInput, NotFound
 from monitor.people import employees as svc
+from monitor.people import handles
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account
+from monitor.storage.models import Account, Employee
+
+
+def _employee_json(emp: Employee, accounts: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "email": emp.email,
+        "name": emp.name,
+        "timezone": emp.timezone,
+        "digest_hour": emp.digest_hour,
+        "opted_in": emp.opted_in_at is not None and emp.opted_out_at is None,
+        "opted_in_at": emp.opted_in_at,
+    }
+    if accounts is not None:
+        out["accounts"] = accounts
+    return out
+
+
+def _file_base(app: App) -> Path | None:
+    base = app.config.settings.networks.file.base_dir
+    return Path(base).expanduser() if base else None
 
 
 def register(cli: click.Group) -> None:
@@ -26,10 +52,11 @@ def register(cli: click.Group) -> None:
     @click.option("--own-contact", "own_contacts", multiple=True,
                   help="The employee's own public e-mail or phone: never flagged. Repeatable.")
     @click.option("--opt-in", is_flag=True, help="Record consent at once.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @click.pass_context
     def employees_add(ctx: click.Context, email: str, name: str, timezone: str,
                       digest_hour: int | None, own_contacts: tuple[str, ...],
-                      opt_in: bool) -> None:
+                      opt_in: bool, as_json: bool) -> None:
         """Add an employee (not monitored until they opt in)."""
         app = get_app(ctx)
         hour = app.config.settings.alerts.digest_hour if digest_hour is None else digest_hour
@@ -37,26 +64,55 @@ def register(cli: click.Group) -> None:
             emp = svc.add_employee(s, email, name, timezone, hour, own_contacts)
             if opt_in:
                 svc.opt_in(s, emp.email)
+            info = _employee_json(emp)
+        if as_json:
+            print_json(info)
+            return
         click.echo(f"added {emp.email}" + (" (opted in)" if opt_in else " (not opted in yet)"))
 
     @employees.command("opt-in")
     @click.argument("email")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @click.pass_context
-    def employees_opt_in(ctx: click.Context, email: str) -> None:
+    def employees_opt_in(ctx: click.Context, email: str, as_json: bool) -> None:
         """Record the employee's consent: their linked public accounts are polled from now."""
         with session_scope(get_app(ctx).engine) as s:
             emp = svc.opt_in(s, email)
+            info = _employee_json(emp)
+        if as_json:
+            print_json(info)
+            return
         click.echo(f"{emp.email} opted in")
 
     @employees.command("opt-out")
     @click.argument("email")
+    @click.option("--yes", "-y", is_flag=True,
+                  help="Do not ask for confirmation (scripts). Without it, a question is asked.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     @click.pass_context
-    def employees_opt_out(ctx: click.Context, email: str) -> None:
-        """Stop polling at once and erase the person's accounts, posts, findings and alerts."""
-        with session_scope(get_app(ctx).engine) as s:
-            counts = svc.opt_out(s, email)
+    def employees_opt_out(ctx: click.Context, email: str, yes: bool, as_json: bool) -> None:
+        """Stop polling at once and erase the person's accounts, posts, findings and alerts.
+
+        This cannot be undone; it asks first unless --yes is given."""
+        app = get_app(ctx)
+        with session_scope(app.engine) as s:
+            emp = svc.get_employee(s, email)  # NotFound before any question
+            address = emp.email
+        if not yes:
+            if not sys.stdin.isatty():
+                raise BadInput(f"opt-out erases everything stored about {address} and cannot "
+                               "be undone: pass --yes to confirm (no terminal to ask on)")
+            if not click.confirm(f"Opt {address} out and erase their accounts, posts, "
+                                 "findings and alerts? This cannot be undone", default=False,
+                                 err=True):
+                raise BadInput(f"not confirmed: nothing erased for {address}")
+        with session_scope(app.engine) as s:
+            counts = svc.opt_out(s, address)
+        if as_json:
+            print_json({"email": address, "opted_out": True, "erased": counts})
+            return
         click.echo(
-            f"{email} opted out; erased "
+            f"{address} opted out; erased "
             + ", ".join(f"{v} {k}" for k, v in counts.items())
         )
 
@@ -80,10 +136,22 @@ def register(cli: click.Group) -> None:
     @click.argument("handle")
     @click.pass_context
     def accounts_link(ctx: click.Context, email: str, network: str, handle: str) -> None:
-        """Link a public account (NETWORK: file, x, reddit, mastodon, bluesky, rss)."""
-        with session_scope(get_app(ctx).engine) as s:
-            acc = svc.link_account(s, email, network, handle)
-        click.echo(f"linked {network} {handle} to {email} (account {acc.id})")
+        """Link a public account (NETWORK: file, linkedin-export, x, reddit, mastodon,
+        bluesky, rss).
+
+        HANDLE's shape is checked for the network (an X or Reddit user name, user@server
+        for Mastodon, a handle or DID for Bluesky, an http(s) feed address, an existing
+        export file or folder, stored as an absolute path). Whether the account exists and
+        is public is checked by `accounts verify`."""
+        app = get_app(ctx)
+        svc.known_network(network)
+        stored = handles.check_handle(
+            network, handle, base_dir=_file_base(app),
+            mastodon_base_url=app.config.settings.networks.mastodon.api_base_url,
+        )
+        with session_scope(app.engine) as s:
+            acc = svc.link_account(s, email, network, stored)
+        click.echo(f"linked {network} {stored} to {email} (account {acc.id})")
 
     @accounts.command("unlink")
     @click.argument("email")
@@ -92,9 +160,17 @@ def register(cli: click.Group) -> None:
     @click.pass_context
     def accounts_unlink(ctx: click.Context, email: str, network: str, handle: str) -> None:
         """Unlink an account and erase what was stored from it."""
-        with session_scope(get_app(ctx).engine) as s:
-            svc.unlink_account(s, email, network, handle)
-        click.echo(f"unlinked {network} {handle} from {email}")
+        app = get_app(ctx)
+        stored = handles.stored_form(network, handle, _file_base(app))
+        with session_scope(app.engine) as s:
+            try:
+                svc.unlink_account(s, email, network, stored)
+            except NotFound:
+                if stored == handle.strip():
+                    raise
+                svc.unlink_account(s, email, network, handle.strip())  # linked before paths
+                stored = handle.strip()                                # were made absolute
+        click.echo(f"unlinked {network} {stored} from {email}")
 
     @accounts.command("list")
     @click.option("--email", default=None, help="Only this employee's accounts.")
@@ -108,25 +184,41 @@ def register(cli: click.Group) -> None:
                    as_json, "accounts")
 
     @accounts.command("verify")
+    @click.option("--json", "as_json", is_flag=True,
+                  help="Print JSON: ok, problems, and per account ok, error, message.")
     @click.pass_context
-    def accounts_verify(ctx: click.Context) -> None:
-        """Check that each linked handle exists and is public; say what is wrong where not."""
+    def accounts_verify(ctx: click.Context, as_json: bool) -> None:
+        """Check that each linked handle exists and is public; say what is wrong where not.
+
+        Exits 1 if any account has a problem."""
         app = get_app(ctx)
         with session_scope(app.engine) as s:
-            accs = [(a.id, a.network, a.handle, a.native_id) for a in s.exec(select(Account))]
-        problems = 0
-        for acc_id, network, handle, native_id in accs:
+            accs = [(a.id, e, a.network, a.handle, a.native_id)
+                    for a, e in s.exec(select(Account, Employee.email).join(Employee))]
+        results: list[dict[str, Any]] = []
+        for acc_id, email, network, handle, native_id in accs:
+            entry: dict[str, Any] = {"id": acc_id, "email": email, "network": network,
+                                     "handle": handle, "ok": True, "error": None,
+                                     "message": None}
+            results.append(entry)
             try:
                 ref = app.connector_for(network).verify(AccountRef(network, handle, native_id))
             except ConnectorError as exc:
-                problems += 1
-                click.echo(f"PROBLEM {network} {handle}: {type(exc).__name__}: {exc}")
+                entry.update(ok=False, error=type(exc).__name__, message=str(exc))
+                if not as_json:
+                    click.echo(f"PROBLEM {network} {handle}: {type(exc).__name__}: {exc}")
                 continue
             with session_scope(app.engine) as s:
                 row = s.get(Account, acc_id)
                 if row is not None and ref.native_id:
                     row.native_id = ref.native_id
                     s.add(row)
-            click.echo(f"ok      {network} {handle}")
+            if not as_json:
+                click.echo(f"ok      {network} {handle}")
+        problems = sum(1 for r in results if not r["ok"])
+        if as_json:
+            print_json({"ok": problems == 0, "problems": problems, "accounts": results})
+        elif not results:
+            click.echo("no accounts linked")
         if problems:
             raise click.exceptions.Exit(1)

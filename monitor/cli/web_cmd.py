@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli.common import get_app, print_rows
+from monitor.cli.common import get_app, print_rows, warn
 from monitor.clock import utcnow
 from monitor.storage.db import session_scope
 
@@ -26,6 +26,7 @@ def register(cli: click.Group) -> None:
         app = get_app(ctx)
         settings = app.config.settings
         logs.configure(settings.logging.level, settings.daemon.log_format, app.config.secrets)
+        warn(app, log=True)
         review = settings.review
         host, port = host or review.host, port or review.port
         click.echo(f"review page on http://{host}:{port} (links point at {review.base_url})")

@@ -178,13 +178,20 @@ def list_employees(session: Session) -> list[EmployeeInfo]:
     ]
 
 
+def known_network(network: str) -> str:
+    """``network`` if a connector reads it, else :class:`BadInput` listing the known ones."""
+    try:
+        return check_network(network)
+    except UnknownNetwork as exc:
+        raise BadInput(f"network: {exc}") from exc
+
+
 def link_account(
     session: Session, email: str, network: str, handle: str, actor: str = "cli"
 ) -> Account:
-    try:
-        check_network(network)
-    except UnknownNetwork as exc:
-        raise BadInput(f"network: {exc}") from exc
+    """Link ``handle`` (checked for its shape by the caller, see
+    :func:`monitor.people.handles.check_handle`) to the employee."""
+    known_network(network)
     handle = handle.strip()
     if not handle:
         raise BadInput("handle: empty (expected the account's handle, URL or file path)")

@@ -33,6 +33,10 @@ _QUOTED_VALUES = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 _MAX_ERROR = 300
+# Terminal escape sequences (colours, cursor moves): never inside a JSON line.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+# ``extra`` fields that only repeat the message for a terminal (uvicorn's coloured copy).
+_DROPPED = frozenset({"color_message"})
 
 
 def redact_error(exc: BaseException) -> str:
@@ -90,16 +94,23 @@ class JsonFormatter(logging.Formatter):
             text = text.replace(secret, MASK)
         return text
 
+    @staticmethod
+    def _plain(value: str) -> str:
+        """``value`` without terminal colour codes (uvicorn's and others' messages carry
+        them); JSON is read by machines."""
+        return _ANSI.sub("", value)
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": self._plain(record.getMessage()),
         }
         for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value if isinstance(value, int | float | bool | None) else str(value)
+            if key not in _STANDARD and not key.startswith("_") and key not in _DROPPED:
+                entry[key] = (value if isinstance(value, int | float | bool | None)
+                              else self._plain(str(value)))
         if record.exc_info and record.exc_info[1] is not None:
             entry["exc_type"] = type(record.exc_info[1]).__name__
             entry["traceback"] = redacted_traceback(record.exc_info[1])
@@ -112,7 +123,7 @@ class TextFormatter(JsonFormatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = " ".join(
             f"{k}={v}" for k, v in record.__dict__.items()
-            if k not in _STANDARD and not k.startswith("_")
+            if k not in _STANDARD and not k.startswith("_") and k not in _DROPPED
         )
         line = f"{self.formatTime(record)} {record.levelname} {record.name} {record.getMessage()}"
         if fields:
@@ -122,11 +133,25 @@ class TextFormatter(JsonFormatter):
         return self._clean(line)
 
 
+def _is_terminal(stream: IO[str]) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # closed or not a real file
+        return False
+
+
 def configure(level: str, fmt: str = "json", secrets: Secrets | None = None,
               stream: IO[str] | None = None) -> logging.Handler:
-    """Send the root logger to ``stream`` (stderr) in ``fmt``; returns the handler."""
+    """Send the root logger to ``stream`` (stderr) in ``fmt``; returns the handler.
+
+    ``fmt`` is ``json``, ``text``, or ``auto``: text for a person at a terminal, JSON for
+    anything else (systemd's journal, a container's log, a file, a pipe).
+    """
     mask = secret_values(secrets) if secrets is not None else []
-    handler = logging.StreamHandler(stream or sys.stderr)
+    out = stream or sys.stderr
+    if fmt == "auto":
+        fmt = "text" if _is_terminal(out) else "json"
+    handler = logging.StreamHandler(out)
     handler.setFormatter(JsonFormatter(mask) if fmt == "json" else TextFormatter(mask))
     root = logging.getLogger()
     for old in list(root.handlers):

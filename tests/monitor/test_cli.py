@@ -146,12 +146,13 @@ def test_employee_lifecycle_through_the_cli(capsys: pytest.CaptureFixture[str], 
     assert run(capsys, "employees", "add", "a@example.com", "--name", "A",
                "--timezone", "Europe/Paris")[0] == 0
     assert run(capsys, "employees", "opt-in", "a@example.com")[0] == 0
+    (data_env / "posts.jsonl").write_text("")
     assert run(capsys, "accounts", "link", "a@example.com", "file", "posts.jsonl")[0] == 0
     code, out, _ = run(capsys, "accounts", "list", "--json")
-    assert code == 0 and json.loads(out)[0]["handle"] == "posts.jsonl"
+    assert code == 0 and json.loads(out)[0]["handle"] == str(data_env / "posts.jsonl")
     code, out, _ = run(capsys, "employees", "list", "--json")
     assert json.loads(out)[0]["opted_in"] is True
-    code, out, _ = run(capsys, "employees", "opt-out", "a@example.com")
+    code, out, _ = run(capsys, "employees", "opt-out", "a@example.com", "--yes")
     assert code == 0 and "erased 1 accounts" in out
     code, out, _ = run(capsys, "accounts", "list", "--json")
     assert json.loads(out) == []
@@ -168,5 +169,87 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     emls = list((tmp_path / "demo" / "mail").glob("*.eml"))
     assert len(emls) >= 2
     subjects = result.stdout
-    assert "Please review your exported post" in subjects
+    assert "in your exported post" in subjects
     assert "need" in subjects and "your review" in subjects
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "code", "message"),
+    [
+        ({"SOCIAL_MONITOR_STORAGE__DATABASE_URL": "nonsense://x"}, ("status",), 2,
+         "storage.database_url: unknown database dialect 'nonsense'"),
+        ({"SOCIAL_MONITOR_STORAGE__DATABASE_URL": "mysql://u:hunter2@db/m"}, ("status",), 2,
+         "storage.database_url: database 'mysql' is not supported"),
+        ({}, ("digest", "preview", "a@example.com", "--out", "/proc/nope"), 1,
+         "--out: cannot create the folder /proc/nope"),
+    ],
+)
+def test_user_mistakes_in_settings_and_paths_are_one_line(
+    capsys: pytest.CaptureFixture[str], data_env: Path, monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str], args: tuple[str, ...], code: int, message: str,
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    got, _, err = run(capsys, *args)
+    assert got == code
+    assert message in err
+    assert "Traceback" not in err and "hunter2" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_config_check_masks_the_database_password(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIAL_MONITOR_STORAGE__DATABASE_URL",
+                       "postgresql+psycopg://monitor:hunter2@db.example/monitor")
+    code, out, _ = run(capsys, "config", "check")
+    assert code == 0
+    assert "database: postgresql+psycopg://monitor:***@db.example/monitor" in out
+    code, out, _ = run(capsys, "config", "check", "--json")
+    assert code == 0 and "hunter2" not in out
+    assert json.loads(out)["database"] == "postgresql+psycopg://monitor:***@db.example/monitor"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SOCIAL_MONITOR_STORAGE__DATABASE_URL": "nonsense://x"}, "unknown database dialect"),
+        ({"SOCIAL_MONITOR_REVIEW__BASE_URL": "not-a-url"}, "review.base_url: expected"),
+        ({"SOCIAL_MONITOR_CHANNEL_URLS": "bogus"}, "URL 1 of 1 is not an apprise URL"),
+        ({"SOCIAL_MONITOR_POLLNG__WORKERS": "3"},
+         "did you mean SOCIAL_MONITOR_POLLING__WORKERS?"),
+    ],
+)
+def test_config_check_reports_what_used_to_pass(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, env: dict[str, str],
+    message: str,
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code, out, err = run(capsys, "config", "check")
+    assert code == 2 and "config OK" not in out
+    assert message in err
+    code, out, _ = run(capsys, "config", "check", "--json")
+    assert code == 2
+    report = json.loads(out)
+    assert report["ok"] is False
+    assert any(message in f"{p['source']}: {p['key']}: {p['message']}"
+               for p in report["problems"])
+
+
+def test_config_check_on_an_empty_folder_fails(capsys: pytest.CaptureFixture[str],
+                                               tmp_path: Path) -> None:
+    code, _, err = run(capsys, "config", "check", "--config", str(tmp_path))
+    assert code == 2 and "empty config folder" in err
+
+
+def test_config_check_warns_loudly_of_the_placeholder_policy(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "settings.toml").write_text("[smtp]\nport = 2525\n")
+    code, out, err = run(capsys, "config", "check", "--config", str(tmp_path))
+    assert code == 0 and "config OK" in out
+    assert "WARNING:" in err and "BUNDLED PLACEHOLDER POLICY" in err
+    code, out, _ = run(capsys, "config", "check", "--config", str(tmp_path), "--json")
+    report = json.loads(out)
+    assert report["ok"] is True and report["policy"]["placeholder"] is True
+    assert report["warnings"][0]["key"] == "policy.toml"

@@ -116,3 +116,91 @@ def test_env_problem_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(ConfigError) as err:
         load_config()
     assert "environment SOCIAL_MONITOR_SMTP__PORT" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("SOCIAL_MONITOR_STORAGE__DATABASE_URL", "nonsense://x",
+         "storage.database_url: unknown database dialect 'nonsense'"),
+        ("SOCIAL_MONITOR_STORAGE__DATABASE_URL", "mysql://u:hunter2@db/monitor",
+         "storage.database_url: database 'mysql' is not supported"),
+        ("SOCIAL_MONITOR_STORAGE__DATABASE_URL", "postgresql+psycopg2://u:hunter2@db/m",
+         "storage.database_url: database driver 'psycopg2' is not supported"),
+        ("SOCIAL_MONITOR_STORAGE__DATABASE_URL", "::hunter2::", "not a database URL"),
+        ("SOCIAL_MONITOR_REVIEW__BASE_URL", "not-a-url",
+         "review.base_url: expected the review page's public http(s) address"),
+        ("SOCIAL_MONITOR_REVIEW__BASE_URL", "ftp://monitor.corp.example",
+         "review.base_url: expected the review page's public http(s) address"),
+        ("SOCIAL_MONITOR_POLLNG__WORKERS", "3",
+         "environment SOCIAL_MONITOR_POLLNG__WORKERS: unknown variable; "
+         "did you mean SOCIAL_MONITOR_POLLING__WORKERS?"),
+        ("SOCIAL_MONITOR_SMTP_PASWORD", "hunter2",
+         "did you mean SOCIAL_MONITOR_SMTP_PASSWORD?"),
+        ("SOCIAL_MONITOR_CHANNEL_URLS", "json://localhost/ok slakc://hunter2/x",
+         "environment SOCIAL_MONITOR_CHANNEL_URLS: channels.urls: URL 2 of 2 is not an "
+         "apprise URL"),
+    ],
+)
+def test_start_up_refuses_what_config_check_reports(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as err:
+        load_config()
+    text = "\n".join(str(p) for p in err.value.problems)
+    assert expected in text
+    assert "hunter2" not in text  # passwords and tokens are never quoted
+
+
+def test_database_password_is_masked_in_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIAL_MONITOR_STORAGE__DATABASE_URL", "mysql://u:hunter2@db/m")
+    with pytest.raises(ConfigError) as err:
+        load_config()
+    assert "mysql://u:***@db/m" in str(err.value)
+
+
+def test_supported_database_urls_pass(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for url in (f"sqlite:///{tmp_path / 'x.db'}", "postgresql+psycopg://u:pw@db/monitor",
+                "postgresql://u@db/monitor"):
+        monkeypatch.setenv("SOCIAL_MONITOR_STORAGE__DATABASE_URL", url)
+        assert load_config().settings.storage.database_url == url
+
+
+def test_unreadable_channel_url_in_settings_names_file_not_url(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text('[channels]\nurls = ["nope-hunter2"]\n')
+    (tmp_path / "policy.toml").write_text((packaged_config_dir() / "policy.toml").read_text())
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    [problem] = err.value.problems
+    assert problem.source == str(tmp_path / "settings.toml")
+    assert problem.key == "channels.urls" and "URL 1 of 1 is not an apprise URL" in problem.message
+    assert "hunter2" not in str(problem)
+
+
+def test_tool_variables_are_not_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SOCIAL_MONITOR_SHARED", "SOCIAL_MONITOR_TEST_PG", "SOCIAL_MONITOR_SECRET_KEY",
+                 "SOCIAL_MONITOR_NETWORKS__X__API_BASE_URL", "SOCIAL_MONITOR_SECRETS_DIR"):
+        monkeypatch.setenv(name, "https://x.example" if "URL" in name else "/tmp")
+    load_config()
+
+
+def test_empty_config_folder_is_a_problem(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    assert "empty config folder: expected policy.toml" in str(err.value)
+
+
+def test_config_folder_without_policy_warns_of_the_placeholder(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text("[smtp]\nport = 2525\n")
+    cfg = load_config(tmp_path)
+    assert cfg.placeholder_policy
+    [warning] = cfg.warnings
+    assert warning.key == "policy.toml"
+    assert "BUNDLED PLACEHOLDER POLICY (Example Corp, Project Falcon)" in warning.message
+
+
+def test_config_folder_with_its_policy_has_no_warning(tmp_path: Path) -> None:
+    (tmp_path / "policy.toml").write_text((packaged_config_dir() / "policy.toml").read_text())
+    cfg = load_config(tmp_path)
+    assert not cfg.placeholder_policy and cfg.warnings == ()
