@@ -56,6 +56,7 @@ NETWORK_LABEL = {
     "bluesky": "Bluesky",
     "rss": "blog",
     "file": "exported",
+    "linkedin-export": "LinkedIn",
 }
 
 

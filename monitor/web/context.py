@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from monitor.alerts.links import safe_url
+from monitor.alerts.mailer import network_label
 from monitor.alerts.outbox import Sender
 from monitor.app import App
 from monitor.review.reviews import active_employee
@@ -47,6 +48,7 @@ def _environment() -> Environment:
     )
     env.filters["safe_url"] = safe_url
     env.filters["when"] = when
+    env.filters["network_label"] = network_label
     env.filters["category_words"] = lambda c: CATEGORY_WORDS.get(c, c.replace("_", " "))
     return env
 

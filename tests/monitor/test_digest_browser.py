@@ -113,6 +113,6 @@ def test_the_digest_is_readable_on_a_phone_and_a_desktop(
         assert page.locator("mark").count() >= 3
         if width == 390:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "digest.png"), full_page=True)
+            page.screenshot(path=str(SCREENSHOTS / "test-digest.png"), full_page=True)
         page.close()
-    assert (SCREENSHOTS / "digest.png").stat().st_size > 10_000
+    assert (SCREENSHOTS / "test-digest.png").stat().st_size > 10_000

@@ -82,7 +82,7 @@ def test_sign_in_by_mail_resolve_a_flag_and_change_settings(
     flag = page.locator(f"#flag-{world.ann_flag}")
     assert flag.locator("mark").inner_text() == "total idiot"
     assert page.locator("article.flag").count() == 2
-    page.screenshot(path=str(SCREENSHOTS / "review.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "test-review.png"), full_page=True)
 
     # The suggestion box copies with one click (the script is a file the CSP allows).
     flag.get_by_text("Help me write a correction, apology or notice").click()
@@ -128,7 +128,7 @@ def test_phone_layout_and_keyboard(served: tuple[str, World], browser: Any,
     # Nothing wider than the screen.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
-    page.screenshot(path=str(SCREENSHOTS / "review-phone.png"), full_page=False)
+    page.screenshot(path=str(SCREENSHOTS / "test-review-phone.png"), full_page=False)
     # The first Tab lands on the skip link, which is visible when focused.
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
