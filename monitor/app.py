@@ -41,7 +41,8 @@ class App:
         cache: dict[str, Connector] = self._local.__dict__.setdefault("connectors", {})
         if network not in cache:
             options: dict[str, Any] = {}
-            section = getattr(self.config.settings.networks, network, None)
+            # Settings sections are Python names: "linkedin-export" is networks.linkedin_export.
+            section = getattr(self.config.settings.networks, network.replace("-", "_"), None)
             if section is not None:
                 options.update(section.model_dump())
             options.update(self.config.secrets.network_options(network))
