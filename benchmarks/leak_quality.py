@@ -12,7 +12,11 @@ Prints, and writes to ``benchmarks/results/leak_quality.json``:
   counted as ordinary posts, and the false-alarm rate on those posts,
 * legal-talk P/R/F1 with the LearnedHands posts of legal_legalbench_fewshot as positives and
   tweeteval test+val as negatives,
-* the false-alarm rate of every leak detector on tweeteval offensive test+val.
+* the false-alarm rate of every leak detector on tweeteval offensive test+val,
+* personal data and credentials in prose on datasets/leak_prose (generated in this repo):
+  post level (as ``social-monitor evaluate`` counts) and span level (IoU >= 0.5, any kind of
+  the category), per split; train and dev were looked at while writing the rules, test was
+  not (it is still written by the same author: see datasets/leak_prose/SOURCE.md).
 
 A detection is a finding with score >= 0.5 (digest or alert); see classifiers/leak_eval.py
 for the span-matching rule.
@@ -40,16 +44,20 @@ from bench_leak import (  # noqa: E402
 )
 
 from classifiers import credentials, legal, personal_data  # noqa: E402
-from classifiers.base import DetectorConfig  # noqa: E402
+from classifiers.base import DetectorConfig, PostText  # noqa: E402
 from classifiers.leak_eval import (  # noqa: E402
     PII_KINDS,
+    PROSE_KINDS,
     detector_spans,
     false_alarms,
     load_legal,
     load_pii,
+    load_prose,
     load_secrets,
     load_tweets,
     score_binary,
+    score_category_spans,
+    score_posts,
     score_spans,
 )
 from classifiers.registry import DETECTORS  # noqa: E402
@@ -60,6 +68,35 @@ def _row(name: str, c: dict[str, Any]) -> str:
         f"{name:<28}{c['tp']:>6}{c['fp']:>6}{c['fn']:>6}"
         f"{c['precision']:>8.3f}{c['recall']:>8.3f}{c['f1']:>8.3f}"
     )
+
+
+PROSE = REPO / "datasets" / "leak_prose" / "data"
+
+
+def prose(config: DetectorConfig) -> dict[str, Any]:
+    """Post- and span-level P/R/F1 per split of datasets/leak_prose."""
+    print("\nProse (datasets/leak_prose; train+dev seen while writing rules, test held out)")
+    print(f"{'':<28}{'tp':>6}{'fp':>6}{'fn':>6}{'P':>8}{'R':>8}{'F1':>8}")
+    builds = {"personal_data": personal_data.build, "credentials": credentials.build}
+    result: dict[str, Any] = {}
+    for split in ("train", "dev", "test"):
+        samples = load_prose(PROSE, split)
+        for category, build in builds.items():
+            detector = build(config)
+
+            def predict(text: str, d: Any = detector, c: str = category) -> list[Any]:
+                return [
+                    (f.start, f.end, f.kind)
+                    for f in d.detect(PostText(text))
+                    if f.category == c and f.score >= 0.5
+                ]
+
+            posts = score_posts(samples, predict, PROSE_KINDS[category]).as_dict()
+            spans = score_category_spans(samples, predict, PROSE_KINDS[category]).as_dict()
+            result[f"{split}_{category}"] = {"posts": posts, "spans": spans}
+            print(_row(f"{split} {category} posts", posts))
+            print(_row(f"{split} {category} spans", spans))
+    return result
 
 
 def main() -> dict[str, Any]:
@@ -122,6 +159,8 @@ def main() -> dict[str, Any]:
         fa[name] = {"flagged": flagged, "total": total, "rate": round(flagged / total, 5)}
         print(f"{name:<28}{flagged:>6}/{total:<6}{flagged / total:>9.3%}")
     out["false_alarms_tweeteval_test_val"] = fa
+
+    out["prose"] = prose(config)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "leak_quality.json").write_text(json.dumps(out, indent=2) + "\n")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from classifiers import credential_rules
+from classifiers import credential_rules, prose_secrets
 from classifiers.base import DetectorConfig, Finding, PostText
 from classifiers.leak_text import (
     char_classes,
@@ -29,6 +29,7 @@ from classifiers.leak_text import (
     overlaps,
     shannon_entropy,
 )
+from classifiers.prose_view import normal_view
 
 NAME = "credentials"
 VERSION = "1"
@@ -54,6 +55,8 @@ _EXPLAIN: dict[str, str] = {
     "secret_assignment": "This looks like a secret key or token; " + _WHY.format("secret"),
     "high_entropy_string": "This long random-looking string may be a key or token; "
     + _WHY.format("secret"),
+    "session_token": "This looks like a session cookie or login token; whoever has it is "
+    "logged in as that person; " + _WHY.format("session"),
 }
 
 _PRIVATE_KEY = re.compile(
@@ -105,7 +108,10 @@ _NOT_A_VALUE = re.compile(
 )
 # Every rule needs either a keyword or a long unbroken token; ordinary posts have neither.
 # The keyword test runs on lower-cased text (far faster than re.IGNORECASE).
-_ANCHOR = re.compile(r"pa?s{0,2}w|pw|secret|token|key|auth|cred|bearer|-----|://|-u\s")
+_ANCHOR = re.compile(
+    r"pa?s{0,2}w|pw|secret|token|key|auth|cred|bearer|-----|://|-u\s|session|cookie|sid=|"
+    r"login|passcode"
+)
 
 
 @dataclass(frozen=True)
@@ -170,6 +176,7 @@ class CredentialsDetector:
         hits.extend(self._auth_headers(text))
         hits.extend(self._url_passwords(text))
         hits.extend(self._assignments(text))
+        hits.extend(self._prose(text))
         hits.extend(self._blobs(text))
         kept: list[_Hit] = []
         # Strongest evidence first; a weaker rule never re-reports the same characters.
@@ -262,6 +269,20 @@ class CredentialsDetector:
         for m in _SAID.finditer(text):
             if _password_like(m.group(1)):
                 out.append(_Hit("password_assignment", m.start(1), m.end(1), 0.8, m.group(1)))
+        return out
+
+    def _prose(self, text: str) -> list[_Hit]:
+        """Passwords and session tokens in sentences, found on the normalised view."""
+        view = normal_view(text)
+        out = []
+        for kind, start, end, value in prose_secrets.passwords(view.text):
+            if _password_like(value) and not credential_rules.PUBLIC.match(value):
+                s, e = view.original(start, end)
+                out.append(_Hit(kind, s, e, 0.8, text[s:e]))
+        for kind, start, end, value in prose_secrets.sessions(view.text):
+            if _secret_like(value) and not looks_like_placeholder(value):
+                s, e = view.original(start, end)
+                out.append(_Hit(kind, s, e, 0.8, text[s:e]))
         return out
 
     def _blobs(self, text: str) -> list[_Hit]:

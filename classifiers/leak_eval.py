@@ -145,6 +145,87 @@ def load_tweets(data: Path, splits: Sequence[str] = ("test", "val")) -> list[str
     return out
 
 
+def load_prose(folder: Path, split: str) -> list[SpanSample]:
+    """datasets/leak_prose ``{split}.jsonl``: spans carry our own kind names."""
+    out = []
+    with (folder / f"{split}.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            spans = tuple((s["start"], s["end"], s["kind"]) for s in row["spans"])
+            out.append(SpanSample(row["text"], spans))
+    return out
+
+
+# Kinds of datasets/leak_prose, by category; the detector may name a prose password
+# "password_assignment" where the set says "password".
+PROSE_KINDS: dict[str, tuple[str, ...]] = {
+    "personal_data": (
+        "phone",
+        "email",
+        "credit_card",
+        "iban",
+        "bank_account",
+        "national_id",
+        "date_of_birth",
+        "location",
+        "health_data",
+        "device_id",
+        "one_time_code",
+    ),
+    "credentials": ("password", "api_token", "session_token", "url_password"),
+}
+
+
+def score_posts(
+    samples: Iterable[SpanSample],
+    predict: Callable[[str], Iterable[tuple[int, int, str]]],
+    kinds: Iterable[str],
+) -> Counts:
+    """Post level: a post is positive when it holds a gold span of one of ``kinds``; it is
+    flagged when ``predict`` returns anything for it (``predict`` filters the category)."""
+    wanted = set(kinds)
+    c = Counts()
+    for sample in samples:
+        gold = any(k in wanted for _, _, k in sample.spans)
+        hit = any(True for _ in predict(sample.text))
+        c.tp += gold and hit
+        c.fn += gold and not hit
+        c.fp += hit and not gold
+    return c
+
+
+def score_category_spans(
+    samples: Iterable[SpanSample],
+    predict: Callable[[str], Iterable[tuple[int, int, str]]],
+    kinds: Iterable[str],
+) -> Counts:
+    """Span level within one category, any kind: each gold span of ``kinds`` needs a
+    predicted span with IoU >= 0.5 (one to one); unmatched predictions are false positives."""
+    wanted = set(kinds)
+    c = Counts()
+    for sample in samples:
+        predicted = [(s, e) for s, e, _ in predict(sample.text)]
+        used: set[int] = set()
+        for start, end, kind in sample.spans:
+            if kind not in wanted:
+                continue
+            best = next(
+                (
+                    i
+                    for i, p in enumerate(predicted)
+                    if i not in used and _iou((start, end), p) >= 0.5
+                ),
+                -1,
+            )
+            if best >= 0:
+                used.add(best)
+                c.tp += 1
+            else:
+                c.fn += 1
+        c.fp += len(predicted) - len(used)
+    return c
+
+
 # -- scoring -------------------------------------------------------------------------------
 def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
     inter = min(a[1], b[1]) - max(a[0], b[0])

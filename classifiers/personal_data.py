@@ -22,16 +22,20 @@ from stdnum.es import dni as es_dni
 from stdnum.it import codicefiscale as it_cf
 from stdnum.us import ssn as us_ssn
 
+from classifiers import prose_personal
 from classifiers.base import DetectorConfig, Finding, PostText
 from classifiers.leak_text import (
     clamp,
     digits_only,
     is_own_contact,
+    lower_keeping_offsets,
     make_finding,
     overlaps,
     own_contact_keys,
     window,
 )
+from classifiers.prose_cues import quiet
+from classifiers.prose_view import normal_view
 
 NAME = "personal_data"
 VERSION = "1"
@@ -50,6 +54,14 @@ _EXPLAIN: dict[str, str] = {
     "national_id": "This looks like a national ID number (social security, licence, passport "
     "or tax number); " + _WHY,
     "ip_address": "This looks like an IP address, which can identify a person or a system; " + _WHY,
+    "date_of_birth": "This looks like someone's date of birth; " + _WHY,
+    "location": "This looks like someone's home address or where they live; " + _WHY,
+    "health_data": "This looks like someone's health condition or medication, which is "
+    "especially sensitive; " + _WHY,
+    "device_id": "This looks like an identifier of someone's device (IMEI, MAC address or "
+    "serial number); " + _WHY,
+    "one_time_code": "This looks like a one-time or two-factor login code; whoever reads it "
+    "can get into the account while it is valid; " + _WHY,
 }
 _OWN_HINT = " If it is your own, add it to your contact details in your profile."
 
@@ -61,7 +73,12 @@ _PRIORITY = {
     "bank_account": 3,
     "ip_address": 4,
     "email": 5,
-    "phone": 6,
+    "one_time_code": 6,
+    "date_of_birth": 7,
+    "device_id": 8,
+    "phone": 9,
+    "location": 10,
+    "health_data": 11,
 }
 
 _JOKE = re.compile(r"example|fake|not real|made up|dummy|sample|placeholder|fictional|test")
@@ -79,7 +96,8 @@ _EXAMPLE_DOMAINS = re.compile(
 # Shared role mailboxes are published on purpose; they are not a person's data.
 _ROLE_LOCAL = re.compile(
     r"^(?:info|support|contact|sales|press|hello|help|noreply|no-reply|admin|careers|jobs|team|"
-    r"marketing|media|office|service|webmaster|privacy|security|abuse|postmaster|hr|billing)@",
+    r"marketing|media|office|service|webmaster|privacy|security|abuse|postmaster|hr|billing|"
+    r"demo|test)@",
     re.IGNORECASE,
 )
 
@@ -114,6 +132,8 @@ _CARD_IIN = re.compile(
     r"^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|3(?:0[0-5]|[689])|6011|64[4-9]|65|"
     r"35(?:2[89]|[3-8])|1800|2131|5018|5020|5038|56|57|58|6304|6759|676[1-3]|62|6[0-9])"
 )
+# Irregular groups ("45391 488 0343 6467", "4485 . 2563 . 2299 . 1971"): only with a card word.
+_CARD_LOOSE = re.compile(r"(?<![\w.\-+])\d{3,6}(?:\s?[ .\-]\s?\d{2,6}){2,5}(?![\w]|[.\-]\d)")
 _CARD_CONTEXT = re.compile(
     r"card|\bcc\b|visa|master|amex|credit|debit|cvv|cvc|expir|billing|payment|charge"
 )
@@ -212,11 +232,17 @@ class PersonalDataDetector:
                 candidates.extend(self._ibans(text))
         if "::" in text or text.count(":") >= 3:
             candidates.extend(self._ipv6(text))
+        candidates.extend(self._prose(text))
         if not candidates:
             return []
         own = own_contact_keys(post.own_contacts)
         kept: list[_Candidate] = []
-        for cand in sorted(candidates, key=lambda c: (_PRIORITY[c.kind], -c.score, c.start)):
+        # Reportable candidates first (then the more specific kind): a weak card reading of an
+        # IMEI must not hide the device id the words around it name.
+        ranked = sorted(
+            candidates, key=lambda c: (c.score < 0.5, _PRIORITY[c.kind], -c.score, c.start)
+        )
+        for cand in ranked:
             if cand.score < MIN_SCORE:
                 continue
             if any(overlaps((cand.start, cand.end), (k.start, k.end)) for k in kept):
@@ -227,6 +253,40 @@ class PersonalDataDetector:
         kept.sort(key=lambda c: c.start)
         return [self._finding(c) for c in kept]
 
+    # -- prose -----------------------------------------------------------------------------
+    def _prose(self, text: str) -> list[_Candidate]:
+        """Candidates found in the normalised view, on the employee's own characters.
+
+        The formatted kinds run again on the view when it differs (spelled-out digits,
+        folded typos); the described kinds (date of birth, home address, health, device ids,
+        one-time codes, worded e-mails) always run there.
+        """
+        view = normal_view(text)
+        found: list[_Candidate] = []
+        if not view.identity:
+            vt = view.text
+            again: list[_Candidate] = []
+            if _DIGITS3.search(vt):
+                again.extend(self._national_ids(vt))
+                again.extend(self._cards(vt))
+                again.extend(self._bank_accounts(vt))
+                again.extend(self._phones(vt))
+                if _IBAN_HINT.search(vt):
+                    again.extend(self._ibans(vt))
+            found.extend(again)
+        lower = lower_keeping_offsets(view.text)
+        found.extend(
+            _Candidate(kind, s, e, score, view.text[s:e])
+            for kind, s, e, score in prose_personal.find(view.text, lower)
+        )
+        if view.identity:
+            return found
+        out = []
+        for c in found:
+            start, end = view.original(c.start, c.end)
+            out.append(_Candidate(c.kind, start, end, c.score, text[start:end]))
+        return out
+
     # -- kinds ---------------------------------------------------------------------------
     def _emails(self, text: str) -> list[_Candidate]:
         out = []
@@ -234,6 +294,9 @@ class PersonalDataDetector:
             value = m.group(0)
             if _EXAMPLE_DOMAINS.search(value):
                 continue
+            token_start = max(text.rfind(" ", 0, m.start()), text.rfind("\n", 0, m.start()))
+            if "://" in text[token_start + 1 : m.start()]:
+                continue  # the user:password@host part of a web address, not a mailbox
             score = 0.45 if _ROLE_LOCAL.match(value) else 0.85
             before, after = window(text, m.start(), m.end(), 30, 20)
             if _JOKE.search(before) or _JOKE.search(after):
@@ -264,6 +327,8 @@ class PersonalDataDetector:
         before, after = window(text, start, end, 40, 20)
         if _MONEY_BEFORE.search(before) or after.startswith(("%", "k ", "m ")):
             return 0.0
+        if quiet(before, len(before)):
+            return 0.0  # a score, a product or order number, a room
         if _NANP_555.match(main):
             return 0.1  # 555 numbers are reserved for films and jokes
         international = main.startswith(("+", "00"))
@@ -305,6 +370,19 @@ class PersonalDataDetector:
 
     def _cards(self, text: str) -> list[_Candidate]:
         out = []
+        for m in _CARD_LOOSE.finditer(text):
+            if _CARD.fullmatch(m.group(0)):
+                continue  # the strict pattern reports it below
+            digits = digits_only(m.group(0))
+            before, after = window(text, m.start(), m.end(), 40, 20)
+            if (
+                13 <= len(digits) <= 19
+                and luhn.is_valid(digits)
+                and _CARD_IIN.match(digits)
+                and _CARD_CONTEXT.search(before)
+                and not _JOKE.search(before + after)
+            ):
+                out.append(_Candidate("credit_card", m.start(), m.end(), 0.75, m.group(0)))
         for m in _CARD.finditer(text):
             value = m.group(0)
             digits = digits_only(value)
@@ -313,6 +391,8 @@ class PersonalDataDetector:
             if len(set(digits)) <= 2:
                 continue
             before, after = window(text, m.start(), m.end(), 40, 20)
+            if quiet(before, len(before)):
+                continue  # a part, order or model number
             context = bool(_CARD_CONTEXT.search(before) or _CARD_CONTEXT.search(after))
             if digits in _TEST_CARDS:
                 score = 0.2

@@ -340,7 +340,7 @@ def token(r: random.Random) -> tuple[str, str]:
         lambda: f"{r.randint(10**8, 10**9)}:AA" + _rand(r, B62 + "-_", 33),
         lambda: "SG." + _rand(r, B62, 22) + "." + _rand(r, B62, 43),
         lambda: "hf_" + _rand(r, string.ascii_letters, 34),
-        lambda: "npm_" + _rand(r, B62, 36),
+        lambda: _crc_token(r, "npm_"),  # npm tokens carry the same CRC32 as GitHub's
         lambda: "dop_v1_" + _rand(r, HEX, 64),
         lambda: "shpat_" + _rand(r, HEX, 32),
         lambda: "hvs." + _rand(r, B62, 90),

@@ -1,0 +1,344 @@
+"""Personal data described in prose rather than formatted: the rules need a cue word.
+
+Each rule looks for a cue ("date of birth", "lives at", "diagnosed with", "IMEI", "the code
+they texted me") and a value shaped like its kind, then asks :mod:`classifiers.prose_cues`
+whose it is. They run on the normalised view (:mod:`classifiers.prose_view`), so spelled-out
+digits and typos of the cue words are already folded; offsets are view offsets, mapped back
+by the caller. Returned as ``(kind, start, end, score)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import luhn
+from stdnum.us import ssn as us_ssn
+
+from classifiers.prose_cues import owned, quiet
+
+Hit = tuple[str, int, int, float]
+
+# Cheap test first: no cue word, no rule can fire.
+CUES = re.compile(
+    r"birth|born|\bdob\b|d\.o\.b|lives?\b|living|address|house|home|deliver|"
+    r"diagnos|\bback\b|\bon\b|taking|takes|has\b|suffer|treat|prescri|needs|\bher\b|\bhis\b|"
+    r"imei|\bmac\b|device|serial|udid|"
+    r"code|otp|2fa|\bpin\b|passcode|verification|one[\s-]?time|"
+    r"social|ssn|account|acct|a/c|routing|sort code|checking|savings|"
+    r"\bat\b|\[at\]|\(at\)"
+)
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_YEAR = r"(?:19[2-9]\d|20[0-2]\d)"
+_DATE = (
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:" + _YEAR + r"|\d{2})"
+    r"|" + _YEAR + r"[/.\-]\d{1,2}[/.\-]\d{1,2}"
+    r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?(?:\s+of)?\s+"
+    + _MONTH
+    + r"\.?,?\s+"
+    + _YEAR
+    + r"|"
+    + _MONTH
+    + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+"
+    + _YEAR
+    + r")"
+)
+_DOB = re.compile(
+    r"(?:date\s+of\s+birth|birth\s*date|\bdob\b|d\.o\.b\.?|\bborn\b(?:\s+on)?|birthday)"
+    r"[^\d\n]{0,25}?(" + _DATE + r")(?![\d])"
+)
+
+_STREET_TYPE = (
+    r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|boulevard|blvd|way|place|pl|"
+    r"terrace|close|crescent|square|sq|parkway|highway|hwy|view drive|row|mews|gardens)"
+)
+_ADDRESS = re.compile(
+    r"(?<![\w#])(\d{1,5}[a-z]?\s+(?:[a-z][\w'\-]*\s+){1,3}" + _STREET_TYPE + r"\b\.?"
+    r"(?:\s*,?\s*(?:apt|apartment|unit|flat|suite)\.?\s*#?\w{1,5})?"
+    r"(?:,\s*(?:\d{4,5}\s+)?[a-z][a-z\-]+(?:,\s*[a-z]{2}\s*\d{5})?(?:\s+[a-z]{1,2}\d{1,2}\s*\d[a-z]{2})?)?"
+    r"|(?<![\w])(?:(?!(?:at|on|to|in|is|lives?|address|the|of|and)\b)[a-z][\w'\-]*\s+){1,3}"
+    + _STREET_TYPE
+    + r"\s+\d{1,5}[a-z]?"
+    r"(?:,\s*(?:\d{4,5}\s+)?[a-z][a-z\-]+)?"
+    r"|(?:\d{1,5}\s+)?[a-z]{3,}(?:strasse|straße|str\.|weg|gasse|platz|allee)\b(?:\s+\d{1,4}[a-z]?)?"
+    r"(?:\s*,?\s*(?:apt|apartment|unit|flat)\.?\s*#?\w{1,5})?(?:,\s*\d{5}\s+[a-z][a-z\-]+)?"
+    r"|\d{1,5}\s+(?:rue|calle|via|avenida|chemin)\s+(?:(?:de|des|du|la|le|del|di)\s+)?"
+    r"[a-z][\w'\-]+)"
+)
+# Romance-language street names need their capitals: "Rue des Lilas", "Calle Mayor 5".
+_ADDRESS_ROMANCE = re.compile(
+    r"(?<![\w])((?:\d{1,4},?\s+)?(?:Rue|Calle|Avenida|Chemin|Viale|Via)\s+"
+    r"(?:(?:de|des|du|la|le|del|di|da)\s+)?[A-Z][\w'\-]+(?:\s+\d{1,4})?"
+    r"(?:,\s*(?:\d{4,5}\s+)?[A-Z][a-z\-]+)?)"
+)
+_ADDRESS_CUE = re.compile(
+    r"(?:lives?|living|moved|staying)\s+(?:at|on|in)\s*$|"
+    r"(?:home|house|postal|mailing|private)\s+address(?:\s+is)?\s*:?\s*$|"
+    r"address(?:\s+is)?\s*:\s*$|(?:deliver|send|ship|post)\b[^.!?]{0,40}?\b(?:to|at)\s*$|"
+    r"(?:house|flat|place)\s+(?:is\s+)?(?:at|on)\s*$"
+)
+_BUSINESS = re.compile(
+    r"\b(?:office|hq|headquarters|store|shop|branch|venue|conference|"
+    r"restaurant|cafe|bar|hotel|museum|station|campus)\b"
+)
+
+# Health conditions and medication; the rule needs a person cue in the same sentence.
+_CONDITIONS = (
+    r"(?:type\s+[12]\s+)?diabet(?:es|ic)|epilep(?:sy|tic)|\bhiv\b(?:\s+positive)?|\baids\b|"
+    r"(?:breast|lung|prostate|skin|bowel|pancreatic|ovarian|brain)\s+cancer|cancer|"
+    r"leukemia|leukaemia|lymphoma|tumou?r|chemo(?:therapy)?|dialysis|"
+    r"(?:clinical\s+)?depression|bipolar(?:\s+disorder)?|schizophreni[ac]|psychosis|"
+    r"ptsd|ocd|adhd|autis(?:m|tic)|anxiety\s+disorder|panic\s+attacks|"
+    r"eating\s+disorder|anorexi[ac]|bulimi[ac]|(?:early\s+onset\s+)?dementia|"
+    r"alzheimer'?s|parkinson'?s|multiple\s+sclerosis|crohn'?s(?:\s+disease)?|"
+    r"colitis|hepatitis\s*[abc]?|cirrhosis|tuberculosis|\bstd\b|herpes|syphilis|"
+    r"miscarriage|infertility|ivf|(?:heart|kidney|liver)\s+(?:failure|disease|transplant)|"
+    r"stroke|seizures?|asthma|copd|lupus|fibromyalgia|sickle\s+cell|cystic\s+fibrosis|"
+    r"addiction|alcoholism|rehab|overdose|suicidal|self[\s-]harm"
+)
+_MEDS = (
+    r"metformin|insulin|sertraline|zoloft|fluoxetine|prozac|escitalopram|lexapro|"
+    r"citalopram|bupropion|wellbutrin|venlafaxine|lithium|lamotrigine|quetiapine|"
+    r"seroquel|olanzapine|risperidone|aripiprazole|abilify|methotrexate|humira|"
+    r"adalimumab|adderall|ritalin|methylphenidate|vyvanse|ozempic|wegovy|semaglutide|"
+    r"prednisone|prednisolone|antiretrovirals?|truvada|prep|xanax|alprazolam|valium|"
+    r"diazepam|klonopin|oxycodone|oxycontin|methadone|suboxone|buprenorphine|morphine|"
+    r"fentanyl|tramadol|warfarin|eliquis|levothyroxine|antidepressants?|antipsychotics?|"
+    r"chemo|keytruda|tamoxifen|herceptin|epipen|inhaler"
+)
+_HEALTH_TERM = re.compile(r"\b(" + _CONDITIONS + r"|" + _MEDS + r")\b")
+_HEALTH_VERB = re.compile(
+    r"\b(?:has|had|have|having|got|is on|was on|on|taking|takes|took|needs|prescribed|"
+    r"diagnos\w*|suffer\w*|treated|treatment|battling|fighting|living with|relapse\w*|"
+    r"back|about|for)\b"
+)
+_HEALTH_AFTER = re.compile(r"\s*(?:is|are|was)\s+back\b|\s+(?:diagnosis|relapse|treatment|flare)")
+_NOT_PERSONAL_HEALTH = re.compile(
+    r"\b(?:app|awareness|month|research|study|trial|charity|fundraiser|campaign|product|"
+    r"drug\s+launch|launch\w*|season|vaccine|clinic\s+opens|article|podcast|webinar)\b"
+)
+_FIRST_PERSON = re.compile(r"^\s*(?:i|i'm|i've|im)\b|\b(?:i have|i'm on|i take|my)\s*$")
+
+_IMEI = re.compile(r"(?<![\d])(\d{2}[\s\-]?\d{6}[\s\-]?\d{6}[\s\-]?\d)(?![\d])")
+_MAC = re.compile(r"(?<![\w:\-])((?:[0-9a-f]{2}([:\-]))(?:[0-9a-f]{2}\2){4}[0-9a-f]{2})(?![\w:\-])")
+_DEVICE_CUE = re.compile(
+    r"imei|device|mac\b|mac address|serial|udid|phone|laptop|macbook|"
+    r"iphone|android|whitelist|allowlist|blocklist|stolen"
+)
+_SERIAL = re.compile(
+    r"(?:serial\s*(?:number|no\.?|#)?|s/n|udid|device\s*id)\s*(?:is|:|=)?\s*"
+    r"([a-z0-9][a-z0-9\-]{7,39})(?![\w])"
+)
+
+_OTP = re.compile(
+    r"(?:\b(?:otp|2fa|mfa|one[\s-]?time|verification|security|login|sms|auth(?:entication)?|"
+    r"confirmation|access|passcode|pin)\b(?:\s+code|\s+pin|\s+number)?"
+    r"|\bcodes?\b(?=[^.!?\n]{0,30}?(?:text|sms|sent|got|received|expire)))"
+    r"[^\d\n]{0,40}?(?<![\w\-.])(\d{2,5}(?:[\s\-]\d{1,5}){0,3})(?![\w\-.%:])"
+)
+_OTP_TRAIL = re.compile(r"\b(?:code|pin|otp|2fa)\b[^\d\n]{0,20}?(?<![\w\-.])(\d{4,8})(?![\w\-.%])")
+_NOT_OTP = re.compile(
+    r"(?:promo|discount|coupon|voucher|zip|postal|post|area|country|status|error|exit|"
+    r"http|dress|source|qr|bar|morse|tax|sort|penal|civil|building|door|room)\s*codes?\b|"
+    r"code\s+(?:review|red|of conduct|freeze|base)"
+)
+
+_SSN_CUE = re.compile(r"(?:ssn|social\s+security(?:\s+number)?|\bsocial\b)[^\d\n]{0,20}$")
+_NINE = re.compile(r"(?<![\d\-])(\d{3}[\s.\-]?\d{2}[\s.\-]?\d{4})(?![\d\-])")
+
+_ACCOUNT = re.compile(
+    r"(?:account|acct|a/c|checking|savings)\s*(?:number|no\.?|num|#)?\s*"
+    r"(?:is|:|=|-)?\s*(\d[\d \-]{4,20}\d)(?![\d])"
+)
+
+_AT = r"(?:\[at\]|\(at\)|\{at\}|\s+at\s+)"
+_DOT = r"(?:\s*(?:\[dot\]|\(dot\)|\{dot\})\s*|\s+dot\s+|\.)"
+_TLDS = r"(?:com|org|net|edu|gov|io|me|co|uk|de|fr|es|it|nl|ch|at|be|eu|info|biz)"
+_EMAIL_WORDS = re.compile(
+    r"(?<![\w.])([a-z0-9][a-z0-9._%+\-]{1,40})\s*" + _AT + r"\s*"
+    r"((?:[a-z0-9\-]{2,40}" + _DOT + r"){1,3}" + _TLDS + r")(?![\w])"
+)
+_TLD = re.compile(r"(?:com|org|net|edu|gov|io|me|co|uk|de|fr|es|it|nl|ch|at|be|eu|info|biz)$")
+
+
+def find(text: str, lower: str) -> list[Hit]:
+    """Every described-personal-data hit in ``text`` (the view; ``lower`` is it lower-cased
+    with the same offsets)."""
+    if not CUES.search(lower):
+        return []
+    hits: list[Hit] = []
+    hits.extend(_dates_of_birth(lower))
+    hits.extend(_addresses(text, lower))
+    hits.extend(_health(text, lower))
+    hits.extend(_devices(lower))
+    hits.extend(_one_time_codes(lower))
+    hits.extend(_ssns(lower))
+    hits.extend(_accounts(lower))
+    hits.extend(_worded_emails(lower))
+    return hits
+
+
+def _dates_of_birth(lower: str) -> list[Hit]:
+    out = []
+    for m in _DOB.finditer(lower):
+        before = lower[max(0, m.start() - 30) : m.start()]
+        if re.search(r"\b(?:my|i was|i'm|im)\s*$", before):
+            continue  # the writer's own birthday
+        out.append(("date_of_birth", m.start(1), m.end(1), 0.75))
+    return out
+
+
+# After a strong cue, a house number and capitalised words are enough: "lives at 2 Kingsway".
+_ADDRESS_NAMED = re.compile(
+    r"(?<![\w])(\d{1,5}[a-z]?\s+[A-Z][a-z]{2,}(?:\s+[A-Z][a-z]{2,}){0,2}"
+    r"(?:\s*,?\s*(?:apt|apartment|unit|flat|suite)\.?\s*#?\w{1,5})?"
+    r"(?:,\s*(?:\d{4,5}\s+)?[A-Z][a-z\-]+)?)"
+)
+
+
+def _addresses(text: str, lower: str) -> list[Hit]:
+    out = []
+    matches = [
+        *_ADDRESS.finditer(lower),
+        *_ADDRESS_ROMANCE.finditer(text),
+        *_ADDRESS_NAMED.finditer(text),
+    ]
+    for m in matches:
+        before = lower[max(0, m.start() - 60) : m.start()]
+        sentence = before + lower[m.end() : m.end() + 40]
+        cue = _ADDRESS_CUE.search(before)
+        if _BUSINESS.search(sentence) and not re.search(r"\bhome\b|house|lives", sentence):
+            continue
+        if cue is None:
+            # Without "lives at" or "home address", only a numbered street said to be
+            # someone's: "the customer at 77 Birchwood Road complained".
+            if m.re is not _ADDRESS or not m.group(1)[:1].isdigit():
+                continue
+            if not owned(lower, m.start(), m.end()):
+                continue
+            if not re.search(r"\d+[a-z]?\s+[A-Z]", text[m.start(1) : m.end(1)]):
+                continue  # "100 times the ave": a street name is written with capitals
+            out.append(("location", m.start(1), m.end(1), 0.6))
+            continue
+        score = 0.75
+        if cue and not owned(lower, m.start(), m.end()) and re.search(r"\bmy\b", before[-30:]):
+            score = 0.45
+        out.append(("location", m.start(1), m.end(1), score))
+    return out
+
+
+# Whose health: a work relation or a named person is a leak; "he"/"she" alone is too vague
+# (tweets talk about public figures), and the writer's family is their own business.
+_WORK_PERSON = re.compile(
+    r"(?<!@)\b(?:customers?|clients?|patients?|guests?|users?|members?|callers?|tenants?|"
+    r"colleagues?|co-?workers?|employees?|staff|new hire|applicants?|candidates?|boss|"
+    r"manager|intern|contractor|teammates?|mr|mrs|ms|dr)\b|\bbed\s+\d|\broom\s+\d|"
+    r"\b(?:lady|guy|gentleman|man|woman)\s+(?:from|in|at)\b|\bticket\s+#?\d"
+)
+_NAMED_SUBJECT = re.compile(
+    r"\b(?!(?:He|She|They|It|We|You|The|This|That|My|His|Her|Their|God|Apparently|Poor|"
+    r"Heads|Our|Your|And|But|So|If|When|Now|Today|Still)\b)[A-Z][a-z]{2,}(?:'s)?\s+"
+    r"(?:has|is|was|had|needs|takes|got|started|stopped|told|said|asked|mentioned)\b"
+    r"|\b(?i:poor)\s+(?:(?i:mr|mrs|ms|dr)\.?\s+)?[A-Z][a-z]+"
+    r"|\b(?:Mr|Mrs|Ms|Dr)\.?\s+[A-Z][a-z]+"
+)
+_SENTENCE_BREAK = re.compile(r"(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)[.!?\n]\s")
+
+
+def _sentence_start(lower: str, pos: int) -> int:
+    starts = [m.end() for m in _SENTENCE_BREAK.finditer(lower, max(0, pos - 200), pos)]
+    return starts[-1] if starts else max(0, pos - 200)
+
+
+def _health(text: str, lower: str) -> list[Hit]:
+    out = []
+    for m in _HEALTH_TERM.finditer(lower):
+        sentence_start = _sentence_start(lower, m.start())
+        before = lower[sentence_start : m.start()]
+        after = lower[m.end() : m.end() + 30]
+        if _NOT_PERSONAL_HEALTH.search(after[:20]) or _NOT_PERSONAL_HEALTH.search(before[-25:]):
+            continue
+        sentence = text[sentence_start : m.end() + 30]
+        strong = bool(_WORK_PERSON.search(before + after) or _NAMED_SUBJECT.search(sentence))
+        if not strong and not owned(lower, m.start(), m.end()):
+            continue
+        if _FIRST_PERSON.search(before) and not re.search(r"\b(?:her|his|their|he|she)\b", before):
+            continue
+        if not (_HEALTH_VERB.search(before[-60:]) or _HEALTH_AFTER.match(after)):
+            continue
+        out.append(("health_data", m.start(1), m.end(1), 0.7 if strong else 0.45))
+    return out
+
+
+def _devices(lower: str) -> list[Hit]:
+    out = []
+    for m in _IMEI.finditer(lower):
+        digits = re.sub(r"\D", "", m.group(1))
+        if len(digits) == 15 and luhn.is_valid(digits):
+            before = lower[max(0, m.start() - 40) : m.start()]
+            score = 0.75 if _DEVICE_CUE.search(before) else 0.4
+            out.append(("device_id", m.start(1), m.end(1), score))
+    for m in _MAC.finditer(lower):
+        if len(set(m.group(1).replace(m.group(2), ""))) <= 2:
+            continue
+        before = lower[max(0, m.start() - 40) : m.start()]
+        score = 0.7 if _DEVICE_CUE.search(before) else 0.45
+        out.append(("device_id", m.start(1), m.end(1), score))
+    for m in _SERIAL.finditer(lower):
+        value = m.group(1)
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value):
+            out.append(("device_id", m.start(1), m.end(1), 0.65))
+    return out
+
+
+def _one_time_codes(lower: str) -> list[Hit]:
+    out = []
+    for pattern in (_OTP, _OTP_TRAIL):
+        for m in pattern.finditer(lower):
+            if _NOT_OTP.search(lower[max(0, m.start() - 12) : m.end(1)]):
+                continue
+            digits = re.sub(r"\D", "", m.group(1))
+            if not 4 <= len(digits) <= 8 or re.fullmatch(r"(?:19|20)\d\d", digits):
+                continue
+            if quiet(lower, m.start(1)):
+                continue
+            out.append(("one_time_code", m.start(1), m.end(1), 0.7))
+    return out
+
+
+def _ssns(lower: str) -> list[Hit]:
+    out = []
+    for m in _NINE.finditer(lower):
+        if not _SSN_CUE.search(lower[max(0, m.start() - 40) : m.start()]):
+            continue
+        digits = re.sub(r"\D", "", m.group(1))
+        if us_ssn.is_valid(digits):
+            out.append(("national_id", m.start(1), m.end(1), 0.85))
+    return out
+
+
+def _accounts(lower: str) -> list[Hit]:
+    out = []
+    for m in _ACCOUNT.finditer(lower):
+        digits = re.sub(r"\D", "", m.group(1))
+        if 6 <= len(digits) <= 18 and len(set(digits)) > 2:
+            out.append(("bank_account", m.start(1), m.end(1), 0.7))
+    return out
+
+
+def _worded_emails(lower: str) -> list[Hit]:
+    out = []
+    for m in _EMAIL_WORDS.finditer(lower):
+        domain = m.group(2)
+        worded = re.search(r"\[at\]|\(at\)|\{at\}|dot", lower[m.start() : m.end()])
+        if not _TLD.search(domain) or not (worded or "." in domain):
+            continue
+        if re.search(r"\s+at\s+", lower[m.start() : m.end()]) and not worded:
+            continue  # "meet at acme.com" is not an address
+        if m.group(1) in ("me", "us", "him", "her", "them", "you", "it", "look", "here"):
+            continue
+        out.append(("email", m.start(), m.end(), 0.75))
+    return out
