@@ -18,8 +18,8 @@ from monitor.app import App, open_app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=(
-    "Shell completion: eval \"$(_SOCIAL_MONITOR_COMPLETE=bash_source social-monitor)\" in "
-    "~/.bashrc (zsh_source for ~/.zshrc, fish_source for fish)."))
+    "\b\nShell completion, in ~/.bashrc (zsh_source in ~/.zshrc, fish_source for fish):\n"
+    '  eval "$(_SOCIAL_MONITOR_COMPLETE=bash_source social-monitor)"'))
 @click.version_option(package_name="social-monitor", prog_name="social-monitor")
 @click.option(
     "--config",
