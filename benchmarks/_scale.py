@@ -22,8 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from _common import SHARED_DATA, read_tsv
 
-from connectors.fake_api import FakeSocialAPI
 from monitor.storage.models import Account, Employee
+from testing.fake_api import FakeSocialAPI
 
 NETWORK_MIX = {"x": 0.30, "reddit": 0.20, "mastodon": 0.20, "bluesky": 0.15, "rss": 0.15}
 SECRETS = {

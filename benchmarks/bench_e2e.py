@@ -37,12 +37,12 @@ import sqlalchemy as sa
 from _common import write_result
 from _scale import SECRETS
 
-from connectors.fake_api import FakeSocialAPI
 from monitor.app import open_app
 from monitor.clock import utcnow
 from monitor.people import employees
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.storage.db import session_scope
+from testing.fake_api import FakeSocialAPI
 
 COMMAND = str(Path(sys.executable).parent / "social-monitor")
 FLAGGED = "Our client Acme Corp signed with us today (trial {n})"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from connectors.base import (
     RateLimited,
     SourceUnavailable,
 )
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 HANDLE = "alice.bsky.social"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 
 def test_starts_on_a_free_loopback_port_and_stops() -> None:

@@ -23,7 +23,7 @@ from connector_support import clock
 
 from connectors import mastodon
 from connectors.base import AccountRef
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 POLL_STATUS = (
     '{"id":"109440145884097283","created_at":"2022-12-01T19:48:21.016Z","in_reply_to_id":null,'

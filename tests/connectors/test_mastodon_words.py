@@ -19,7 +19,7 @@ from connector_support import clock
 
 from connectors import mastodon
 from connectors.base import AccountRef
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 HANDLE = "alice@example.social"
 

@@ -23,7 +23,7 @@ from connectors.base import (
     RateLimited,
     SourceUnavailable,
 )
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 CREDENTIALS = {"client_id": "test-id", "client_secret": "test-secret", "user_agent": "tests"}
 

@@ -12,7 +12,7 @@ from connector_support import clock
 
 from connectors import rss
 from connectors.base import AccountRef, AccountUnavailable, RateLimited, SourceUnavailable
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from connectors.base import (
     RateLimited,
     SourceUnavailable,
 )
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 TOKEN = "test-bearer-token"
 

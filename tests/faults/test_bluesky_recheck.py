@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from faults import FLAG_A, FLAG_B, Node, World, until
 
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 
 def _open(node: Node, account_id: int) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from faults import FLAG_A, FLAG_B, Node, World, find_key, metric_errors, until
 
-from connectors.fake_api import FakeSocialAPI
+from testing.fake_api import FakeSocialAPI
 
 FAILING_SETTINGS = """
 [polling]

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlmodel import select
 
-from connectors.fake_api import FakeSocialAPI
 from monitor.app import App, open_app
 from monitor.clock import utcnow
 from monitor.errors import Conflict
@@ -32,6 +31,7 @@ from monitor.service.status import lock_path
 from monitor.settings import Secrets
 from monitor.storage.db import session_scope
 from monitor.storage.models import Account, Alert, AuditEvent, Finding
+from testing.fake_api import FakeSocialAPI
 
 FLAGGED = "Big news: our client Acme Corp signed with us today"
 HARMLESS = "Lovely hike in the Alps this weekend"

@@ -28,3 +28,5 @@ def test_wheel_contains_packages_config_and_migrations(tmp_path: Path) -> None:
     ):
         assert required in names, required
     assert not any(n.startswith("tests/") for n in names)
+    # the loopback fake API is a test double: never installed
+    assert not any(n.startswith("testing/") or "fake_api" in n for n in names)
