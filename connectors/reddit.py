@@ -33,7 +33,10 @@ poll reads only the newest page of each kind. ``recheck`` reads flagged items ag
 edited. A failed request raises.
 
 Answers of an unexpected shape raise :class:`~connectors.base.BadPayload`; items whose id is
-unusable are dropped and counted (``FetchResult.dropped``).
+unusable are dropped and counted (``FetchResult.dropped``). No answer at all (refused,
+timeout, DNS, TLS; after prawcore's own retries) is :class:`~connectors._http.HostUnreachable`
+naming the host: "reddit: cannot reach oauth.reddit.com: connection refused", never the
+path, query or credentials.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ from connectors._http import (
     require_secret,
     retry_at_from_headers,
     session_with_timeout,
+    unreachable,
     utcnow,
 )
 from connectors.base import (
@@ -239,7 +243,11 @@ class RedditConnector:
                 ) from exc
             raise SourceUnavailable(f"reddit: {what}: unexpected HTTP {status}") from exc
         except prawcore.RequestException as exc:
-            name = type(exc.original_exception).__name__
+            original = exc.original_exception
+            if isinstance(original, requests.ConnectionError | requests.Timeout):
+                # No answer at all: name the host (never the path, query or credentials).
+                raise unreachable(NETWORK, self._request_url(exc), original) from exc
+            name = type(original).__name__
             raise SourceUnavailable(f"reddit: {what}: {name}") from exc
         except (prawcore.PrawcoreException, praw.exceptions.PRAWException) as exc:
             raise SourceUnavailable(f"reddit: {what}: {type(exc).__name__}") from exc
@@ -248,6 +256,16 @@ class RedditConnector:
         except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
             # praw turns answers of an unexpected shape into these.
             raise BadPayload(f"reddit: {what}: expected a Listing of t1/t3 things") from exc
+
+    def _request_url(self, error: prawcore.RequestException) -> str:
+        """The address a request that got no answer went to: prawcore passes it as ``url``
+        (listings) or as the second positional argument (the token request)."""
+        url = (error.request_kwargs or {}).get("url")
+        if not isinstance(url, str) and len(error.request_args or ()) >= 2:
+            url = error.request_args[1]
+        if isinstance(url, str) and url:
+            return url
+        return str(self._reddit.config.oauth_url) if self._reddit is not None else ""
 
     def _name(self, account: AccountRef) -> str:
         match = _HANDLE.match(account.handle.strip())

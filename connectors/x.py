@@ -28,12 +28,24 @@ characters comes whole from ``note_tweet`` (asked for in ``tweet.fields``), else
 no error, or with an error of another kind, is only ``missing``; a protected author's tweet
 (``not-authorized-for-resource``) is neither. A failed request raises.
 
+Access tier: reading user timelines needs an App inside a Project with Basic access or higher
+(or pay-per-use credits). X's ``403`` with reason ``client-not-enrolled`` (the Free tier) is
+``AuthFailed`` saying so, with X's own title/detail kept (one line, bounded, no post text).
+A ``429`` is the 15-minute window (``x-rate-limit-reset``) unless its body is X's
+``usage-capped`` problem (``UsageCapExceeded``, the project's monthly Post cap): then the
+network rests until the cap resets, the day ``GET /2/usage/tweets`` names
+(``cap_reset_day``), bounded by ``max_retry_after_seconds``; unknown -> the longest rest
+allowed. No answer at all (refused, timeout, DNS, TLS) is
+:class:`~connectors._http.HostUnreachable`: "x: cannot reach api.twitter.com: connection
+refused", never the path, query or token.
+
 Answers of an unexpected shape raise :class:`~connectors.base.BadPayload`; tweets whose id
 is not a usable number are dropped and counted (``FetchResult.dropped``).
 """
 
 from __future__ import annotations
 
+import calendar
 import html
 import logging
 import re
@@ -47,15 +59,16 @@ import requests
 import tweepy
 
 from connectors._http import (
-    DEFAULT_RATE_LIMIT_WAIT,
     Clock,
     TimeoutAdapter,
     as_utc,
+    clamp_retry_at,
     keep_usable,
     max_retry_after,
     require_secret,
-    retry_at_from_epoch,
+    retry_at_from_headers,
     retry_at_from_seconds,
+    unreachable,
     usable_id,
     utcnow,
 )
@@ -87,6 +100,13 @@ _HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
 _TWITTER_EPOCH_MS = 1288834974657  # snowflake ids carry their creation time after this
 _NOT_FOUND = "resource-not-found"
 _NOT_AUTHORIZED = "not-authorized-for-resource"
+_USAGE_CAPPED = "usage-capped"  # type https://api.twitter.com/2/problems/usage-capped
+_MAX_SAID = 200  # longest piece of X's own words kept in a message
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+TIER_NEEDED = (
+    "Reading user timelines needs a developer App inside a Project with Basic access or "
+    "higher (or pay-per-use credits); Free access reads too little, if anything"
+)
 
 
 class _NoDebugHeaders(logging.Filter):
@@ -152,15 +172,11 @@ class XConnector:
         try:
             yield
         except tweepy.TooManyRequests as exc:
-            now = self._clock()
-            retry_at = retry_at_from_epoch(
-                exc.reset_time, now, self._max_retry
-            ) or retry_at_from_seconds(DEFAULT_RATE_LIMIT_WAIT.total_seconds(), now)
-            raise RateLimited(retry_at, f"x: {what}: rate limited") from exc
+            raise self._rate_limited(exc, what) from exc
         except tweepy.Unauthorized as exc:
             raise AuthFailed(f"x: bearer token refused (HTTP 401); check {TOKEN_ENV}") from exc
         except tweepy.Forbidden as exc:
-            raise AuthFailed(f"x: {what}: the app may not use this endpoint (HTTP 403)") from exc
+            raise AuthFailed(_forbidden_message(_problem(exc.response), what)) from exc
         except tweepy.NotFound as exc:
             raise AccountUnavailable("not found") from exc
         except tweepy.TwitterServerError as exc:
@@ -171,6 +187,9 @@ class XConnector:
             raise SourceUnavailable(f"x: {what}: unexpected HTTP {status}") from exc
         except requests.exceptions.JSONDecodeError as exc:
             raise BadPayload(f"x: {what}: answer is not JSON") from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            # No answer at all: name the host (never the path, query or token) and why.
+            raise unreachable(NETWORK, _request_url(exc), exc) from exc
         except requests.RequestException as exc:
             raise SourceUnavailable(f"x: {what}: {type(exc).__name__}") from exc
         except tweepy.TweepyException as exc:
@@ -180,6 +199,52 @@ class XConnector:
         except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
             # tweepy reads answers of an unexpected shape (an array, null, ...) blindly.
             raise BadPayload(f"x: {what}: expected a JSON object with data/errors") from exc
+
+    def _rate_limited(self, exc: tweepy.TooManyRequests, what: str) -> RateLimited:
+        """A 429: the 15-minute window (``x-rate-limit-reset``), or the project's monthly
+        Post cap (``usage-capped``), which resets on the day X's usage endpoint names."""
+        now = self._clock()
+        problem = _problem(exc.response)
+        if not _is_usage_cap(problem):
+            retry_at = retry_at_from_headers(exc.response.headers, now, max_seconds=self._max_retry)
+            return RateLimited(retry_at, f"x: {what}: rate limited")
+        said = _said(problem)
+        monthly = str(problem.get("period", "Monthly")) == "Monthly"
+        resets = self._cap_reset(now) if monthly else None
+        if resets is None:
+            # X did not say when: try again as late as allowed (one cheap refused request).
+            retry_at = retry_at_from_seconds(self._max_retry, now, self._max_retry)
+            when = "X did not say when it resets"
+        else:
+            retry_at = clamp_retry_at(resets, now, self._max_retry)
+            when = f"it resets on {resets.date().isoformat()}"
+        return RateLimited(
+            retry_at,
+            f"x: {what}: the project's monthly Post cap is used up{said}; {when} (a higher "
+            "access level has a higher cap)",
+        )
+
+    def _cap_reset(self, now: datetime) -> datetime | None:
+        """When the monthly Post cap resets, from ``GET /2/usage/tweets`` (``cap_reset_day``,
+        the day of the month the cap resets on); None when X does not say."""
+        if self._client is None:
+            return None
+        try:
+            response = self._client.request("GET", "/2/usage/tweets")
+            data = response.json().get("data")
+            day = int(data["cap_reset_day"])
+        except (
+            tweepy.TweepyException,
+            requests.RequestException,
+            AttributeError,
+            TypeError,
+            KeyError,
+            ValueError,
+            OverflowError,
+            RecursionError,
+        ):
+            return None
+        return next_month_day(now, day) if 1 <= day <= 31 else None
 
     def verify(self, account: AccountRef) -> AccountRef:
         """Resolve the username to the user id; raise AccountUnavailable unless public."""
@@ -309,6 +374,74 @@ class XConnector:
             edited_at=created if history[0] != tweet_id else None,
             group_id=history[0],
         )
+
+
+def next_month_day(now: datetime, day: int) -> datetime:
+    """00:00 UTC of the first day after ``now``'s date that is day ``day`` of its month (the
+    last day of a shorter month: a cap resetting on the 31st resets on 28 February)."""
+    year, month = now.year, now.month
+    for _ in range(13):
+        last = calendar.monthrange(year, month)[1]
+        candidate = datetime(year, month, min(day, last), tzinfo=UTC)
+        if candidate.date() > as_utc(now).date():
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise ValueError(day)  # not reached: every month has a day 1..28
+
+
+def _problem(response: Any) -> dict[str, Any]:
+    """The problem object (RFC 7807: ``type``, ``title``, ``detail``) of an error answer;
+    empty when the body is not a JSON object."""
+    try:
+        body = response.json()
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _is_usage_cap(problem: dict[str, Any]) -> bool:
+    return str(problem.get("type", "")).endswith(_USAGE_CAPPED) or (
+        problem.get("title") == "UsageCapExceeded"
+    )
+
+
+def _clip(value: Any) -> str:
+    """One of X's own words, safe to show: a string, one line, printable, bounded."""
+    if not isinstance(value, str):
+        return ""
+    text = " ".join(_UNPRINTABLE.sub(" ", value).split())
+    return text if len(text) <= _MAX_SAID else text[: _MAX_SAID - 1] + "…"
+
+
+def _said(problem: dict[str, Any]) -> str:
+    """`` (X says: "title: detail")``, bounded, or nothing. X's problem objects name the
+    app's limits, never a post's text."""
+    words = ": ".join(w for w in (_clip(problem.get("title")), _clip(problem.get("detail"))) if w)
+    return f' (X says: "{words[:_MAX_SAID]}")' if words else ""
+
+
+def _forbidden_message(problem: dict[str, Any], what: str) -> str:
+    """A 403: the app's access level does not include this endpoint (``client-not-enrolled``)
+    or another refusal; X's reason is kept, bounded."""
+    said = _said(problem)
+    if problem.get("reason") == "client-not-enrolled" or str(problem.get("type", "")).endswith(
+        "client-forbidden"
+    ):
+        needed = _clip(problem.get("required_enrollment"))
+        asks = f"; X asks for: {needed}" if needed else ""
+        return (
+            f"x: {what}: this app's X API access level does not include reading user "
+            f"timelines (HTTP 403 {_clip(problem.get('reason')) or 'client-forbidden'}){said}"
+            f"{asks}. {TIER_NEEDED}"
+        )
+    return f"x: {what}: the app may not use this endpoint (HTTP 403){said}"
+
+
+def _request_url(error: requests.RequestException) -> str:
+    """The address a failed request went to (after the adapter moved it), else X's own."""
+    request = getattr(error, "request", None)
+    url = getattr(request, "url", None)
+    return url if isinstance(url, str) and url else API_BASE
 
 
 def tweet_links(

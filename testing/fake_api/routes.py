@@ -93,7 +93,17 @@ class RouteBase(BaseHTTPRequestHandler):
         if failure is None:
             return
         if failure.body is not None:
-            raise _Reply(failure.status, failure.body, {"Content-Type": failure.content_type})
+            raw = {"Content-Type": failure.content_type}
+            if network == "x" and failure.status == 429:
+                # X sends its 15-minute window with every answer; with a usage cap
+                # (``x.USAGE_CAPPED``) that window still has requests left.
+                reset = failure.reset_at or datetime.now(UTC) + timedelta(minutes=15)
+                raw.update({
+                    "x-rate-limit-limit": "1500",
+                    "x-rate-limit-remaining": "1499",
+                    "x-rate-limit-reset": str(int(reset.timestamp())),
+                })
+            raise _Reply(failure.status, failure.body, raw)
         headers: dict[str, str] = {}
         if failure.status == 429:
             reset = failure.reset_at or datetime.now(UTC) + timedelta(minutes=15)

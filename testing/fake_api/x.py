@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from testing.fake_api.common import (
@@ -13,6 +14,50 @@ from testing.fake_api.common import (
     _x_wire,
 )
 from testing.fake_api.routes import RouteBase, _Reply
+
+# Error bodies X sends for access-tier problems, to hand to ``FakeSocialAPI.answer`` (synthetic:
+# written from X's documented problem types, https://api.twitter.com/2/problems/..., and the
+# bodies quoted in public bug reports; ids are made up). The Free tier asking for a timeline:
+CLIENT_NOT_ENROLLED: dict[str, Any] = {
+    "client_id": "12345678",
+    "detail": (
+        "You currently have access to a subset of X API V2 endpoints and limited v1.1 "
+        "endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you "
+        "may need a different access level. You can learn more here: "
+        "https://developer.x.com/en/portal/product"
+    ),
+    "registration_url": "https://developer.x.com/en/portal/product",
+    "title": "Client Forbidden",
+    "required_enrollment": "Appropriate Level of API Access",
+    "reason": "client-not-enrolled",
+    "type": "https://api.twitter.com/2/problems/client-forbidden",
+}
+# HTTP 429 once the project's monthly Post cap is used up (the x-rate-limit-* headers then
+# still show a 15-minute window with requests left; the cap's reset is not in the answer):
+USAGE_CAPPED: dict[str, Any] = {
+    "account_id": 1234567890,
+    "product_name": "standard-basic",
+    "title": "UsageCapExceeded",
+    "period": "Monthly",
+    "scope": "Product",
+    "detail": "Usage cap exceeded: Monthly product cap",
+    "type": "https://api.twitter.com/2/problems/usage-capped",
+}
+
+
+def usage_answer(cap_reset_day: int, project_usage: int = 10000, cap: int = 10000) -> str:
+    """A ``GET /2/usage/tweets`` body (synthetic, in the documented shape): the day of the
+    month the project's Post cap resets on, and how much of it is used."""
+    return json.dumps(
+        {
+            "data": {
+                "cap_reset_day": cap_reset_day,
+                "project_cap": str(cap),
+                "project_id": "1234567890123456789",
+                "project_usage": str(project_usage),
+            }
+        }
+    )
 
 
 class XRoutes(RouteBase):
@@ -101,6 +146,10 @@ class XRoutes(RouteBase):
                     "detail": "Unauthorized",
                 },
             )
+        if segments[1:3] == ["usage", "tweets"]:
+            # The project's Post usage; programme another answer with ``answer(...,
+            # method="/2/usage/tweets")`` (``usage_answer``).
+            raise _Reply(200, json.loads(usage_answer(1, project_usage=0)))
         if segments[1:3] == ["users", "by"]:
             if account is None or account.status in ("suspended", "deactivated"):
                 raise _Reply(200, {"errors": [self._x_problem(account, segments[-1], "username")]})

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from connector_support import NOW, clock, replay
 
 from connectors import x
+from connectors._http import HostUnreachable
 from connectors.base import (
     AccountRef,
     AccountUnavailable,
@@ -326,13 +328,30 @@ def test_missing_token_names_the_variable() -> None:
         connector.fetch(AccountRef("x", "alice"), None)
 
 
-def test_network_down_is_source_unavailable(dead_url: str) -> None:
+def test_network_down_names_the_host(dead_url: str) -> None:
+    """A refused loopback port, through tweepy and requests (issue 15 item 11): the message
+    names the host and why, never the path, query or token of the request."""
     connector = x.build({"api_base_url": dead_url, "bearer_token": TOKEN})
     try:
-        with pytest.raises(SourceUnavailable):
+        with pytest.raises(HostUnreachable) as on_fetch:
             connector.fetch(AccountRef("x", "alice", "1"), None)
+        with pytest.raises(HostUnreachable) as on_verify:
+            connector.verify(AccountRef("x", "alice"))
     finally:
         connector.close()
+    host = dead_url.removeprefix("http://")
+    assert isinstance(on_fetch.value, SourceUnavailable)  # backed off like an outage
+    assert str(on_fetch.value) == f"x: cannot reach {host}: connection refused"
+    assert str(on_verify.value) == f"x: cannot reach {host}: connection refused"
+    assert (on_fetch.value.host, on_fetch.value.reason) == (host, "connection refused")
+    for leak in ("/2/", "tweets", "max_results", TOKEN):
+        assert leak not in str(on_fetch.value)
+
+
+def test_default_host_is_named_when_unreachable() -> None:
+    """Without a test server the host named is X's own (tweepy's fixed address)."""
+    error = requests.ConnectionError("refused")
+    assert x._request_url(error) == "https://api.twitter.com"
 
 
 # -- what the words are: escapes, long posts, t.co links, quotes (synthetic, fake server) -----
