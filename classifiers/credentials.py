@@ -108,6 +108,11 @@ _NOT_A_VALUE = re.compile(
 )
 # Every rule needs either a keyword or a long unbroken token; ordinary posts have neither.
 # The keyword test runs on lower-cased text (far faster than re.IGNORECASE).
+_LONG_TOKEN = re.compile(r"\S{20}")
+_LONG40 = re.compile(r"[A-Za-z0-9+/]{40}")
+# The keywords of the assignment, flag and "password is" rules (on lower-cased text).
+_KEYWORD_HINT = re.compile(r"pa?s{0,2}w|pass|pw|pin|secret|token|key|auth|cred|login|bearer|-u\s")
+_PROSE_HINT = re.compile(r"pa?s{0,2}w|pw|login|log-in|credential|session|cookie|sid|token")
 _ANCHOR = re.compile(
     r"pa?s{0,2}w|pw|secret|token|key|auth|cred|bearer|-----|://|-u\s|session|cookie|sid=|"
     r"login|passcode"
@@ -167,17 +172,29 @@ class CredentialsDetector:
 
     def detect(self, post: PostText) -> list[Finding]:
         text = post.text
-        if not _ANCHOR.search(text.lower()) and not any(len(w) >= 20 for w in text.split()):
+        lower = text.lower()
+        if not _ANCHOR.search(lower) and not _LONG_TOKEN.search(text):
             return []
         hits: list[_Hit] = []
-        quiet = [(m.start(), m.end()) for m in credential_rules.PUBLIC.finditer(text)]
-        hits.extend(self._private_keys(text))
+        # Each rule runs only when the characters it needs are there at all.
+        quiet = (
+            [(m.start(), m.end()) for m in credential_rules.PUBLIC.finditer(text)]
+            if "pk" in text
+            else []
+        )
+        if "-----" in text:
+            hits.extend(self._private_keys(text))
         hits.extend(self._providers(text, quiet))
-        hits.extend(self._auth_headers(text))
-        hits.extend(self._url_passwords(text))
-        hits.extend(self._assignments(text))
-        hits.extend(self._prose(text))
-        hits.extend(self._blobs(text))
+        if "auth" in lower:
+            hits.extend(self._auth_headers(text))
+        if "://" in text and "@" in text:
+            hits.extend(self._url_passwords(text))
+        if _KEYWORD_HINT.search(lower):
+            hits.extend(self._assignments(text))
+        if _PROSE_HINT.search(lower):
+            hits.extend(self._prose(text))
+        if _LONG40.search(text):
+            hits.extend(self._blobs(text))
         kept: list[_Hit] = []
         # Strongest evidence first; a weaker rule never re-reports the same characters.
         for hit in sorted(hits, key=lambda h: (-h.score, h.start)):
@@ -219,8 +236,10 @@ class CredentialsDetector:
             if m.score < 0.5:
                 quiet.append((m.start, m.end))
                 continue
-            noun = "password" if m.rule.kind in ("url_password", "password_assignment") else (
-                "key" if "key" in m.rule.what else "token"
+            noun = (
+                "password"
+                if m.rule.kind in ("url_password", "password_assignment")
+                else ("key" if "key" in m.rule.what else "token")
             )
             why = f"This looks like {m.rule.label}; " + _WHY.format(noun)
             out.append(_Hit(m.rule.kind, m.start, m.end, m.score, m.value, why))

@@ -35,7 +35,7 @@ from classifiers.leak_text import (
     window,
 )
 from classifiers.prose_cues import quiet
-from classifiers.prose_view import normal_view
+from classifiers.prose_view import may_rewrite, normal_view
 
 NAME = "personal_data"
 VERSION = "1"
@@ -261,26 +261,30 @@ class PersonalDataDetector:
         folded typos); the described kinds (date of birth, home address, health, device ids,
         one-time codes, worded e-mails) always run there.
         """
-        view = normal_view(text)
+        lower = lower_keeping_offsets(text)
+        tags = prose_personal.GATE.tags(lower)
+        if not tags:
+            return []  # nearly every post: no cue word of any described kind
+        view = normal_view(text) if may_rewrite(lower, tags) else None
+        if view is None or view.identity:
+            return [
+                _Candidate(kind, s, e, score, text[s:e])
+                for kind, s, e, score in prose_personal.find(text, lower, tags)
+            ]
         found: list[_Candidate] = []
-        if not view.identity:
-            vt = view.text
-            again: list[_Candidate] = []
-            if _DIGITS3.search(vt):
-                again.extend(self._national_ids(vt))
-                again.extend(self._cards(vt))
-                again.extend(self._bank_accounts(vt))
-                again.extend(self._phones(vt))
-                if _IBAN_HINT.search(vt):
-                    again.extend(self._ibans(vt))
-            found.extend(again)
-        lower = lower_keeping_offsets(view.text)
+        vt = view.text
+        if _DIGITS3.search(vt):
+            found.extend(self._national_ids(vt))
+            found.extend(self._cards(vt))
+            found.extend(self._bank_accounts(vt))
+            found.extend(self._phones(vt))
+            if _IBAN_HINT.search(vt):
+                found.extend(self._ibans(vt))
+        lower = lower_keeping_offsets(vt)
         found.extend(
-            _Candidate(kind, s, e, score, view.text[s:e])
-            for kind, s, e, score in prose_personal.find(view.text, lower)
+            _Candidate(kind, s, e, score, vt[s:e])
+            for kind, s, e, score in prose_personal.find(vt, lower)
         )
-        if view.identity:
-            return found
         out = []
         for c in found:
             start, end = view.original(c.start, c.end)

@@ -10,23 +10,16 @@ by the caller. Returned as ``(kind, start, end, score)``.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from stdnum import luhn
 from stdnum.us import ssn as us_ssn
 
+from classifiers.keyword_gate import Gate, TagGate, words
 from classifiers.prose_cues import owned, quiet
+from classifiers.prose_view import NUMBER_WORDS, TYPOS
 
 Hit = tuple[str, int, int, float]
-
-# Cheap test first: no cue word, no rule can fire.
-CUES = re.compile(
-    r"birth|born|\bdob\b|d\.o\.b|lives?\b|living|address|house|home|deliver|"
-    r"diagnos|\bback\b|\bon\b|taking|takes|has\b|suffer|treat|prescri|needs|\bher\b|\bhis\b|"
-    r"imei|\bmac\b|device|serial|udid|"
-    r"code|otp|2fa|\bpin\b|passcode|verification|one[\s-]?time|"
-    r"social|ssn|account|acct|a/c|routing|sort code|checking|savings|"
-    r"\bat\b|\[at\]|\(at\)"
-)
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -109,6 +102,22 @@ _MEDS = (
     r"fentanyl|tramadol|warfarin|eliquis|levothyroxine|antidepressants?|antipsychotics?|"
     r"chemo|keytruda|tamoxifen|herceptin|epipen|inhaler"
 )
+# Stems of every term above, for the gate (substrings, so "diabet" covers "diabetic").
+HEALTH_STEMS = words(
+    "diabet epilep hiv aids cancer leuk lymph tumo chemo dialys depress bipolar schizo "
+    "psychos ptsd ocd adhd autis anxiety panic eating anorex bulim dementia alzheim "
+    "parkins sclerosis crohn colitis hepatitis cirrhos tubercul std herpes syphil "
+    "miscarr infertil ivf failure transplant disease stroke seizure asthma copd lupus "
+    "fibromyal sickle cystic addict alcoholism rehab overdose suicid harm "
+    "metformin insulin sertraline zoloft fluoxetine prozac citalopram lexapro "
+    "bupropion wellbutrin venlafaxine lithium lamotrigine quetiapine seroquel "
+    "olanzapine risperidone aripiprazole abilify methotrexate humira adalimumab "
+    "adderall ritalin methylphenidate vyvanse ozempic wegovy semaglutide prednis "
+    "antiretroviral truvada prep xanax alprazolam valium diazepam klonopin oxycod "
+    "oxycontin methadone suboxone buprenorphine morphine fentanyl tramadol warfarin "
+    "eliquis levothyroxine antidepress antipsychotic keytruda tamoxifen herceptin "
+    "epipen inhaler"
+)
 _HEALTH_TERM = re.compile(r"\b(" + _CONDITIONS + r"|" + _MEDS + r")\b")
 _HEALTH_VERB = re.compile(
     r"\b(?:has|had|have|having|got|is on|was on|on|taking|takes|took|needs|prescribed|"
@@ -120,7 +129,10 @@ _NOT_PERSONAL_HEALTH = re.compile(
     r"\b(?:app|awareness|month|research|study|trial|charity|fundraiser|campaign|product|"
     r"drug\s+launch|launch\w*|season|vaccine|clinic\s+opens|article|podcast|webinar)\b"
 )
-_FIRST_PERSON = re.compile(r"^\s*(?:i|i'm|i've|im)\b|\b(?:i have|i'm on|i take|my)\s*$")
+_FIRST_PERSON = re.compile(
+    r"^\s*(?:i|i'm|i've|im)\b|\b(?:i have|i'm on|i take|my)\s*$|"
+    r"\b(?:i|we)\s*(?:have|had|am|are|was|were|'m|'re|'ve|take|took|got)\b[^.!?]{0,20}$"
+)
 
 _IMEI = re.compile(r"(?<![\d])(\d{2}[\s\-]?\d{6}[\s\-]?\d{6}[\s\-]?\d)(?![\d])")
 _MAC = re.compile(r"(?<![\w:\-])((?:[0-9a-f]{2}([:\-]))(?:[0-9a-f]{2}\2){4}[0-9a-f]{2})(?![\w:\-])")
@@ -164,20 +176,57 @@ _EMAIL_WORDS = re.compile(
 _TLD = re.compile(r"(?:com|org|net|edu|gov|io|me|co|uk|de|fr|es|it|nl|ch|at|be|eu|info|biz)$")
 
 
-def find(text: str, lower: str) -> list[Hit]:
+# Gates: each rule runs only when its own cue words (or, for health, its terms) are there.
+_DIGIT = re.compile(r"\d")
+_MAC_HINT = re.compile(r"[0-9a-f]{2}([:\-])[0-9a-f]{2}\1[0-9a-f]{2}")
+_GATE_WORDS: dict[str, list[str]] = {
+    "dob": words("birth born dob d.o.b"),
+    # Words that introduce an address, and words that end or start a street name.
+    "address_cue": words("live living address deliver send ship house moved staying flat"),
+    "street": [
+        *words(
+            "street road avenue lane drive court boulevard blvd terrace close crescent square "
+            "parkway highway strasse straße str. weg gasse platz allee apt"
+        ),
+        *(" st ", " st.", " st,", " rd", " ave"),
+    ],
+    "romance": words("rue calle via avenida chemin viale"),
+    "device": [*words("imei device serial s/n udid"), "mac ", "mac:", "macbook"],
+    "otp": [*words("code otp 2fa mfa one-time onetime verification passcode pin"), "one time"],
+    "ssn": words("ssn social"),
+    "account": words("account acct a/c checking savings"),
+    "email": [*words("[at] (at) {at}"), " dot "],
+    "health": HEALTH_STEMS,
+}
+# The view's own gate words ride along, so one pass tells both (see prose_view.may_rewrite).
+GATE = TagGate({**_GATE_WORDS, "number": NUMBER_WORDS, "typo": list(TYPOS)})
+
+
+def find(text: str, lower: str, tags: Collection[str] | None = None) -> list[Hit]:
     """Every described-personal-data hit in ``text`` (the view; ``lower`` is it lower-cased
-    with the same offsets)."""
-    if not CUES.search(lower):
+    with the same offsets). ``tags`` are :data:`GATE`'s tags for it, when already known."""
+    if tags is None:
+        tags = GATE.tags(lower)
+    if not tags:
         return []
     hits: list[Hit] = []
-    hits.extend(_dates_of_birth(lower))
-    hits.extend(_addresses(text, lower))
-    hits.extend(_health(text, lower))
-    hits.extend(_devices(lower))
-    hits.extend(_one_time_codes(lower))
-    hits.extend(_ssns(lower))
-    hits.extend(_accounts(lower))
-    hits.extend(_worded_emails(lower))
+    if "dob" in tags:
+        hits.extend(_dates_of_birth(lower))
+    if _DIGIT.search(lower):
+        if "address_cue" in tags or "street" in tags or "romance" in tags:
+            hits.extend(_addresses(text, lower, tags))
+        if "device" in tags or _MAC_HINT.search(lower):
+            hits.extend(_devices(lower))
+        if "otp" in tags:
+            hits.extend(_one_time_codes(lower))
+        if "ssn" in tags:
+            hits.extend(_ssns(lower))
+        if "account" in tags:
+            hits.extend(_accounts(lower))
+    if "email" in tags:
+        hits.extend(_worded_emails(lower))
+    if "health" in tags:
+        hits.extend(_health(text, lower))
     return hits
 
 
@@ -199,13 +248,15 @@ _ADDRESS_NAMED = re.compile(
 )
 
 
-def _addresses(text: str, lower: str) -> list[Hit]:
+def _addresses(text: str, lower: str, tags: Collection[str]) -> list[Hit]:
     out = []
-    matches = [
-        *_ADDRESS.finditer(lower),
-        *_ADDRESS_ROMANCE.finditer(text),
-        *_ADDRESS_NAMED.finditer(text),
-    ]
+    matches: list[re.Match[str]] = []
+    if "street" in tags or "romance" in tags:
+        matches.extend(_ADDRESS.finditer(lower))
+    if "romance" in tags:
+        matches.extend(_ADDRESS_ROMANCE.finditer(text))
+    if "address_cue" in tags:
+        matches.extend(_ADDRESS_NAMED.finditer(text))
     for m in matches:
         before = lower[max(0, m.start() - 60) : m.start()]
         sentence = before + lower[m.end() : m.end() + 40]
@@ -233,7 +284,7 @@ def _addresses(text: str, lower: str) -> list[Hit]:
 # Whose health: a work relation or a named person is a leak; "he"/"she" alone is too vague
 # (tweets talk about public figures), and the writer's family is their own business.
 _WORK_PERSON = re.compile(
-    r"(?<!@)\b(?:customers?|clients?|patients?|guests?|users?|members?|callers?|tenants?|"
+    r"(?<!@)(?<!be )\b(?:customers?|clients?|patients?|guests?|users?|members?|callers?|tenants?|"
     r"colleagues?|co-?workers?|employees?|staff|new hire|applicants?|candidates?|boss|"
     r"manager|intern|contractor|teammates?|mr|mrs|ms|dr)\b|\bbed\s+\d|\broom\s+\d|"
     r"\b(?:lady|guy|gentleman|man|woman)\s+(?:from|in|at)\b|\bticket\s+#?\d"
@@ -253,9 +304,31 @@ def _sentence_start(lower: str, pos: int) -> int:
     return starts[-1] if starts else max(0, pos - 200)
 
 
+_HEALTH_STEMS = Gate(HEALTH_STEMS)
+
+
+def _health_terms(lower: str) -> list[re.Match[str]]:
+    """Matches of the term pattern, searched only around the stems the automaton found (the
+    pattern's many alternatives are slow to try at every position of a long post)."""
+    windows: list[list[int]] = []
+    for end, stem in _HEALTH_STEMS.hits(lower):
+        lo, hi = max(0, end - len(stem) - 28), end + 30
+        space = lower.find(" ", hi)
+        hi = len(lower) if space < 0 else space
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    found: dict[int, re.Match[str]] = {}
+    for lo, hi in windows:
+        for m in _HEALTH_TERM.finditer(lower, lo, hi):
+            found.setdefault(m.start(), m)
+    return [found[k] for k in sorted(found)]
+
+
 def _health(text: str, lower: str) -> list[Hit]:
     out = []
-    for m in _HEALTH_TERM.finditer(lower):
+    for m in _health_terms(lower):
         sentence_start = _sentence_start(lower, m.start())
         before = lower[sentence_start : m.start()]
         after = lower[m.end() : m.end() + 30]

@@ -17,8 +17,11 @@ the employee's own characters (:meth:`NormalView.original`). Posts with nothing 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+
+from classifiers.keyword_gate import Gate
 
 _DIGIT_WORDS = {
     "zero": "0",
@@ -102,8 +105,23 @@ def _run_digits(run: str) -> str | None:
     return digits
 
 
+# Number words and typos as substrings; the regexes then check word boundaries.
+NUMBER_WORDS = [w for w in _DIGIT_WORDS if len(w) > 2]
+_NUMBER_GATE = Gate(NUMBER_WORDS)
+_TYPO_GATE = Gate(TYPOS)
+
+
+def may_rewrite(lower: str, counts: Mapping[str, int] | None = None) -> bool:
+    """False when the view of a text with this lower-cased form is surely the text itself:
+    no typo of a cue word and fewer than three number words (a run needs three). ``counts``
+    may give the "typo" and "number" occurrence counts a caller's gate already found."""
+    if counts is not None:
+        return "typo" in counts or counts.get("number", 0) >= 3
+    return _TYPO_GATE(lower) or len(_NUMBER_GATE.hits(lower)) >= 3
+
+
 def _needs_view(lower: str) -> bool:
-    return bool(_NUMBER_WORD.search(lower) or _TYPO.search(lower))
+    return may_rewrite(lower) and bool(_NUMBER_WORD.search(lower) or _TYPO.search(lower))
 
 
 @lru_cache(maxsize=256)
