@@ -189,6 +189,13 @@ def _channel_problems(urls: list[str], source: str) -> list[ConfigProblem]:
     return out
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
 def _env_origin() -> dict[str, str]:
     origin = {}
     for name in os.environ:
@@ -249,6 +256,11 @@ def load_config(
             str(config_dir), "policy.toml", "missing: running the BUNDLED PLACEHOLDER POLICY "
             "(Example Corp, Project Falcon), which knows none of your company's names, "
             "clients or code names; copy config/policy.toml there and edit it"))
+    elif not placeholder and _same_file(policy_file, packaged / "policy.toml"):
+        placeholder = True
+        warnings.append(ConfigProblem(
+            str(policy_file), "", "unchanged copy of the BUNDLED PLACEHOLDER POLICY (Example "
+            "Corp, Project Falcon): put your company's names, clients and code names in it"))
     policy: Policy | None = None
     policy_values = _read_toml(policy_file, problems)
     try:
@@ -275,6 +287,12 @@ def load_config(
     if not lexicon_dir.is_dir():
         lexicon_dir = packaged / "lexicons"
 
+    if (settings is not None and secrets is not None and secrets.secret_key is None
+            and not settings.storage.url().startswith("sqlite")):
+        warnings.append(ConfigProblem(
+            f"environment {ENV_PREFIX}SECRET_KEY", "", "unset: this data folder makes its own "
+            "link-signing key, so links e-mailed by another machine or container on the same "
+            "database do not open here; give every machine the same key"))
     if problems or settings is None or policy is None or secrets is None:
         raise ConfigError(problems)
     return AppConfig(settings, policy, secrets, user_dir, lexicon_dir, tuple(warnings),

@@ -201,6 +201,24 @@ def test_config_folder_without_policy_warns_of_the_placeholder(tmp_path: Path) -
 
 
 def test_config_folder_with_its_policy_has_no_warning(tmp_path: Path) -> None:
-    (tmp_path / "policy.toml").write_text((packaged_config_dir() / "policy.toml").read_text())
+    (tmp_path / "policy.toml").write_text(
+        "# Our policy\n" + (packaged_config_dir() / "policy.toml").read_text())
     cfg = load_config(tmp_path)
     assert not cfg.placeholder_policy and cfg.warnings == ()
+
+
+def test_an_unchanged_copy_of_the_placeholder_policy_warns(tmp_path: Path) -> None:
+    (tmp_path / "policy.toml").write_bytes((packaged_config_dir() / "policy.toml").read_bytes())
+    cfg = load_config(tmp_path)
+    assert cfg.placeholder_policy
+    [warning] = cfg.warnings
+    assert "unchanged copy of the BUNDLED PLACEHOLDER POLICY" in warning.message
+
+
+def test_postgresql_without_a_shared_secret_key_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOCIAL_MONITOR_STORAGE__DATABASE_URL", "postgresql+psycopg://u@db/m")
+    [warning] = load_config().warnings
+    assert warning.source == "environment SOCIAL_MONITOR_SECRET_KEY"
+    assert "give every machine the same key" in warning.message
+    monkeypatch.setenv("SOCIAL_MONITOR_SECRET_KEY", "k" * 32)
+    assert load_config().warnings == ()
