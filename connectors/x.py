@@ -209,7 +209,9 @@ class XConnector:
             retry_at = retry_at_from_headers(exc.response.headers, now, max_seconds=self._max_retry)
             return RateLimited(retry_at, f"x: {what}: rate limited")
         said = _said(problem)
-        monthly = str(problem.get("period", "Monthly")) == "Monthly"
+        period = _clip(problem.get("period")) or "Monthly"
+        monthly = period == "Monthly"
+        cap = "monthly Post cap" if monthly else f"{period.lower()} usage cap"
         resets = self._cap_reset(now) if monthly else None
         if resets is None:
             # X did not say when: try again as late as allowed (one cheap refused request).
@@ -220,7 +222,7 @@ class XConnector:
             when = f"it resets on {resets.date().isoformat()}"
         return RateLimited(
             retry_at,
-            f"x: {what}: the project's monthly Post cap is used up{said}; {when} (a higher "
+            f"x: {what}: the project's {cap} is used up{said}; {when} (a higher "
             "access level has a higher cap)",
         )
 
@@ -417,7 +419,9 @@ def _said(problem: dict[str, Any]) -> str:
     """`` (X says: "title: detail")``, bounded, or nothing. X's problem objects name the
     app's limits, never a post's text."""
     words = ": ".join(w for w in (_clip(problem.get("title")), _clip(problem.get("detail"))) if w)
-    return f' (X says: "{words[:_MAX_SAID]}")' if words else ""
+    if len(words) > _MAX_SAID:
+        words = words[: _MAX_SAID - 1] + "…"
+    return f' (X says: "{words}")' if words else ""
 
 
 def _forbidden_message(problem: dict[str, Any], what: str) -> str:
@@ -430,8 +434,8 @@ def _forbidden_message(problem: dict[str, Any], what: str) -> str:
         needed = _clip(problem.get("required_enrollment"))
         asks = f"; X asks for: {needed}" if needed else ""
         return (
-            f"x: {what}: this app's X API access level does not include reading user "
-            f"timelines (HTTP 403 {_clip(problem.get('reason')) or 'client-forbidden'}){said}"
+            f"x: {what}: this app's X API access level does not include this endpoint "
+            f"(HTTP 403 {_clip(problem.get('reason')) or 'client-forbidden'}){said}"
             f"{asks}. {TIER_NEEDED}"
         )
     return f"x: {what}: the app may not use this endpoint (HTTP 403){said}"
