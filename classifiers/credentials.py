@@ -112,10 +112,10 @@ _LONG_TOKEN = re.compile(r"\S{20}")
 _LONG40 = re.compile(r"[A-Za-z0-9+/]{40}")
 # The keywords of the assignment, flag and "password is" rules (on lower-cased text).
 _KEYWORD_HINT = re.compile(r"pa?s{0,2}w|pass|pw|pin|secret|token|key|auth|cred|login|bearer|-u\s")
-_PROSE_HINT = re.compile(r"pa?s{0,2}w|pw|login|log-in|credential|session|cookie|sid|token")
+_PROSE_HINT = re.compile(r"pa?s{0,2}w|pass|pw|login|log-in|credential|session|cookie|sid|token")
 _ANCHOR = re.compile(
-    r"pa?s{0,2}w|pw|secret|token|key|auth|cred|bearer|-----|://|-u\s|session|cookie|sid=|"
-    r"login|passcode"
+    r"pa?s{0,2}w|pass|pw|secret|token|key|auth|cred|bearer|-----|://|-u\s|session|cookie|"
+    r"sid=|login"
 )
 
 

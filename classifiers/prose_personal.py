@@ -46,7 +46,8 @@ _DOB = re.compile(
 
 _STREET_TYPE = (
     r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|court|ct|boulevard|blvd|way|place|pl|"
-    r"terrace|close|crescent|square|sq|parkway|highway|hwy|view drive|row|mews|gardens)"
+    r"terrace|close|crescent|square|sq|parkway|highway|hwy|view drive|row|mews|gardens|grove|"
+    r"walk|hill|rise|green|park|circle|cir|trail|pike|alley|wharf|quay)"
 )
 _ADDRESS = re.compile(
     r"(?<![\w#])(\d{1,5}[a-z]?\s+(?:[a-z][\w'\-]*\s+){1,3}" + _STREET_TYPE + r"\b\.?"
@@ -69,8 +70,8 @@ _ADDRESS_ROMANCE = re.compile(
 )
 _ADDRESS_CUE = re.compile(
     r"(?:lives?|living|moved|staying)\s+(?:at|on|in)\s*$|"
-    r"(?:home|house|postal|mailing|private)\s+address(?:\s+is)?\s*:?\s*$|"
-    r"address(?:\s+is)?\s*:\s*$|(?:deliver|send|ship|post)\b[^.!?]{0,40}?\b(?:to|at)\s*$|"
+    r"(?:home|house|postal|mailing|private)\s+address(?:\s+is)?\s*[:\-–]?\s*$|"
+    r"address(?:\s+is)?\s*[:\-–]\s*$|(?:deliver|send|ship|post)\b[^.!?]{0,40}?\b(?:to|at)\s*$|"
     r"(?:house|flat|place)\s+(?:is\s+)?(?:at|on)\s*$"
 )
 _BUSINESS = re.compile(
@@ -90,7 +91,8 @@ _CONDITIONS = (
     r"colitis|hepatitis\s*[abc]?|cirrhosis|tuberculosis|\bstd\b|herpes|syphilis|"
     r"miscarriage|infertility|ivf|(?:heart|kidney|liver)\s+(?:failure|disease|transplant)|"
     r"stroke|seizures?|asthma|copd|lupus|fibromyalgia|sickle\s+cell|cystic\s+fibrosis|"
-    r"addiction|alcoholism|rehab|overdose|suicidal|self[\s-]harm"
+    r"addiction|alcoholism|rehab|overdose|suicidal|self[\s-]harm|pregnant|pregnancy|"
+    r"heart\s+attack|concussion|hiv\s+positive|mental\s+breakdown|nervous\s+breakdown"
 )
 _MEDS = (
     r"metformin|insulin|sertraline|zoloft|fluoxetine|prozac|escitalopram|lexapro|"
@@ -116,13 +118,13 @@ HEALTH_STEMS = words(
     "antiretroviral truvada prep xanax alprazolam valium diazepam klonopin oxycod "
     "oxycontin methadone suboxone buprenorphine morphine fentanyl tramadol warfarin "
     "eliquis levothyroxine antidepress antipsychotic keytruda tamoxifen herceptin "
-    "epipen inhaler"
+    "epipen inhaler pregnan concussion breakdown attack"
 )
 _HEALTH_TERM = re.compile(r"\b(" + _CONDITIONS + r"|" + _MEDS + r")\b")
 _HEALTH_VERB = re.compile(
     r"\b(?:has|had|have|having|got|is on|was on|on|taking|takes|took|needs|prescribed|"
     r"diagnos\w*|suffer\w*|treated|treatment|battling|fighting|living with|relapse\w*|"
-    r"back|about|for)\b"
+    r"back|about|for|recovering|recovery|positive|tested|pregnant|is)\b"
 )
 _HEALTH_AFTER = re.compile(r"\s*(?:is|are|was)\s+back\b|\s+(?:diagnosis|relapse|treatment|flare)")
 _NOT_PERSONAL_HEALTH = re.compile(
@@ -149,7 +151,7 @@ _OTP = re.compile(
     r"(?:\b(?:otp|2fa|mfa|one[\s-]?time|verification|security|login|sms|auth(?:entication)?|"
     r"confirmation|access|passcode|pin)\b(?:\s+code|\s+pin|\s+number)?"
     r"|\bcodes?\b(?=[^.!?\n]{0,30}?(?:text|sms|sent|got|received|expire)))"
-    r"[^\d\n]{0,40}?(?<![\w\-.])(\d{2,5}(?:[\s\-]\d{1,5}){0,3})(?![\w\-.%:])"
+    r"[^\d\n]{0,40}?(?<![\w\-.])(\d(?:[ \-]?\d){3,7})(?![\w\-.%:])"
 )
 _OTP_TRAIL = re.compile(r"\b(?:code|pin|otp|2fa)\b[^\d\n]{0,20}?(?<![\w\-.])(\d{4,8})(?![\w\-.%])")
 _NOT_OTP = re.compile(
@@ -158,6 +160,7 @@ _NOT_OTP = re.compile(
     r"code\s+(?:review|red|of conduct|freeze|base)"
 )
 
+_SHOPPING = re.compile(r"checkout|\boff\b|discount|%|coupon|at the till|\bsave\b")
 _SSN_CUE = re.compile(r"(?:ssn|social\s+security(?:\s+number)?|\bsocial\b)[^\d\n]{0,20}$")
 _NINE = re.compile(r"(?<![\d\-])(\d{3}[\s.\-]?\d{2}[\s.\-]?\d{4})(?![\d\-])")
 
@@ -170,7 +173,7 @@ _AT = r"(?:\[at\]|\(at\)|\{at\}|\s+at\s+)"
 _DOT = r"(?:\s*(?:\[dot\]|\(dot\)|\{dot\})\s*|\s+dot\s+|\.)"
 _TLDS = r"(?:com|org|net|edu|gov|io|me|co|uk|de|fr|es|it|nl|ch|at|be|eu|info|biz)"
 _EMAIL_WORDS = re.compile(
-    r"(?<![\w.])([a-z0-9][a-z0-9._%+\-]{1,40})\s*" + _AT + r"\s*"
+    r"(?<![\w.])([a-z0-9][a-z0-9._%+\-]{1,40}(?:\s+dot\s+[a-z0-9]{1,20}){0,3})\s*" + _AT + r"\s*"
     r"((?:[a-z0-9\-]{2,40}" + _DOT + r"){1,3}" + _TLDS + r")(?![\w])"
 )
 _TLD = re.compile(r"(?:com|org|net|edu|gov|io|me|co|uk|de|fr|es|it|nl|ch|at|be|eu|info|biz)$")
@@ -186,7 +189,8 @@ _GATE_WORDS: dict[str, list[str]] = {
     "street": [
         *words(
             "street road avenue lane drive court boulevard blvd terrace close crescent square "
-            "parkway highway strasse straße str. weg gasse platz allee apt"
+            "parkway highway strasse straße str. weg gasse platz allee apt grove walk hill "
+            "rise green park circle trail pike alley wharf quay"
         ),
         *(" st ", " st.", " st,", " rd", " ave"),
     ],
@@ -342,6 +346,8 @@ def _health(text: str, lower: str) -> list[Hit]:
             continue
         if not (_HEALTH_VERB.search(before[-60:]) or _HEALTH_AFTER.match(after)):
             continue
+        if strong and m.group(1).startswith("pregnan") and not _WORK_PERSON.search(before + after):
+            strong = False  # a named person's pregnancy is mostly celebrity news
         out.append(("health_data", m.start(1), m.end(1), 0.7 if strong else 0.45))
     return out
 
@@ -376,7 +382,7 @@ def _one_time_codes(lower: str) -> list[Hit]:
             digits = re.sub(r"\D", "", m.group(1))
             if not 4 <= len(digits) <= 8 or re.fullmatch(r"(?:19|20)\d\d", digits):
                 continue
-            if quiet(lower, m.start(1)):
+            if quiet(lower, m.start(1)) or _SHOPPING.search(lower[m.end(1) : m.end(1) + 30]):
                 continue
             out.append(("one_time_code", m.start(1), m.end(1), 0.7))
     return out

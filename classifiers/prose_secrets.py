@@ -19,8 +19,10 @@ _TRAILING = ".,;:?\"'`"
 # A password keyword, up to 40 characters of the same sentence, then "is", ":" or "to"; a
 # user name may come first ("admin / Secret1", "demo@acme.io and Secret1").
 _SENTENCE_PASSWORD = re.compile(
-    r"(?i)\b(?:password|passwd|passcode|passphrase|pw|pwd|login|log-in|credentials?)\b"
+    r"(?i)\b(?:password|passwd|passcode|passphrase|pw|pwd|login|log-in|credentials?|"
+    r"(?:the|my|wifi|wi-fi|admin|root|door|his|her|their|our)\s+pass(?=\s*(?:is|=|:)))\b"
     r"[^.!?\n:=]{0,40}?(?:\s(?:is|was|are|to|=)\s+|\s*[:=]\s*|\s+->\s+)"
+    r"(?:(?:literally|just|now|still|actually|simply|currently|basically|probably)\s+)?"
     r"(?!//)(?:[\w.+\-]+(?:@[\w.\-]+)?\s*(?:/|and|,|:)\s*)?(?!//)" + _VALUE
 )
 # name=value session cookies and tokens.

@@ -36,7 +36,7 @@ _DIGIT_WORDS = {
     "eight": "8",
     "nine": "9",
 }
-_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d+)"
+_WORD = r"(?:(?:double|triple)\s+)?(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d+)"
 # A run: number words or digit groups, separated by spaces, commas, dashes or dots.
 _RUN = re.compile(
     r"(?<![\w])" + _WORD + r"(?:(?:\s*[,.\-/]\s*|\s+)" + _WORD + r"){2,}(?![\w])", re.IGNORECASE
@@ -99,7 +99,15 @@ def _run_digits(run: str) -> str | None:
     tokens = _TOKEN.findall(run)
     if not any(t.isalpha() for t in tokens):
         return None
-    digits = "".join(t if t.isdigit() else _DIGIT_WORDS.get(t.lower(), "?") for t in tokens)
+    digits, repeat = "", 1
+    for t in tokens:
+        low = t.lower()
+        if low in ("double", "triple"):
+            repeat = 2 if low == "double" else 3
+            continue
+        digit = t if t.isdigit() else _DIGIT_WORDS.get(low, "?")
+        digits += digit * repeat
+        repeat = 1
     if "?" in digits or len(digits) < _MIN_RUN_DIGITS:
         return None
     return digits

@@ -55,7 +55,34 @@ MUST_FLAG = [
     ),
 ]
 
+MUST_FLAG += [
+    ("customer email is tommy dot b at gmail dot com", ("email", "tommy dot b at gmail dot com")),
+    ("my coworker Jess is pregnant but hasn't told anyone", ("health_data", "pregnant")),
+    ("the client is recovering from a heart attack, be nice", ("health_data", "heart attack")),
+    (
+        "bob's mobile is oh seven seven double oh nine one two three four five",
+        ("phone", "oh seven seven double oh nine one two three four five"),
+    ),
+    (
+        "Forwarding Sam's new home address - 18 Chestnut Grove, Bath BA2 3LP",
+        ("location", "18 Chestnut Grove, Bath BA2 3LP"),
+    ),
+    ("verification code is 9 1 4 4 2 7 dont share", ("one_time_code", "9 1 4 4 2 7")),
+    (
+        "ok the wifi is AcmeGuest and the pass is sunflower-42",
+        ("password_assignment", "sunflower-42"),
+    ),
+    ("my password is literally Password123!", ("password_assignment", "Password123!")),
+    ("dbpass: Xk9#mQ2$vL", ("password_assignment", "Xk9#mQ2$vL")),
+]
+
 MUST_NOT_FLAG = [
+    "use code 1234 at checkout for 20% off",
+    "please pass along whatever you are smoking!!!",
+    "Senate Set to Pass Bipartisan Bill to Combat Opioids",
+    "my mom has diabetes and she's fine",
+    "Order 112-4456677-889 shipped",
+    "he scored 28 points and 11 rebounds",
     "i have asthma lol",
     "we won 4-2 and then 3-1",
     "final was 102 - 99, what a night",
