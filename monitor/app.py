@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from classifiers.pipeline import Pipeline
 from connectors.base import Connector
 from connectors.registry import build_connector
-from monitor.alerts.digest import compose_digest
+from monitor.alerts.channels import ChannelSender
 from monitor.alerts.mailer import SmtpTransport
-from monitor.alerts.outbox import Composer, compose_immediate
+from monitor.alerts.outbox import Outbox, Sender
 from monitor.classify.pipeline import make_pipeline
 from monitor.config import AppConfig, load_config
 from monitor.storage import migrate
@@ -62,9 +62,13 @@ class App:
     def transport(self) -> SmtpTransport:
         return SmtpTransport(self.config)
 
-    @property
-    def composers(self) -> dict[str, Composer]:
-        return {"immediate": compose_immediate, "digest": compose_digest}
+    def outbox(self, *, sender: Sender | None = None,
+               channels: ChannelSender | None = None) -> Outbox:
+        """Delivery wired with this app's engine and settings; mail over SMTP unless
+        ``sender`` is given, every alert kind with its composer."""
+        return Outbox(engine=self.engine, config=self.config,
+                      sender=sender if sender is not None else self.transport(),
+                      channels=channels)
 
 
 def open_app(

@@ -29,8 +29,9 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from monitor.alerts.mailer import PermanentSendError, TransientSendError, network_label
+from monitor.alerts.mailer import network_label
 from monitor.config import AppConfig
+from monitor.errors import PermanentSendError, TransientSendError
 from monitor.storage.models import Alert, Finding, Post
 
 CATEGORY_WORDS = {

@@ -17,17 +17,13 @@ from urllib.parse import urlsplit
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from monitor.config import AppConfig
-from monitor.errors import MonitorError
+from monitor.errors import BadLink
 
 _SALT = "social-monitor.review-link"
 
 
 # Purposes whose links stay valid for good (their signature still has to check out).
 NEVER_EXPIRE = frozenset({"unsubscribe"})
-
-
-class BadLink(MonitorError):
-    """A link that is forged, expired, spent or meant for another purpose."""
 
 
 def safe_url(url: str) -> str:

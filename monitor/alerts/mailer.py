@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from monitor.alerts.links import safe_url
 from monitor.alerts.spans import Segment, segments, window
 from monitor.config import AppConfig
+from monitor.errors import OperatorSendError, PermanentSendError, TransientSendError
 from monitor.storage.models import Employee, Finding, Post
 
 _env = Environment(
@@ -62,22 +63,6 @@ NETWORK_LABEL = {
 
 def network_label(network: str) -> str:
     return NETWORK_LABEL.get(network, network)
-
-
-class PermanentSendError(Exception):
-    """The message can never be delivered as addressed (bad recipient)."""
-
-
-class TransientSendError(Exception):
-    """The server was unreachable or refused for now: try again later."""
-
-
-class OperatorSendError(TransientSendError):
-    """Our side is misconfigured (login refused, TLS certificate not trusted, no STARTTLS).
-
-    Not the alert's fault: the outbox keeps retrying it with back-off and never marks it dead
-    for this, and logs an error for the operator; once the settings are fixed, it goes out.
-    """
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ after ``alerts.max_attempts`` failures (apprise cannot tell the two apart).
 
 Rows of channel ``email`` go through the SMTP transport; the others are chat/push channels
 (:mod:`monitor.alerts.channels`), one row per channel, so a failing channel blocks nothing else.
-A failure that is the operator's to fix (:class:`~monitor.alerts.mailer.OperatorSendError`: login
+A failure that is the operator's to fix (:class:`~monitor.errors.OperatorSendError`: login
 refused, TLS certificate not trusted) is retried with back-off but never makes an alert
 dead, and is logged as an error once per delivery run.
 """
@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -43,11 +43,9 @@ from monitor.alerts.channels import (
     compose_channel,
     configured_channels,
 )
+from monitor.alerts.digest import compose_digest
 from monitor.alerts.links import review_link
 from monitor.alerts.mailer import (
-    OperatorSendError,
-    PermanentSendError,
-    TransientSendError,
     build_message,
     items_for,
     subject_for_post,
@@ -55,6 +53,7 @@ from monitor.alerts.mailer import (
 from monitor.backoff import backoff
 from monitor.clock import utcnow
 from monitor.config import AppConfig
+from monitor.errors import OperatorSendError, PermanentSendError, TransientSendError
 from monitor.storage.db import session_scope
 from monitor.storage.models import Alert, Employee, Finding, Post
 
@@ -161,6 +160,9 @@ def compose_immediate(
     )
 
 
+# One composer per alert kind: builds the message from current state (None: nothing to send).
+COMPOSERS: Mapping[str, Composer] = {"immediate": compose_immediate, "digest": compose_digest}
+
 UNCONFIRMED = ("delivery unconfirmed: the process stopped while sending; not sent again, "
                "the flag stays on the review page and in the next digest")
 
@@ -192,24 +194,36 @@ def _claim(session: Session, alert_id: int, now: datetime, lease: timedelta) -> 
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
-def deliver_due(
-    engine: Engine,
-    app: AppConfig,
-    sender: Sender,
-    composers: dict[str, Composer] | None = None,
-    now: datetime | None = None,
-    limit: int = 500,
-    rng: random.Random | None = None,
-    channels: ChannelSender | None = None,
-) -> DeliveryReport:
-    """Send every alert that is due. One failing alert never blocks the others.
+@dataclass(frozen=True, kw_only=True)
+class Outbox:
+    """Delivery, wired once (``App.outbox()``): the engine, the settings, the mail sender,
+    the chat channels and one composer per alert kind.
 
-    E-mail rows go to ``sender``; chat/push rows to ``channels`` (default: apprise with the
-    configured channel URLs).
+    Every kind has its composer (``COMPOSERS`` unless given); a row of a kind with none is
+    made dead with that reason, never silently cancelled.
     """
-    now = now or utcnow()
-    composers = composers or {"immediate": compose_immediate}
-    channels = channels or AppriseTransport(app)
+
+    engine: Engine
+    config: AppConfig
+    sender: Sender
+    composers: Mapping[str, Composer] = field(default_factory=lambda: dict(COMPOSERS))
+    channels: ChannelSender | None = None
+
+    def deliver_due(
+        self, *, now: datetime | None = None, limit: int = 500, rng: random.Random | None = None
+    ) -> DeliveryReport:
+        """Send every alert that is due. One failing alert never blocks the others.
+
+        E-mail rows go to ``sender``; chat/push rows to ``channels`` (default: apprise with
+        the configured channel URLs).
+        """
+        return _deliver_due(self, now or utcnow(), limit, rng)
+
+
+def _deliver_due(box: Outbox, now: datetime, limit: int,
+                 rng: random.Random | None) -> DeliveryReport:
+    engine, app, sender, composers = box.engine, box.config, box.sender, box.composers
+    channels = box.channels or AppriseTransport(app)
     report = DeliveryReport(unconfirmed=recover_unconfirmed(engine, now))
     a = app.settings.alerts
     lease = timedelta(seconds=app.settings.smtp.timeout_seconds * 3 + 30)
@@ -238,7 +252,9 @@ def deliver_due(
                     msg = compose_channel(session, app, alert, now)
                 else:
                     composer = composers.get(alert.kind)
-                    msg = composer(session, app, alert, now) if composer else None
+                    if composer is None:
+                        raise PermanentSendError(f"no composer for alerts of kind {alert.kind!r}")
+                    msg = composer(session, app, alert, now)
             except PermanentSendError as exc:
                 msg = None
                 alert.status, alert.last_error = "dead", str(exc)[:500]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-import sqlalchemy.exc
 
 from monitor.cli import admin, alerts, classify_cmds, daemon, demo_cmd, people, status_cmd, web_cmd
 from monitor.cli.common import cli
@@ -35,15 +34,6 @@ def main(argv: list[str] | None = None) -> None:
     except MonitorError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except sqlalchemy.exc.OperationalError as exc:
-        click.echo(f"error: database unavailable: {redact_error(exc.orig or exc)}", err=True)
-        sys.exit(1)
-    except (sqlalchemy.exc.NoSuchModuleError, sqlalchemy.exc.ArgumentError) as exc:
-        # Settings validation catches these first; this is the net under it.
-        click.echo(f"config error: storage.database_url: {type(exc).__name__}: the database "
-                   "URL is not one social-monitor can open (expected sqlite:///PATH or "
-                   "postgresql+psycopg://user@host/db)", err=True)
-        sys.exit(2)
     except OSError as exc:
         # A path the user gave that cannot be read or written (or a server refusing us).
         where = f"{exc.filename}: " if exc.filename else ""

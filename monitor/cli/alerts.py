@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from monitor.alerts import digest as digest_svc
-from monitor.alerts.outbox import deliver_due
 from monitor.cli.common import get_app, print_json, print_rows
 from monitor.clock import utcnow
 from monitor.errors import BadInput, NotFound
@@ -86,7 +85,7 @@ def register(cli: click.Group) -> None:
     def alerts_send(ctx: click.Context) -> None:
         """Send every alert that is due now."""
         app = get_app(ctx)
-        r = deliver_due(app.engine, app.config, app.transport(), app.composers)
+        r = app.outbox().deliver_due()
         click.echo(f"sent {r.sent}, failed {r.failed}, dead {r.dead}, cancelled {r.cancelled}")
 
     @cli.group()
@@ -141,7 +140,7 @@ def register(cli: click.Group) -> None:
                            f"{'due' if row['due'] else 'not due'}")
             return
         queued = digest_svc.enqueue_due_digests(app.engine, app.config, now)
-        r = deliver_due(app.engine, app.config, app.transport(), app.composers, now=now)
+        r = app.outbox().deliver_due(now=now)
         if as_json:
             print_json({"dry_run": False, "queued": queued, "sent": r.sent, "failed": r.failed,
                         "dead": r.dead})

@@ -9,7 +9,6 @@ import sys
 import click
 from sqlmodel import col, select
 
-from monitor.alerts import outbox
 from monitor.app import App
 from monitor.cli.common import get_app, print_json, warn
 from monitor.errors import BadInput, MonitorError
@@ -53,7 +52,7 @@ def register(cli: click.Group) -> None:
         warn(app)
         reports = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
         totals = poller.summarize(reports)
-        d = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+        d = app.outbox().deliver_due()
         totals.update(alerts_sent=d.sent, alerts_failed=d.failed, alerts_dead=d.dead)
         if as_json:
             print_json(totals)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import signal
@@ -321,10 +322,10 @@ class Service:
             if not budget.take(pick.network, now):
                 return None  # budget spent or network resting: the account stays due
             try:
-                report = self._tracked(
+                report = self._tracked(functools.partial(
                     poller.poll_account, self.app.engine, self.app.config, self.app.pipeline,
-                    self.app.connector_for, pick.account_id, now, None, True,
-                )
+                    self.app.connector_for, pick.account_id, now=now, only_if_due=True,
+                ))
             except Exception as exc:
                 # poll_account contains what the source and the store do; this is the
                 # database failing around it. Never lost inside the pool's future: logged
@@ -395,8 +396,7 @@ class Service:
     def deliver(self) -> outbox.DeliveryReport | None:
         if self.stopping.is_set() or not self._still_ours():
             return None
-        report = self._tracked(outbox.deliver_due, self.app.engine, self.app.config,
-                               self.app.transport(), self.app.composers)
+        report = self._tracked(self.app.outbox().deliver_due)
         for result in ("sent", "failed", "dead", "cancelled", "unconfirmed"):
             n = getattr(report, result)
             if n:

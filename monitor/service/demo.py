@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor.alerts import digest, outbox
+from monitor.alerts import digest
 from monitor.alerts.links import review_link
 from monitor.app import App, open_app
 from monitor.clock import utcnow
@@ -78,11 +78,10 @@ def run_demo(folder: Path, config_dir: Path | None = None) -> DemoResult:
         now = utcnow()
         reports = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for,
                                    now=now)
-        sent = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=now)
+        sent = app.outbox().deliver_due(now=now)
         # The digest normally waits for each person's local hour; the demo sends it now.
         digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True)
-        dsent = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
-                                   now=now)
+        dsent = app.outbox().deliver_due(now=now)
         totals = poller.summarize(reports)
         with session_scope(app.engine) as s:
             signin_links = {

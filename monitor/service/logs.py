@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from monitor.errors import redact_error
 from monitor.settings import Secrets
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
@@ -27,34 +28,10 @@ _STANDARD = frozenset(
     logging.LogRecord("", 0, "", 0, "", (), None).__dict__
 ) | {"message", "asctime", "taskName"}
 MASK = "***"
-# What a database error quotes of the values it was given.
-_QUOTED_VALUES = re.compile(
-    r"\[parameters: .*?\]\s*$|^DETAIL:.*$|^\s*\(Background on this error.*$",
-    re.MULTILINE | re.DOTALL,
-)
-_MAX_ERROR = 300
 # Terminal escape sequences (colours, cursor moves): never inside a JSON line.
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 # ``extra`` fields that only repeat the message for a terminal (uvicorn's coloured copy).
 _DROPPED = frozenset({"color_message"})
-
-
-def redact_error(exc: BaseException) -> str:
-    """``Type: message`` with whatever could quote data removed: SQL parameters and the
-    driver's DETAIL lines, the SQL itself; long messages cut. For logs and the CLI."""
-    name = type(exc).__name__
-    orig = getattr(exc, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's error
-    if isinstance(orig, BaseException):
-        text = str(orig)
-        if type(orig).__name__ != name:
-            name = f"{name} ({type(orig).__name__})"
-    else:
-        text = str(exc)
-    text = _QUOTED_VALUES.sub("", text.split("[SQL:", 1)[0]).strip()
-    text = " ".join(text.split())
-    if len(text) > _MAX_ERROR:
-        text = text[:_MAX_ERROR] + "…"
-    return f"{name}: {text}" if text else name
 
 
 def redacted_traceback(exc: BaseException) -> str:

@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
 
 from monitor.clock import utcnow
+from monitor.errors import StorageUnavailable
 from monitor.polling.poller import PollReport
 from monitor.service import status
 from monitor.storage.db import session_scope
@@ -44,7 +45,7 @@ class _DatabaseCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
             snap = status.snapshot(self.engine, utcnow(), self.lock_file)
-        except sa.exc.SQLAlchemyError as exc:
+        except (sa.exc.SQLAlchemyError, StorageUnavailable) as exc:
             log.warning("metrics: database unavailable", extra={"error": type(exc).__name__})
             return
         alerts = GaugeMetricFamily("social_monitor_alerts", "Alerts in the outbox by status.",
@@ -144,14 +145,14 @@ class Health:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
             database = True
-        except sa.exc.SQLAlchemyError:
+        except (sa.exc.SQLAlchemyError, StorageUnavailable):
             database = False
         failing_accounts = 0
         if database:
             try:
                 with session_scope(self.engine) as session:
                     failing_accounts = len(status.list_failing(session))
-            except sa.exc.SQLAlchemyError:
+            except (sa.exc.SQLAlchemyError, StorageUnavailable):
                 database = False
         ok = ticking and database and not self.stopping
         # Degraded: the service runs, but some accounts fail poll after poll (status

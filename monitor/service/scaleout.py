@@ -37,7 +37,7 @@ from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from procrastinate.jobs import Job, Status
 from procrastinate.schema import SchemaManager
 
-from monitor.alerts import digest, outbox
+from monitor.alerts import digest
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.errors import MonitorError
@@ -143,13 +143,13 @@ def build(app: App) -> procrastinate.App:
 
     @papp.task(name="social_monitor.deliver", queue="notify", lock="deliver")
     def deliver() -> int:
-        return outbox.deliver_due(app.engine, app.config, app.transport(), app.composers).sent
+        return app.outbox().deliver_due().sent
 
     @papp.periodic(cron=tick, periodic_id="deliver")
     @papp.task(name="social_monitor.deliver_periodic", queue="notify", lock="deliver",
                queueing_lock="deliver_periodic")
     def deliver_periodic(timestamp: int) -> int:
-        return outbox.deliver_due(app.engine, app.config, app.transport(), app.composers).sent
+        return app.outbox().deliver_due().sent
 
     def _pick() -> list[scheduling.Pick]:
         now = utcnow()

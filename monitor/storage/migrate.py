@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from monitor.storage.db import reachable
+
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -22,13 +24,13 @@ def _config() -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision``; safe to run on every start."""
     cfg = _config()
-    with engine.begin() as conn:
+    with reachable(), engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+    with reachable(), engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

@@ -11,8 +11,8 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from monitor.alerts.links import BadLink, read_token
-from monitor.errors import NotFound
+from monitor.alerts.links import read_token
+from monitor.errors import BadLink, NotFound
 from monitor.review import reviews
 from monitor.storage.db import session_scope
 from monitor.web.auth import check_signin, send_fresh_link, spend_signin

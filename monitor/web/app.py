@@ -16,6 +16,7 @@ from monitor.alerts.links import secret_key
 from monitor.alerts.outbox import Sender
 from monitor.app import App
 from monitor.clock import utcnow
+from monitor.errors import BadInput, Conflict, MonitorError, NotFound, StorageUnavailable
 from monitor.web import access, compliance, pages
 from monitor.web.context import SignInRequired, WebContext, render, see_other
 from monitor.web.security import (
@@ -26,6 +27,15 @@ from monitor.web.security import (
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+# How each kind of MonitorError is answered (first match wins).
+ERROR_STATUS: tuple[tuple[type[MonitorError], int], ...] = (
+    (NotFound, 404),
+    (BadInput, 400),
+    (Conflict, 400),
+    (StorageUnavailable, 503),
+)
 
 
 def create_app(
@@ -61,6 +71,21 @@ def create_app(
     @api.exception_handler(SignInRequired)
     async def _signin(request: Request, exc: SignInRequired) -> Response:
         return see_other("/signin")
+
+    @api.exception_handler(MonitorError)
+    async def _refused(request: Request, exc: MonitorError) -> HTMLResponse:
+        # The one place a service's error becomes a page: its status, its one-line message
+        # (never post text), and nothing of the database's own words.
+        status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 500)
+        if isinstance(exc, StorageUnavailable):
+            message = "The service cannot reach its database right now; try again in a minute."
+        elif status == 500:
+            message = "Something went wrong on our side."
+        else:
+            text = str(exc).rstrip(".")
+            message = text[:1].upper() + text[1:] + "."
+        return render(request, "error.html", {"status": status, "message": message},
+                      status=status)
 
     @api.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:

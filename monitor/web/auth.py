@@ -18,11 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from monitor.alerts.links import BadLink, read_token, review_link
-from monitor.alerts.mailer import PermanentSendError, TransientSendError
+from monitor.alerts.links import read_token, review_link
 from monitor.alerts.outbox import Sender
 from monitor.config import AppConfig
-from monitor.errors import BadInput, MonitorError
+from monitor.errors import BadInput, BadLink, MonitorError, PermanentSendError, TransientSendError
 from monitor.people.employees import check_email
 from monitor.review.reviews import active_employee, actor_for
 from monitor.storage import audit

@@ -21,9 +21,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from monitor.alerts.links import BadLink, make_token, read_token
+from monitor.alerts.links import make_token, read_token
 from monitor.config import AppConfig
-from monitor.errors import BadInput, NotFound
+from monitor.errors import BadInput, BadLink, NotFound
 from monitor.review import reviews
 from monitor.storage import audit
 from monitor.storage.db import session_scope

@@ -10,10 +10,10 @@ import json
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from monitor.errors import BadInput, Conflict, NotFound
+from monitor.errors import BadInput
 from monitor.review import reviews
 from monitor.storage import audit
 from monitor.storage.db import session_scope
@@ -57,10 +57,7 @@ def review_page(request: Request, employee_id: Employee, done: str = "") -> HTML
 def flag_page(request: Request, finding_id: FindingId, employee_id: Employee) -> HTMLResponse:
     web = ctx(request)
     with session_scope(web.app.engine) as db:
-        try:
-            flag = reviews.get_flag(db, web.app.config, employee_id, finding_id)
-        except NotFound as exc:
-            raise HTTPException(404, "There is no such flag.") from exc
+        flag = reviews.get_flag(db, web.app.config, employee_id, finding_id)
         me = reviews.me(db, employee_id)
     return render(request, "flag.html", {
         "me": me, "flag": flag, "actions": reviews.ACTIONS, "page": "review",
@@ -78,13 +75,8 @@ def resolve_flag(
 ) -> Response:
     require_csrf(request, csrf_token)
     web = ctx(request)
-    try:
-        with session_scope(web.app.engine) as db:
-            reviews.resolve(db, employee_id, finding_id, action, web.clock(), comment)
-    except NotFound as exc:
-        raise HTTPException(404, "There is no such flag.") from exc
-    except (BadInput, Conflict) as exc:
-        raise HTTPException(400, str(exc)) from exc
+    with session_scope(web.app.engine) as db:
+        reviews.resolve(db, employee_id, finding_id, action, web.clock(), comment)
     return see_other(f"/?done={action}")
 
 

@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from monitor.alerts import digest, outbox
+from monitor.alerts import digest
 from monitor.alerts.channels import channel_label
 from monitor.app import App
 from monitor.clock import utcnow
@@ -107,7 +107,7 @@ def test_every_channel_gets_the_alert_and_a_dead_channel_blocks_nothing(
     caplog.set_level(logging.DEBUG)
     # when the posts are polled and alerts delivered
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
-    first = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    first = app.outbox().deliver_due()
     # then the e-mail and the working channel got it; the broken channel is retried later
     assert (first.sent, first.failed, first.dead) == (2, 1, 0)
     assert len(smtp_sink.messages) == 1
@@ -128,7 +128,7 @@ def test_every_channel_gets_the_alert_and_a_dead_channel_blocks_nothing(
     assert "Acme" not in text and "Alice" not in text and "token" not in text
     # when delivery runs again after the retry delay: the bad channel dies, nothing repeats
     later = utcnow() + timedelta(days=1)
-    second = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=later)
+    second = app.outbox().deliver_due(now=later)
     assert (second.sent, second.dead) == (0, 1)
     assert _rows(app)[bad].status == "dead"
     assert len(smtp_sink.messages) == 1 and len(receiver.bodies) == 1
@@ -150,7 +150,7 @@ def test_an_invalid_channel_url_is_dead_at_once_with_a_clear_error(
     app = make_app(db_url, channels={"urls": ["nosuchservice://abc/def"]})
     _setup(app, tmp_path / "alice.jsonl", [LEAK])
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
-    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    report = app.outbox().deliver_due()
     assert (report.sent, report.dead) == (1, 1)
     label = channel_label("nosuchservice://abc/def")
     assert report.errors == [f"alert {_rows(app)[label].id}: channel {label}: not a valid "
@@ -172,7 +172,7 @@ def test_a_resolved_flag_cancels_its_channel_alerts_too(
         s.execute(sa.text("UPDATE account SET next_poll_at = :t"),
                   {"t": utcnow().replace(tzinfo=None)})
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
-    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    report = app.outbox().deliver_due()
     assert report.sent == 0
     assert {a.status for a in _rows(app).values()} <= {"cancelled"}
     assert receiver.bodies == [] and smtp_sink.messages == []
@@ -186,7 +186,7 @@ def test_channels_do_not_eat_into_the_immediate_alert_budget(
                    alerts={"immediate_per_hour": 2})
     _setup(app, tmp_path / "alice.jsonl", [f"post {i}: {LEAK}" for i in range(4)])
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
-    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    report = app.outbox().deliver_due()
     assert report.sent == 4  # 2 e-mails + 2 notifications; the other 2 flags wait for the digest
     assert len(smtp_sink.messages) == 2 and len(receiver.bodies) == 2
 
@@ -203,7 +203,7 @@ def test_unsubscribing_from_the_digest_does_not_silence_immediate_alerts(
         reviews.unsubscribe_digest(s, emp.id or 0, utcnow())
     # when a high-severity (immediate) flag comes in
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
-    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    report = app.outbox().deliver_due()
     # then the immediate e-mail and notification still go out, but no digest is queued
     assert report.sent == 2
     [msg] = smtp_sink.messages

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts import digest, outbox
+from monitor.alerts import digest
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
@@ -54,11 +54,10 @@ def _alice_with(app: App, tmp_path: Path, url: str) -> None:
 
 def _send_alert_and_digest(app: App) -> None:
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
-    assert outbox.deliver_due(app.engine, app.config, app.transport(), app.composers).sent == 1
+    assert app.outbox().deliver_due().sent == 1
     now = utcnow()
     assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 1
-    assert outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
-                              now=now).sent == 1
+    assert app.outbox().deliver_due(now=now).sent == 1
 
 
 @pytest.mark.parametrize("url", HOSTILE_URLS)

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from monitor.alerts import digest, outbox
+from monitor.alerts import digest
 from monitor.alerts.links import make_token
 from monitor.alerts.spans import Segment, segments, window
 from monitor.app import App
@@ -58,7 +58,7 @@ def test_a_post_with_two_findings_is_one_alert_one_card_resolved_once(
         findings = s.exec(select(Finding)).all()
         assert sorted(f.kind for f in findings) == ["email", "phone"]
         assert len(s.exec(select(Alert).where(Alert.channel == "email")).all()) == 1
-    assert outbox.deliver_due(app.engine, app.config, app.transport(), app.composers).sent == 1
+    assert app.outbox().deliver_due().sent == 1
     [msg] = smtp_sink.messages
     assert msg["Subject"] == "Possible customer or personal data in your exported post"
     body = msg.get_body(("plain",))
@@ -66,8 +66,7 @@ def test_a_post_with_two_findings_is_one_alert_one_card_resolved_once(
     # The digest counts one post.
     now = utcnow()
     assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 1
-    assert outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
-                              now=now).sent == 1
+    assert app.outbox().deliver_due(now=now).sent == 1
     assert smtp_sink.messages[1]["Subject"] == "1 post needs your review"
     # No value in clear on the wire, in any part of either mail.
     for wire in smtp_sink.raw:

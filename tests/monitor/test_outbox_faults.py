@@ -16,7 +16,7 @@ from typing import Any
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from monitor.alerts import digest, outbox
+from monitor.alerts import digest
 from monitor.app import App
 from monitor.cli import cli
 from monitor.clock import utcnow
@@ -59,8 +59,7 @@ def test_an_smtp_outage_longer_than_the_retry_budget_kills_no_alert(
     now = utcnow()
     # when delivery runs many times past every retry delay, far beyond max_attempts
     for step in range(8):
-        report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
-                                    now=now + timedelta(days=step))
+        report = app.outbox().deliver_due(now=now + timedelta(days=step))
         assert report.dead == 0 and report.failed == 3
     # then nothing is dead, and the operator was told
     assert {a.status for a in _alerts(app)} == {"failed"}
@@ -69,8 +68,7 @@ def test_an_smtp_outage_longer_than_the_retry_budget_kills_no_alert(
     # when the server comes back on its port, each alert goes out exactly once
     with SmtpSink(tmp_path / "mail2", port=port) as sink:
         for step in range(2):
-            outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
-                               now=now + timedelta(days=30 + step))
+            app.outbox().deliver_due(now=now + timedelta(days=30 + step))
         ids = Counter(m["Message-ID"] for m in sink.messages)
     assert len(ids) == 3 and set(ids.values()) == {1}
     assert {a.status for a in _alerts(app)} == {"sent"}
@@ -88,7 +86,7 @@ def test_two_deliverers_on_one_database_send_each_alert_once(
 
     def deliver() -> None:
         start.wait()
-        outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+        app.outbox().deliver_due()
 
     threads = [threading.Thread(target=deliver) for _ in range(2)]
     for t in threads:
@@ -114,10 +112,9 @@ def test_a_crash_mid_send_is_unconfirmed_never_resent_and_still_reaches_the_empl
             raise SystemExit("killed")
 
     with contextlib.suppress(SystemExit):
-        outbox.deliver_due(app.engine, app.config, DiesWhileSending(), app.composers)
+        app.outbox(sender=DiesWhileSending()).deliver_due()
     later = utcnow() + timedelta(hours=2)
-    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
-                                now=later)
+    report = app.outbox().deliver_due(now=later)
     assert report.unconfirmed == 1 and report.sent == 0 and smtp_sink.messages == []
     (alert,) = _alerts(app)
     assert alert.status == "unconfirmed" and alert.last_error.startswith("delivery unconfirmed")
@@ -130,6 +127,6 @@ def test_a_crash_mid_send_is_unconfirmed_never_resent_and_still_reaches_the_empl
     assert "delivery unconfirmed" in listed.output
     # the flag is still open: the next digest lists it
     assert digest.enqueue_due_digests(app.engine, app.config, later, ignore_hour=True) == 1
-    outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=later)
+    app.outbox().deliver_due(now=later)
     (mail,) = smtp_sink.messages
     assert mail["Subject"] == "1 post needs your review"

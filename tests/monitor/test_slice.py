@@ -52,7 +52,7 @@ def _alice(app: App, tmp_path: Path, posts: list[dict[str, str]] = POSTS) -> tup
 
 def _poll_and_send(app: App) -> outbox.DeliveryReport:
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
-    return outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    return app.outbox().deliver_due()
 
 
 def _make_due(app: App) -> None:
@@ -143,8 +143,8 @@ def test_smtp_down_then_up_loses_nothing_and_sends_once(
     assert (first.sent, first.failed) == (0, 1)
     smtp_sink.refuse_all = False
     later = utcnow().replace(year=utcnow().year + 1)  # well past any retry delay
-    second = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=later)
-    third = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=later)
+    second = app.outbox().deliver_due(now=later)
+    third = app.outbox().deliver_due(now=later)
     assert (second.sent, third.sent) == (1, 0)
     assert len(smtp_sink.messages) == 1
 
@@ -163,11 +163,11 @@ def test_crash_between_send_and_commit_sends_no_second_mail(
             raise SystemExit("killed")
 
     with contextlib.suppress(SystemExit):
-        outbox.deliver_due(app.engine, app.config, DiesAfterSending(), app.composers)
+        app.outbox(sender=DiesAfterSending()).deliver_due()
     assert len(smtp_sink.messages) == 1
     # restart, later than the sending lease
     later = utcnow().replace(year=utcnow().year + 1)
-    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=later)
+    report = app.outbox().deliver_due(now=later)
     assert report.unconfirmed == 1 and report.sent == 0
     assert len(smtp_sink.messages) == 1
 
@@ -191,7 +191,7 @@ def test_digest_lists_open_flags_with_unsubscribe_headers(
     now = utcnow()
     assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 1
     assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 0
-    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers, now=now)
+    report = app.outbox().deliver_due(now=now)
     assert report.sent == 1
     msg = smtp_sink.messages[-1]
     assert msg["Subject"] == "1 post needs your review"
@@ -213,5 +213,5 @@ def test_immediate_alerts_are_rate_limited_per_employee_overflow_goes_to_digest(
         assert s.exec(select(sa.func.count()).select_from(Finding)).one() == 5
     # the other three are still open and reach the employee in the digest
     digest.enqueue_due_digests(app.engine, app.config, utcnow(), ignore_hour=True)
-    outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    app.outbox().deliver_due()
     assert smtp_sink.messages[-1]["Subject"] == "5 posts need your review"

@@ -24,7 +24,6 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from sqlmodel import select
 
-from monitor.alerts import outbox
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
@@ -167,7 +166,7 @@ def test_alert_goes_out_over_tls_with_auth(
     monkeypatch.setenv("SOCIAL_MONITOR_SMTP_PASSWORD", PASSWORD)
     app = _app(make_app, tls_server, tmp_path)
     caplog.set_level(logging.DEBUG)
-    report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers)
+    report = app.outbox().deliver_due()
     assert report.sent == 1, report.errors
     [got] = tls_server.received
     assert (got.tls, got.login) == (True, USER)
@@ -186,8 +185,7 @@ def test_a_wrong_password_keeps_the_alert_retrying_with_a_clear_error(
     # when delivery runs more often than max_attempts (2), each time past the retry delay
     now = utcnow()
     for day in range(4):
-        report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
-                                    now=now + dt.timedelta(days=day))
+        report = app.outbox().deliver_due(now=now + dt.timedelta(days=day))
         assert (report.failed, report.dead) == (1, 0)
     # then the alert is still waiting, not dead, and says what to fix
     alert = _alert(app)
@@ -203,8 +201,7 @@ def test_a_wrong_password_keeps_the_alert_retrying_with_a_clear_error(
     monkeypatch.setenv("SOCIAL_MONITOR_SMTP_PASSWORD", PASSWORD)
     fixed = _app(make_app, tls_server, tmp_path)
     later = now + dt.timedelta(days=10)
-    report = outbox.deliver_due(fixed.engine, fixed.config, fixed.transport(), fixed.composers,
-                                now=later)
+    report = fixed.outbox().deliver_due(now=later)
     assert report.sent == 1 and len(tls_server.received) == 1
     assert _alert(fixed).status == "sent"
 
@@ -217,8 +214,7 @@ def test_an_untrusted_certificate_is_an_operator_error_not_a_dead_alert(
     app = _app(make_app, tls_server, tmp_path, ca_file="")  # system CAs: self-signed refused
     now = utcnow()
     for day in range(3):
-        report = outbox.deliver_due(app.engine, app.config, app.transport(), app.composers,
-                                    now=now + dt.timedelta(days=day))
+        report = app.outbox().deliver_due(now=now + dt.timedelta(days=day))
         assert (report.failed, report.dead) == (1, 0)
     alert = _alert(app)
     assert alert.status == "failed"

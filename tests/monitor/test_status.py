@@ -7,7 +7,6 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from monitor.alerts import outbox
 from monitor.app import App, open_app
 from monitor.cli import cli
 from monitor.clock import utcnow
@@ -52,7 +51,7 @@ def test_snapshot_counts(tmp_path: Path, smtp_sink: SmtpSink) -> None:
     assert snap.posts == snap.posts_with_text == 1
     assert set(snap.paused_networks) == {"x"}
     assert snap.daemon_pid is None
-    outbox.deliver_due(app.engine, app.config, app.transport())
+    app.outbox().deliver_due()
     snap = status.snapshot(app.engine, utcnow())
     assert snap.alerts_by_status == {"sent": 1} and snap.queue_depth == 0
 
