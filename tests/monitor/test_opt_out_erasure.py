@@ -207,12 +207,13 @@ def test_cli_opt_out_prints_the_counts_and_the_address_is_gone(
 
     monkeypatch.setenv("SOCIAL_MONITOR_STORAGE__DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "z.jsonl").write_text("")  # link checks the export exists
     runner = CliRunner()
     for args in (["init"], ["employees", "add", EMAIL, "--name", NAME, "--opt-in"],
                  ["accounts", "link", EMAIL, "file", "z.jsonl"]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, result.output
-    result = runner.invoke(cli, ["employees", "opt-out", EMAIL])
+    result = runner.invoke(cli, ["employees", "opt-out", EMAIL, "--yes"])
     assert result.exit_code == 0, result.output
     assert "erased 1 accounts" in result.output
     listed = runner.invoke(cli, ["employees", "list", "--json"])
