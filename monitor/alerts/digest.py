@@ -17,17 +17,15 @@ from monitor.alerts.links import make_token, review_link
 from monitor.alerts.mailer import build_message, items_for
 from monitor.config import AppConfig
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Alert, Employee, Finding, Post
+from monitor.storage.models import Alert, Employee, Finding, Post
+from monitor.storage.queries import employee_findings
 
 
 def _open_flags_query(employee_id: int, now: datetime) -> Any:
     """Open flags of one employee on posts still up, snoozed ones left out."""
     return (
-        select(Finding, Post)
-        .join(Post, col(Finding.post_id) == col(Post.id))
-        .join(Account, col(Post.account_id) == col(Account.id))
+        employee_findings(employee_id)
         .where(
-            Account.employee_id == employee_id,
             Finding.status == "open",
             col(Post.deleted_at).is_(None),
             sa.or_(col(Finding.remind_after).is_(None), col(Finding.remind_after) <= now),

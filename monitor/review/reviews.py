@@ -40,6 +40,7 @@ from monitor.storage.models import (
     Review,
     Suppression,
 )
+from monitor.storage.queries import employee_findings
 
 ACTIONS: dict[str, str] = {
     "deleted": "I deleted it",
@@ -232,12 +233,8 @@ def snoozed_count(session: Session, employee_id: int, now: datetime) -> int:
     """Posts with open flags the employee asked to be reminded of later, not due yet."""
     return int(
         session.exec(
-            select(sa.func.count(sa.distinct(col(Finding.post_id))))
-            .select_from(Finding)
-            .join(Post, col(Finding.post_id) == col(Post.id))
-            .join(Account, col(Post.account_id) == col(Account.id))
+            employee_findings(employee_id, sa.func.count(sa.distinct(col(Finding.post_id))))
             .where(
-                Account.employee_id == employee_id,
                 Finding.status == "open",
                 col(Post.deleted_at).is_(None),
                 col(Finding.remind_after) > now,
@@ -248,10 +245,7 @@ def snoozed_count(session: Session, employee_id: int, now: datetime) -> int:
 
 def _own_finding(session: Session, employee_id: int, finding_id: int) -> tuple[Finding, Post]:
     row = session.exec(
-        select(Finding, Post)
-        .join(Post, col(Finding.post_id) == col(Post.id))
-        .join(Account, col(Post.account_id) == col(Account.id))
-        .where(Finding.id == finding_id, Account.employee_id == employee_id)
+        employee_findings(employee_id).where(Finding.id == finding_id)
     ).first()
     if row is None:
         raise NotFound("no such flag")
@@ -331,10 +325,7 @@ def _answer(session: Session, employee_id: int, finding: Finding, action: str, n
 def history(session: Session, employee_id: int, limit: int = 200) -> list[HistoryItem]:
     """Every flag of the employee, newest first, with the actions they took."""
     rows = session.exec(
-        select(Finding, Post)
-        .join(Post, col(Finding.post_id) == col(Post.id))
-        .join(Account, col(Post.account_id) == col(Account.id))
-        .where(Account.employee_id == employee_id)
+        employee_findings(employee_id)
         .order_by(col(Finding.created_at).desc(), col(Finding.id).desc())
         .limit(limit)
     ).all()
