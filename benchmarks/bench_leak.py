@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -114,7 +115,15 @@ def leak_pipeline() -> Pipeline:
 
 
 def presidio_analyze() -> Callable[[str], list[tuple[int, int, str, float]]] | None:
-    """Presidio's predefined recognizers minus spaCy, or None when it is not installed."""
+    """Presidio's predefined recognizers minus spaCy, or None when it is not installed.
+
+    presidio-analyzer may live outside the project's environment: ``pip install --target DIR
+    presidio-analyzer`` and set ``BENCH_EXTRA_SITE=DIR``; DIR is appended to ``sys.path``
+    (after the environment's packages, so numpy and the rest stay the project's).
+    """
+    extra = os.environ.get("BENCH_EXTRA_SITE")
+    if extra and extra not in sys.path:
+        sys.path.append(extra)
     try:
         import tldextract
     except ImportError:

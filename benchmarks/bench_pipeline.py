@@ -5,17 +5,13 @@ Texts: the tweeteval offensive test+val tweets and the Presidio synthetic PII se
 
 Presidio's pattern-only analyzer (see bench_leak.py) is timed on the same texts in the same
 run when presidio-analyzer can be imported, and the ratio whole pipeline / Presidio printed.
-It need not be in the project's environment: ``pip install --target DIR presidio-analyzer``
-and set ``BENCH_EXTRA_SITE=DIR``; DIR is appended to ``sys.path`` (after the
-environment's own packages, so numpy and the rest stay the project's).
+It need not be in the project's environment: see ``BENCH_EXTRA_SITE`` in bench_leak.py.
 """
 
 from __future__ import annotations
 
-import os
 import resource
 import statistics
-import sys
 import time
 from collections.abc import Callable
 
@@ -47,10 +43,7 @@ def throughput(pipeline: Pipeline, posts: list[PostText], rounds: int = 3) -> fl
 
 def presidio_throughput(texts_: list[str], rounds: int = 3) -> float | None:
     """Presidio pattern-only posts/s on ``texts_`` (best of ``rounds``), None without it."""
-    extra = os.environ.get("BENCH_EXTRA_SITE")
-    if extra and extra not in sys.path:
-        sys.path.append(extra)
-    from bench_leak import presidio_analyze
+    from bench_leak import presidio_analyze  # honours BENCH_EXTRA_SITE
 
     analyze: Callable[[str], object] | None = presidio_analyze()
     if analyze is None:
