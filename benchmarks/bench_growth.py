@@ -13,8 +13,8 @@ Accounts (1,000 -> 100,000, SQLite in a temp folder, one opted-in employee per a
 
 Stored posts (10^5 -> 10^6, 10,000 employees with one account each, 5% of posts flagged,
 a fifth of those still open; rows inserted with executemany, not the ORM):
-- the review page's queries for one employee (:func:`monitor.review.reviews.list_open` and
-  :func:`monitor.review.reviews.snoozed_count`, what ``GET /`` runs), p50/p99 (target p99 < 100 ms
+- the review page's queries for one employee (:func:`monitor.review.flags.list_open` and
+  :func:`monitor.review.flags.snoozed_count`, what ``GET /`` runs), p50/p99 (target p99 < 100 ms
   at 10^6 posts);
 - the digest: composing one employee's digest (:func:`monitor.alerts.digest.compose_digest`) and
   the hourly run over every employee (:func:`monitor.alerts.digest.enqueue_due_digests`);
@@ -46,7 +46,7 @@ from connectors.base import AccountRef, FetchedPost, FetchResult
 from monitor.alerts import digest
 from monitor.app import App, open_app
 from monitor.polling import poller, scheduling
-from monitor.review import reviews
+from monitor.review import flags
 from monitor.service.daemon import Service
 from monitor.service.metrics import Metrics
 from monitor.storage.db import session_scope
@@ -253,8 +253,8 @@ def post_growth(sizes: list[int], employees: int, tmp: Path) -> list[dict[str, A
 
         def page(app: App = app, emp: int = emp) -> None:
             with session_scope(app.engine) as s:
-                reviews.list_open(s, app.config, emp, datetime.now(UTC))
-                reviews.snoozed_count(s, emp, datetime.now(UTC))
+                flags.list_open(s, app.config, emp, datetime.now(UTC))
+                flags.snoozed_count(s, emp, datetime.now(UTC))
 
         def compose(app: App = app, emp: int = emp) -> None:
             with session_scope(app.engine) as s:

@@ -273,8 +273,8 @@ def section_growth(parts: list[str], results: dict[str, Any], targets: Targets) 
          n(r["tick_ms_median"], 1), n(r["tick_peak_alloc_mb"], 2), n(r["rss_mb"]),
          n(r["db_size_mb"], 1)] for r in g["accounts"]]))
     parts.append("\nStored posts (10,000 employees, 5% of posts flagged, a fifth of those "
-                 "open): the review page's queries for one employee (`reviews.list_open` + "
-                 "`reviews.snoozed_count`, what `GET /` runs), composing one digest, the hourly "
+                 "open): the review page's queries for one employee (`flags.list_open` + "
+                 "`flags.snoozed_count`, what `GET /` runs), composing one digest, the hourly "
                  "digest run over every employee (measured at the smallest size only, to bound "
                  "the run: one indexed existence query per employee whose hour has come), and "
                  "the store step's lookup of a new post.\n")

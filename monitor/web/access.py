@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from monitor.alerts.links import read_token
 from monitor.errors import BadLink, NotFound
-from monitor.review import reviews
+from monitor.review import own
 from monitor.storage.db import session_scope
 from monitor.web.auth import check_signin, send_fresh_link, spend_signin
 from monitor.web.context import ctx, render, require_csrf, see_other
@@ -105,7 +105,7 @@ def unsubscribe(request: Request, token: str = "") -> HTMLResponse:
     web = ctx(request)
     try:
         with session_scope(web.app.engine) as db:
-            reviews.unsubscribe_digest(db, employee_id, web.clock())
+            own.unsubscribe_digest(db, employee_id, web.clock())
     except NotFound:
         return render(request, "unsubscribe.html", {"invalid": True}, status=400)
     return render(request, "unsubscribe.html", {"done": True})

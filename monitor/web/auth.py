@@ -23,7 +23,7 @@ from monitor.alerts.outbox import Sender
 from monitor.config import AppConfig
 from monitor.errors import BadInput, BadLink, MonitorError, PermanentSendError, TransientSendError
 from monitor.people.employees import check_email
-from monitor.review.reviews import active_employee, actor_for
+from monitor.review.own import active_employee, actor_for
 from monitor.storage import audit
 from monitor.storage.db import session_scope
 from monitor.storage.models import Employee, UsedToken

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from monitor.alerts.links import make_token, read_token
 from monitor.config import AppConfig
 from monitor.errors import BadInput, BadLink, NotFound
-from monitor.review import reviews
+from monitor.review import compliance as figures
 from monitor.storage import audit
 from monitor.storage.db import session_scope
 from monitor.storage.models import ComplianceLink
@@ -147,5 +147,5 @@ def compliance(request: Request, token: str = "") -> Response:
     except BadLink as exc:
         return _denied(request, exc)
     with session_scope(web.app.engine) as db:
-        summary = reviews.compliance_summary(db, config, web.clock(), f"compliance_link:{link_id}")
+        summary = figures.compliance_summary(db, config, web.clock(), f"compliance_link:{link_id}")
     return render(request, "compliance.html", {"s": summary, "page": "compliance"})

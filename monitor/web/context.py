@@ -17,7 +17,7 @@ from monitor.alerts.links import safe_url
 from monitor.alerts.mailer import network_label
 from monitor.alerts.outbox import Sender
 from monitor.app import App
-from monitor.review.reviews import active_employee
+from monitor.review.own import active_employee
 from monitor.storage.db import session_scope
 from monitor.web.security import RateLimiter, SessionCodec, WebSession, session_of
 

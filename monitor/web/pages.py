@@ -1,7 +1,7 @@
 """The signed-in employee's pages: open flags, one flag, history, settings, data export.
 
 Every handler takes the employee id from the session (:func:`signed_in`) and passes it to
-:mod:`monitor.review.reviews`, which only reaches rows through that employee's own accounts.
+:mod:`monitor.review.flags`, which only reaches rows through that employee's own accounts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.errors import BadInput
-from monitor.review import reviews
+from monitor.review import flags, own
 from monitor.storage import audit
 from monitor.storage.db import session_scope
 from monitor.web.context import ctx, render, require_csrf, see_other, signed_in
@@ -44,11 +44,11 @@ def review_page(request: Request, employee_id: Employee, done: str = "") -> HTML
     web = ctx(request)
     now = web.clock()
     with session_scope(web.app.engine) as db:
-        me = reviews.me(db, employee_id)
-        flags = reviews.list_open(db, web.app.config, employee_id, now)
-        snoozed = reviews.snoozed_count(db, employee_id, now)
+        me = own.me(db, employee_id)
+        cards = flags.list_open(db, web.app.config, employee_id, now)
+        snoozed = flags.snoozed_count(db, employee_id, now)
     return render(request, "review.html", {
-        "me": me, "flags": flags, "snoozed": snoozed, "actions": reviews.ACTIONS,
+        "me": me, "flags": cards, "snoozed": snoozed, "actions": flags.ACTIONS,
         "message": DONE.get(done, ""), "page": "review",
     })
 
@@ -57,10 +57,10 @@ def review_page(request: Request, employee_id: Employee, done: str = "") -> HTML
 def flag_page(request: Request, finding_id: FindingId, employee_id: Employee) -> HTMLResponse:
     web = ctx(request)
     with session_scope(web.app.engine) as db:
-        flag = reviews.get_flag(db, web.app.config, employee_id, finding_id)
-        me = reviews.me(db, employee_id)
+        flag = flags.get_flag(db, web.app.config, employee_id, finding_id)
+        me = own.me(db, employee_id)
     return render(request, "flag.html", {
-        "me": me, "flag": flag, "actions": reviews.ACTIONS, "page": "review",
+        "me": me, "flag": flag, "actions": flags.ACTIONS, "page": "review",
     })
 
 
@@ -76,7 +76,7 @@ def resolve_flag(
     require_csrf(request, csrf_token)
     web = ctx(request)
     with session_scope(web.app.engine) as db:
-        reviews.resolve(db, employee_id, finding_id, action, web.clock(), comment)
+        flags.resolve(db, employee_id, finding_id, action, web.clock(), comment)
     return see_other(f"/?done={action}")
 
 
@@ -84,10 +84,10 @@ def resolve_flag(
 def history_page(request: Request, employee_id: Employee) -> HTMLResponse:
     web = ctx(request)
     with session_scope(web.app.engine) as db:
-        me = reviews.me(db, employee_id)
-        items = reviews.history(db, employee_id)
+        me = own.me(db, employee_id)
+        items = flags.history(db, employee_id)
     return render(request, "history.html", {
-        "me": me, "items": items, "actions": reviews.ACTIONS, "page": "history",
+        "me": me, "items": items, "actions": flags.ACTIONS, "page": "history",
     })
 
 
@@ -95,7 +95,7 @@ def history_page(request: Request, employee_id: Employee) -> HTMLResponse:
 def settings_page(request: Request, employee_id: Employee, done: str = "") -> HTMLResponse:
     web = ctx(request)
     with session_scope(web.app.engine) as db:
-        me = reviews.me(db, employee_id)
+        me = own.me(db, employee_id)
     return render(request, "settings.html", {
         "me": me, "zones": _ZONES, "message": DONE.get(done, ""), "page": "settings",
     })
@@ -114,11 +114,11 @@ def save_settings(
     web = ctx(request)
     try:
         with session_scope(web.app.engine) as db:
-            reviews.update_settings(db, employee_id, digest_hour, timezone.strip(),
+            own.update_settings(db, employee_id, digest_hour, timezone.strip(),
                                     digest == "on", web.clock())
     except BadInput as exc:
         with session_scope(web.app.engine) as db:
-            me = reviews.me(db, employee_id)
+            me = own.me(db, employee_id)
         return render(request, "settings.html", {
             "me": me, "zones": _ZONES, "error": str(exc), "page": "settings",
         }, status=400)
@@ -135,14 +135,14 @@ def pause(
     require_csrf(request, csrf_token)
     web = ctx(request)
     with session_scope(web.app.engine) as db:
-        reviews.set_paused(db, employee_id, paused == "yes", web.clock())
+        own.set_paused(db, employee_id, paused == "yes", web.clock())
     return see_other("/settings?done=" + ("paused" if paused == "yes" else "resumed"))
 
 
 @router.get("/opt-out", response_class=HTMLResponse)
 def opt_out_page(request: Request, employee_id: Employee) -> HTMLResponse:
     with session_scope(ctx(request).app.engine) as db:
-        me = reviews.me(db, employee_id)
+        me = own.me(db, employee_id)
     return render(request, "opt_out.html", {"me": me, "page": "settings"})
 
 
@@ -156,13 +156,13 @@ def opt_out(
     require_csrf(request, csrf_token)
     if confirm != "yes":
         with session_scope(ctx(request).app.engine) as db:
-            me = reviews.me(db, employee_id)
+            me = own.me(db, employee_id)
         return render(request, "opt_out.html", {
             "me": me, "page": "settings",
             "error": "Tick the box to confirm that your data will be erased.",
         }, status=400)
     with session_scope(ctx(request).app.engine) as db:
-        reviews.opt_out(db, employee_id)
+        own.opt_out(db, employee_id)
     session_of(request).sign_out()
     return render(request, "opted_out.html")
 
@@ -171,7 +171,7 @@ def opt_out(
 def export(request: Request, employee_id: Employee) -> Response:
     web = ctx(request)
     with session_scope(web.app.engine) as db:
-        data = reviews.export_data(db, employee_id, web.clock())
+        data = own.export_data(db, employee_id, web.clock())
     return Response(
         json.dumps(data, indent=2, ensure_ascii=False),
         media_type="application/json",
@@ -186,8 +186,8 @@ def signout(request: Request, csrf_token: Csrf) -> RedirectResponse:
     if session.employee_id is not None:
         web = ctx(request)
         with session_scope(web.app.engine) as db:
-            if reviews.end_sessions(db, session.employee_id, session.version):
-                audit.record(db, reviews.actor_for(session.employee_id), "web.signout",
+            if own.end_sessions(db, session.employee_id, session.version):
+                audit.record(db, own.actor_for(session.employee_id), "web.signout",
                              f"employee:{session.employee_id}", at=web.clock())
     session.sign_out()
     return see_other("/signin?signed_out=1")

@@ -26,7 +26,7 @@ from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
 from monitor.polling import poller
-from monitor.review import reviews
+from monitor.review import own
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.storage.db import session_scope
 from monitor.storage.models import Alert, Employee
@@ -200,7 +200,7 @@ def test_unsubscribing_from_the_digest_does_not_silence_immediate_alerts(
     _setup(app, tmp_path / "alice.jsonl", [LEAK])
     with session_scope(app.engine) as s:
         emp = s.exec(select(Employee)).one()
-        reviews.unsubscribe_digest(s, emp.id or 0, utcnow())
+        own.unsubscribe_digest(s, emp.id or 0, utcnow())
     # when a high-severity (immediate) flag comes in
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     report = app.outbox().deliver_due()

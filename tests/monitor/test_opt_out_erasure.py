@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from monitor.people import employees
-from monitor.review import reviews
+from monitor.review import flags, own
 from monitor.storage import migrate
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.models import (
@@ -91,12 +91,12 @@ def _populate(engine: Any) -> tuple[int, int]:
         f0, f1 = findings[0].id or 0, findings[1].id or 0
     with session_scope(engine) as s:
         # The review page's actions: reviews, a suppression, settings, an export, audit lines.
-        reviews.resolve(s, emp_id, f0, "not_a_problem", NOW, comment="it was satire")
-        reviews.resolve(s, emp_id, f1, "remind_later", NOW)
-        reviews.update_settings(s, emp_id, 9, "Europe/Paris", True, NOW)
-        reviews.set_paused(s, emp_id, True, NOW)
-        reviews.set_paused(s, emp_id, False, NOW)
-        reviews.export_data(s, emp_id, NOW)
+        flags.resolve(s, emp_id, f0, "not_a_problem", NOW, comment="it was satire")
+        flags.resolve(s, emp_id, f1, "remind_later", NOW)
+        own.update_settings(s, emp_id, 9, "Europe/Paris", True, NOW)
+        own.set_paused(s, emp_id, True, NOW)
+        own.set_paused(s, emp_id, False, NOW)
+        own.export_data(s, emp_id, NOW)
         # An audit line written by someone acting with the person's address as actor.
         s.add(AuditEvent(at=NOW, actor=EMAIL, action="web.link_requested", subject=""))
     return emp_id, other_id
@@ -176,7 +176,7 @@ def test_opt_out_leaves_nothing_that_names_the_person_and_one_counts_only_audit_
 def test_opt_out_from_the_review_page_does_not_name_the_employee_as_actor(engine: Any) -> None:
     emp_id, _ = _populate(engine)
     with session_scope(engine) as s:
-        counts = reviews.opt_out(s, emp_id)
+        counts = own.opt_out(s, emp_id)
     assert counts["posts"] == 3
     with session_scope(engine) as s:
         [line] = s.exec(select(AuditEvent).where(AuditEvent.action == "employee.opt_out")).all()
@@ -197,7 +197,7 @@ def test_the_same_address_added_again_is_a_fresh_employee(engine: Any) -> None:
         assert new_id != emp_id
         info = {e.email: e for e in employees.list_employees(s)}[EMAIL]
         assert not info.opted_in and info.accounts == 0 and info.opted_out_at is None
-        assert reviews.history(s, new_id) == []
+        assert flags.history(s, new_id) == []
 
 
 def test_cli_opt_out_prints_the_counts_and_the_address_is_gone(

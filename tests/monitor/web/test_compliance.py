@@ -28,7 +28,7 @@ from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.people import employees
 from monitor.policy import Escalation
-from monitor.review import reviews
+from monitor.review import compliance
 from monitor.service.smtp_sink import free_port
 from monitor.settings import Settings
 from monitor.storage.db import session_scope
@@ -65,11 +65,12 @@ def _add_flags(app: App, flags: list[Flag]) -> None:
                           created_at=created))
 
 
-def _groups_hold(summary: reviews.ComplianceSummary) -> None:
+def _groups_hold(summary: compliance.ComplianceSummary) -> None:
     """No total lets one hidden cell be worked out: each sum hides none or at least two."""
     groups = [[summary.total, *summary.by_category.values()]]
     for c, cell in summary.by_category.items():
-        groups.append([cell, *(summary.by_week[w].get(c, reviews.Cell(0)) for w in summary.weeks)])
+        groups.append([cell, *(summary.by_week[w].get(c, compliance.Cell(0))
+                               for w in summary.weeks)])
     for group in groups:
         assert sum(1 for cell in group if not cell.shown) != 1, group
 
@@ -104,15 +105,15 @@ def test_a_cell_of_one_employee_is_hidden_and_so_is_a_complement(
     flags += [(9, "legal", NOW - timedelta(hours=3 + i), None) for i in range(4)]
     _add_flags(app, flags)
     with session_scope(app.engine) as s:
-        summary = reviews.compliance_summary(s, app.config, NOW, "test")
+        summary = compliance.compliance_summary(s, app.config, NOW, "test")
     assert summary.min_cell_size == 5
-    assert summary.total == reviews.Cell(15)
+    assert summary.total == compliance.Cell(15)
     legal = summary.by_category["legal"]
     assert not legal.shown and legal.value is None and legal.reason == "small"
     # Without a complement, 15 - 6 - 5 would give the legal count: the smaller of the others
     # (confidential, 5) is hidden too; the larger stays.
-    assert summary.by_category["confidential"] == reviews.Cell(None, "complement")
-    assert summary.by_category["harmful"] == reviews.Cell(6)
+    assert summary.by_category["confidential"] == compliance.Cell(None, "complement")
+    assert summary.by_category["harmful"] == compliance.Cell(6)
     assert summary.by_week["2026-W48"]["legal"].reason == "small"
     _groups_hold(summary)
 
@@ -126,12 +127,12 @@ def test_a_small_week_cell_hides_another_week_of_that_category(
     flags += [(7, "harmful", NOW - timedelta(days=14), None)]  # 2026-W46: one person
     _add_flags(app, flags)
     with session_scope(app.engine) as s:
-        summary = reviews.compliance_summary(s, app.config, NOW, "test")
-    assert summary.by_category["harmful"] == reviews.Cell(12)
+        summary = compliance.compliance_summary(s, app.config, NOW, "test")
+    assert summary.by_category["harmful"] == compliance.Cell(12)
     week = {w: summary.by_week[w]["harmful"] for w in summary.weeks}
     assert week["2026-W46"].reason == "small"
-    assert week["2026-W47"] == reviews.Cell(None, "complement")
-    assert week["2026-W48"] == reviews.Cell(6)
+    assert week["2026-W47"] == compliance.Cell(None, "complement")
+    assert week["2026-W48"] == compliance.Cell(6)
     _groups_hold(summary)
 
 
@@ -144,8 +145,8 @@ def test_resolved_share_and_median_from_few_people_are_hidden(
     flags += [(i, "harmful", NOW - timedelta(hours=6), 2.0) for i in range(2)]
     _add_flags(app, flags)
     with session_scope(app.engine) as s:
-        summary = reviews.compliance_summary(s, app.config, NOW, "test")
-    assert summary.total == reviews.Cell(9)
+        summary = compliance.compliance_summary(s, app.config, NOW, "test")
+    assert summary.total == compliance.Cell(9)
     assert summary.resolved.reason == "small"
     assert summary.share_resolved is None and summary.median_hours_to_resolve is None
     # The other way round: 7 resolved, open ones from 2 people. total - resolved would give
@@ -156,9 +157,9 @@ def test_resolved_share_and_median_from_few_people_are_hidden(
     flags += [(i, "harmful", NOW - timedelta(hours=5), None) for i in range(2)]
     _add_flags(app2, flags)
     with session_scope(app2.engine) as s:
-        summary = reviews.compliance_summary(s, app2.config, NOW, "test")
-    assert summary.total == reviews.Cell(9)
-    assert summary.resolved == reviews.Cell(None, "complement")
+        summary = compliance.compliance_summary(s, app2.config, NOW, "test")
+    assert summary.total == compliance.Cell(9)
+    assert summary.resolved == compliance.Cell(None, "complement")
     assert summary.share_resolved is None
     assert summary.median_hours_to_resolve == pytest.approx(5.0)
 
@@ -171,9 +172,9 @@ def test_enough_people_everywhere_hides_nothing_and_k_is_configurable(
     app = make_app(compliance={"min_cell_size": 3})
     _add_flags(app, flags)
     with session_scope(app.engine) as s:
-        summary = reviews.compliance_summary(s, app.config, NOW, "test")
-    assert summary.total == reviews.Cell(6) and summary.resolved == reviews.Cell(3)
-    assert summary.by_category == {"harmful": reviews.Cell(3), "legal": reviews.Cell(3)}
+        summary = compliance.compliance_summary(s, app.config, NOW, "test")
+    assert summary.total == compliance.Cell(6) and summary.resolved == compliance.Cell(3)
+    assert summary.by_category == {"harmful": compliance.Cell(3), "legal": compliance.Cell(3)}
     assert summary.share_resolved == pytest.approx(0.5)
     assert summary.median_hours_to_resolve == pytest.approx(1.0)
 
@@ -245,7 +246,7 @@ def test_escalated_flags_show_no_post_address(make_app: Callable[..., App]) -> N
         update={"escalation": Escalation(enabled=True, after_days=3)})
     app = App(dataclasses.replace(app.config, policy=policy), app.engine)
     with session_scope(app.engine) as s:
-        summary = reviews.compliance_summary(s, app.config, NOW, "test")
+        summary = compliance.compliance_summary(s, app.config, NOW, "test")
     [esc] = summary.escalated
     assert esc.employee_email == "person1@example.com"
     assert not hasattr(esc, "url")

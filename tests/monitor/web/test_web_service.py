@@ -11,7 +11,7 @@ from web_helpers import NOW, TestClient, World, csrf_from
 
 from monitor.cli import main
 from monitor.errors import BadInput, NotFound
-from monitor.review import reviews
+from monitor.review import compliance, flags
 from monitor.review.suggestions import suggest
 from monitor.service.demo import open_demo_app, run_demo
 from monitor.service.smtp_sink import SmtpSink
@@ -25,7 +25,7 @@ from monitor.web import create_app
     (0.74, "possibly"), (0.5, "possibly"),
 ])
 def test_score_in_words(score: float, words: str) -> None:
-    assert reviews.likelihood(score) == words
+    assert flags.likelihood(score) == words
 
 
 @pytest.mark.parametrize(("category", "first_kind"), [
@@ -42,26 +42,26 @@ def test_suggestions_by_category(category: str, first_kind: str) -> None:
 def test_service_refuses_other_peoples_flags_and_bad_input(world: World) -> None:
     with session_scope(world.app.engine) as s:
         with pytest.raises(NotFound):
-            reviews.get_flag(s, world.app.config, world.ann, world.bob_flag)
+            flags.get_flag(s, world.app.config, world.ann, world.bob_flag)
         with pytest.raises(NotFound):
-            reviews.resolve(s, world.ann, world.bob_flag, "deleted", NOW)
+            flags.resolve(s, world.ann, world.bob_flag, "deleted", NOW)
         with pytest.raises(BadInput):
-            reviews.resolve(s, world.ann, world.ann_flag, "deleted", NOW, "x" * 2001)
-        assert [f.id for f in reviews.list_open(s, world.app.config, world.ann, NOW)] == [
+            flags.resolve(s, world.ann, world.ann_flag, "deleted", NOW, "x" * 2001)
+        assert [f.id for f in flags.list_open(s, world.app.config, world.ann, NOW)] == [
             world.ann_flag, world.ann_old_flag]
 
 
 def test_compliance_summary_counts_and_median(world: World) -> None:
     # Given: one flag resolved after 2 hours, one after 4
     with session_scope(world.app.engine) as s:
-        reviews.resolve(s, world.ann, world.ann_flag, "deleted", NOW + timedelta(hours=1))
-        reviews.resolve(s, world.bob, world.bob_flag, "edited", NOW + timedelta(hours=3))
+        flags.resolve(s, world.ann, world.ann_flag, "deleted", NOW + timedelta(hours=1))
+        flags.resolve(s, world.bob, world.bob_flag, "edited", NOW + timedelta(hours=3))
     with session_scope(world.app.engine) as s:
-        summary = reviews.compliance_summary(s, world.app.config, NOW, "test")
+        summary = compliance.compliance_summary(s, world.app.config, NOW, "test")
     # Two employees are fewer than compliance.min_cell_size (5): every count is hidden, and
     # so is the median (tests/monitor/web/test_compliance.py has the counts themselves).
-    assert summary.total == reviews.Cell(None, "small")
-    assert summary.resolved == reviews.Cell(None, "small")
+    assert summary.total == compliance.Cell(None, "small")
+    assert summary.resolved == compliance.Cell(None, "small")
     assert summary.share_resolved is None and summary.median_hours_to_resolve is None
     assert set(summary.by_category) == {"confidential", "harmful", "personal_data"}
     assert not any(c.shown for c in summary.by_category.values())
