@@ -63,6 +63,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
+from connectors._export import recheck_in_export
 from connectors._http import NotedPost, html_text_and_links, usable_id
 from connectors.base import (
     AccountRef,
@@ -546,13 +547,7 @@ class LinkedInExportConnector:
         """Posts still in the export (edited candidates) and posts no longer in it
         (``missing``, never ``deleted``; nothing missing while a row is unreadable)."""
         export = self._read(account)
-        by_id = {p.native_id: p for p in export.posts}
-        return FetchResult(
-            edited=[by_id[i] for i in native_ids if i in by_id],
-            deleted=[],
-            missing=[] if export.bad_lines else [i for i in native_ids if i not in by_id],
-            dropped=len(export.bad_lines),
-        )
+        return recheck_in_export(export.posts, len(export.bad_lines), native_ids)
 
     def verify(self, account: AccountRef) -> AccountRef:
         self._read(account)
