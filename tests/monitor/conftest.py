@@ -7,9 +7,11 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 
 from monitor.app import App, open_app
 from monitor.service.smtp_sink import SmtpSink
@@ -98,3 +100,16 @@ def kill_after() -> Iterator[list[subprocess.Popen[str]]]:
         if p.poll() is None:
             p.kill()
             p.communicate(timeout=60)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, through Playwright (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -3,20 +3,19 @@
 The digest is written by ``digest.preview`` (the code behind ``digest preview EMAIL``) from
 flags found by a real poll, then opened in chromium at a phone width (390 px) and a desktop
 width (800 px): its text is there, nothing sticks out sideways, and the button links to the
-review page. The screenshot goes to a temporary folder, or to ``$SOCIAL_MONITOR_SCREENSHOTS``
-(``SOCIAL_MONITOR_SCREENSHOTS=docs/screenshots`` refreshes the README's picture).
+review page. The screenshot (test-digest.png) goes to a temporary folder, or to
+``$SOCIAL_MONITOR_SCREENSHOTS``; the README's pictures come from test_demo_screenshots.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import NEEDS_CHROMIUM, SCREENSHOTS
 
 from monitor.alerts import digest
 from monitor.app import App
@@ -26,20 +25,7 @@ from monitor.people.employees import get_employee
 from monitor.polling import poller
 from monitor.storage.db import session_scope
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(
-    os.environ.get("SOCIAL_MONITOR_SCREENSHOTS")
-    or Path(tempfile.gettempdir()) / "social-monitor-screenshots"
-)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium; .ci/run installs it)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 TOKEN = "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"  # a valid checksum (made up)
 LONG_URL = "https://intranet.example.com/" + "/".join(["quarterly-numbers-draft"] * 6)
@@ -71,16 +57,6 @@ def digest_html(make_app: Callable[..., App], tmp_path: Path) -> tuple[Path, str
     return result.html, result.subject
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_the_digest_is_readable_on_a_phone_and_a_desktop(

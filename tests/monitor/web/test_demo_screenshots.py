@@ -12,25 +12,20 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
-import pytest
-from test_web_browser import CHROMIUM, SCREENSHOTS, browser  # noqa: F401  (fixture)
+from browser_support import NEEDS_CHROMIUM, SCREENSHOTS
 from web_helpers import serving
 
 from monitor.service.demo import open_demo_app, run_demo
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.web import create_app
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 CHEN = "chen@example.com"  # the demo employee whose posts touch the most categories
 
 
 def test_demo_review_page_and_digest_as_the_readme_shows_them(tmp_path: Path,
-                                                               browser: Any) -> None:  # noqa: F811
+                                                               browser: Any) -> None:
     result = run_demo(tmp_path / "demo")
     token = result.signin_links[CHEN].split("token=", 1)[1]
     port = free_port()

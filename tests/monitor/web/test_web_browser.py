@@ -2,20 +2,16 @@
 
 The page is served by uvicorn on a free loopback port; the fresh-link e-mail goes through a
 real local SMTP server (``SmtpSink``). Screenshots of the main pages are saved to a temporary
-folder, or to ``$SOCIAL_MONITOR_SCREENSHOTS`` (``SOCIAL_MONITOR_SCREENSHOTS=docs/screenshots``
-refreshes the README's pictures).
+folder, or to ``$SOCIAL_MONITOR_SCREENSHOTS``; the README's pictures come from the demo
+(test_demo_screenshots.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
+from browser_support import NEEDS_CHROMIUM, SCREENSHOTS
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 from web_helpers import World
@@ -24,33 +20,9 @@ from web_helpers import wait_for as _wait_for
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.models import AuditEvent, Finding
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(
-    os.environ.get("SOCIAL_MONITOR_SCREENSHOTS")
-    or Path(tempfile.gettempdir()) / "social-monitor-screenshots"
-)
-SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium; .ci/run installs it)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _sign_in_by_email(page: Any, base: str, sink: SmtpSink) -> None:
