@@ -187,6 +187,10 @@ class DaemonSettings(_Section):
     auth_pause_minutes: int = Field(60, ge=1)
     recheck_minutes: int = Field(60, ge=1)
     recheck_batch: int = Field(200, ge=1)
+    recheck_recent_days: int = Field(7, ge=0)
+    recheck_recent_hours: int = Field(24, ge=0)
+    recheck_recent_batch: int = Field(100, ge=1)
+    recheck_recent_networks: list[str] = ["mastodon", "reddit"]
     shutdown_timeout_seconds: float = Field(20, gt=0)
     http_host: str = "127.0.0.1"
     http_port: int = Field(9464, ge=0, le=65535)

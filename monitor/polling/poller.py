@@ -2,7 +2,9 @@
 
 The fetch happens outside any transaction; storing the posts, advancing the cursor and
 recording findings and alerts happen in one transaction, so a crash or a re-poll never
-stores or alerts twice. Each connector error maps to one scheduling decision.
+stores or alerts twice. Each connector error maps to one scheduling decision; on the
+networks read from many hosts (``scheduling.HOST_NETWORKS``) a rate limit or refused
+credentials rest or pause that host only, here, in the same transaction.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from monitor.backoff import backoff
 from monitor.classify.pipeline import check, head
 from monitor.clock import utcnow
 from monitor.config import AppConfig
+from monitor.polling import scheduling
+from monitor.settings import Settings
 from monitor.storage import audit
 from monitor.storage.db import session_scope
 from monitor.storage.models import Account, Employee, Finding, Post, Suppression
@@ -48,7 +52,14 @@ ConnectorFor = Callable[[str], Connector]
 
 @dataclass
 class PollReport:
-    """What one poll did, in counts (never content)."""
+    """What one poll did, in counts (never content).
+
+    ``outcome`` is ``ok``, ``rate_limited``, ``unavailable``, ``auth_failed`` (the network's
+    credentials refused: the caller pauses the network), ``host_auth_failed`` (one host
+    refused them: that host is paused already), ``source_unavailable``, ``error``,
+    ``crashed``, ``not_due`` (skipped without a request), ``no_consent`` or ``gone``; a
+    re-check's is ``rechecked`` or ``recheck_failed``.
+    """
 
     account_id: int
     network: str = ""
@@ -62,7 +73,12 @@ class PollReport:
     resolved: int = 0
     requests: int = 0
     # Set when the source asked us to wait (RateLimited): the whole network rests until then.
+    # Never set for a network read per host: that host rests (``host_until``) instead.
     retry_at: datetime | None = None
+    # The host the account is read from (``scheduling.host_for``), "" for whole networks.
+    host: str = ""
+    # Set when that host was made to rest or pause until then.
+    host_until: datetime | None = None
     categories: dict[str, int] = field(default_factory=dict)
     extra: dict[str, int] = field(default_factory=dict)
 
@@ -74,6 +90,7 @@ def _due_filter(now: datetime) -> list[sa.ColumnElement[bool]]:
         col(Employee.opted_in_at).is_not(None),
         col(Employee.opted_out_at).is_(None),
         col(Employee.paused).is_(False),
+        ~scheduling.on_resting_host(now),
     ]
 
 
@@ -85,8 +102,9 @@ def due_accounts(
 ) -> list[int]:
     """Accounts that are active, due, and whose owner has opted in and not out.
 
-    Consent is enforced here, in the one query that feeds every connector. ``network``
-    narrows the pick to one network (the daemon picks per network, within its budget).
+    Consent is enforced here, in the one query that feeds every connector, and accounts
+    on a resting or paused host wait. ``network`` narrows the pick to one network (the
+    daemon picks per network, within its budget).
     """
     query = select(Account.id).join(Employee).where(*_due_filter(now))
     if network is not None:
@@ -382,9 +400,12 @@ def poll_account(
             report.outcome = "gone"
             return report
         report.network = account.network
+        report.host = scheduling.host_for(app.settings, account.network, account.handle) or ""
         if only_if_due and (
             account.status != "active"
             or (account.next_poll_at is not None and account.next_poll_at > now)
+            # Another poll of this host was refused since this one was picked.
+            or scheduling.is_host_resting(session, account.network, report.host, now)
         ):
             report.outcome = "not_due"
             return report
@@ -442,6 +463,7 @@ def _store_poll(engine: Engine, app: AppConfig, pipeline: Pipeline, account_id: 
             account.status_reason = ""
         account.last_polled_at = now
         account.next_poll_at = _next_poll(app, now, rng)
+        account.host = report.host or None
         session.add(account)
 
 
@@ -481,19 +503,28 @@ def _record_failure(
         if account is None:
             return
         account.failure_count += 1
+        account.host = report.host or None
+        started = False
         if isinstance(exc, RateLimited):
             report.outcome = "rate_limited"
-            longest = timedelta(seconds=p.max_retry_after_seconds)
-            report.retry_at = min(max(exc.retry_at, now), now + longest)
-            account.next_poll_at = report.retry_at
+            account.next_poll_at = _retry_at(app, exc, now)
+            if report.host:  # that host rests; other hosts of the network carry on
+                started = _rest_host(session, report, account.next_poll_at, exc, now)
+            else:  # the caller rests the whole network
+                report.retry_at = account.next_poll_at
         elif isinstance(exc, AccountUnavailable):
             report.outcome = "unavailable"
             account.status, account.status_reason = "unavailable", exc.reason[:500]
             audit.record(session, "poller", "account.unavailable", f"account:{account_id}")
         elif isinstance(exc, AuthFailed):
-            # The daemon pauses the whole network for as long; the account retries after it.
-            report.outcome = "auth_failed"
+            # The account retries after the pause: of its host (here), or of the whole
+            # network (the caller pauses it on outcome ``auth_failed``).
             account.next_poll_at = now + timedelta(minutes=app.settings.daemon.auth_pause_minutes)
+            if report.host:
+                report.outcome = "host_auth_failed"
+                started = _rest_host(session, report, account.next_poll_at, exc, now)
+            else:
+                report.outcome = "auth_failed"
         else:
             if isinstance(exc, SourceUnavailable):
                 report.outcome = "source_unavailable"
@@ -511,29 +542,104 @@ def _record_failure(
         extra={"account_id": account_id, "network": report.network, "outcome": report.outcome,
                "error": error_name(exc), "failures": account.failure_count},
     )
+    _log_host_rest(report, account_id, exc, started)
 
 
-def flagged_posts(session: Session, limit: int) -> dict[tuple[int, str], list[str]]:
+def _retry_at(app: AppConfig, exc: RateLimited, now: datetime) -> datetime:
+    """When a rate-limited source may be asked again: its reset, within the configured cap."""
+    longest = timedelta(seconds=app.settings.polling.max_retry_after_seconds)
+    return min(max(exc.retry_at, now), now + longest)
+
+
+def _rest_host(session: Session, report: PollReport, until: datetime, exc: Exception,
+               now: datetime) -> bool:
+    """Rest (rate limit) or pause (credentials refused) the report's host until ``until``;
+    True if it was not resting for that reason already."""
+    reason = scheduling.AUTH_FAILED if isinstance(exc, AuthFailed) else scheduling.RATE_LIMITED
+    report.host_until = until
+    return scheduling.rest_host(session, report.network, report.host, until, reason, now)
+
+
+def _log_host_rest(report: PollReport, account_id: int, exc: Exception, started: bool) -> None:
+    """The operator's line naming the host: each rate limit, and a pause once."""
+    if report.host_until is None:
+        return
+    where = {"network": report.network, "host": report.host, "account_id": account_id,
+             "until": report.host_until.isoformat()}
+    if not isinstance(exc, AuthFailed):
+        log.warning("host rate limited", extra={"event": "rate_limited", **where})
+    elif started:
+        log.error("host paused: credentials refused; fix them and resume the host or wait",
+                  extra={"event": "host_paused", "reason": scheduling.AUTH_FAILED, **where})
+
+
+def flagged_posts(
+    session: Session,
+    limit: int,
+    *,
+    now: datetime | None = None,
+    recent_days: int = 0,
+    recent_hours: int = 24,
+    recent_limit: int = 0,
+    recent_networks: Sequence[str] = (),
+) -> dict[tuple[int, str], list[str]]:
     """Native ids of live posts with open flags, per (account id, network); consenting
-    owners' active accounts only."""
-    query = (
+    owners' active accounts only, none on a resting or paused host.
+
+    With ``recent_days`` and ``recent_limit``, also up to ``recent_limit`` posts *without*
+    flags of ``recent_networks`` written in the last ``recent_days`` days and not looked
+    at for ``recent_hours`` hours (the longest-unchecked first): their polls page forward
+    from the newest post, so an edit of an older one is seen only here.
+    """
+    now = now or utcnow()
+    live = (
+        col(Post.deleted_at).is_(None),
+        Account.status == "active",
+        col(Employee.opted_in_at).is_not(None),
+        col(Employee.opted_out_at).is_(None),
+        ~scheduling.on_resting_host(now),
+    )
+    flagged = sa.exists().where(col(Finding.post_id) == col(Post.id),
+                                col(Finding.status) == "open")
+    base = (
         select(Post.account_id, Account.network, Post.native_id)
         .join(Account, col(Account.id) == col(Post.account_id))
         .join(Employee, col(Employee.id) == col(Account.employee_id))
-        .where(
-            col(Post.deleted_at).is_(None),
-            Account.status == "active",
-            col(Employee.opted_in_at).is_not(None),
-            col(Employee.opted_out_at).is_(None),
-            sa.exists().where(col(Finding.post_id) == col(Post.id), col(Finding.status) == "open"),
-        )
-        .order_by(col(Post.id))
-        .limit(limit)
     )
     out: dict[tuple[int, str], list[str]] = {}
-    for account_id, network, native_id in session.exec(query):
+    for account_id, network, native_id in session.exec(
+        base.where(*live, flagged).order_by(col(Post.id)).limit(limit)
+    ):
+        out.setdefault((account_id, network), []).append(native_id)
+    if recent_days <= 0 or recent_limit <= 0 or not recent_networks:
+        return out
+    last_look = sa.func.coalesce(col(Post.checked_at), col(Post.fetched_at))
+    recent = (
+        base.where(
+            *live,
+            ~flagged,
+            col(Employee.paused).is_(False),
+            col(Post.network).in_(list(recent_networks)),
+            col(Post.created_at) >= now - timedelta(days=recent_days),
+            last_look <= now - timedelta(hours=recent_hours),
+        )
+        .order_by(last_look, col(Post.id))
+        .limit(recent_limit)
+    )
+    for account_id, network, native_id in session.exec(recent):
         out.setdefault((account_id, network), []).append(native_id)
     return out
+
+
+def recheck_targets(session: Session, settings: Settings,
+                    now: datetime | None = None) -> dict[tuple[int, str], list[str]]:
+    """What one re-check run looks at, per ``daemon.recheck_*`` settings: the flagged posts
+    and the recent ones without flags (see :func:`flagged_posts`)."""
+    d = settings.daemon
+    return flagged_posts(session, d.recheck_batch, now=now,
+                         recent_days=d.recheck_recent_days, recent_hours=d.recheck_recent_hours,
+                         recent_limit=d.recheck_recent_batch,
+                         recent_networks=d.recheck_recent_networks)
 
 
 def recheck_account(
@@ -545,10 +651,13 @@ def recheck_account(
     native_ids: Sequence[str],
     now: datetime | None = None,
 ) -> PollReport:
-    """Look again at flagged posts of one account: deletions and edits close flags.
+    """Look again at posts of one account (flagged ones, recent ones): deletions and edits
+    close flags, an edit that adds something is classified and alerted like a new post.
 
     A connector error is logged and counted, never raised, and does not touch the
-    account's schedule (the next regular poll meets the same error and decides).
+    account's schedule (the next regular poll meets the same error and decides); a rate
+    limit or refused credentials of a host read per host rest or pause that host. An
+    account whose host rests is skipped without a request (outcome ``not_due``).
     """
     now = now or utcnow()
     report = PollReport(account_id, outcome="rechecked")
@@ -558,6 +667,10 @@ def recheck_account(
             report.outcome = "gone"
             return report
         report.network = account.network
+        report.host = scheduling.host_for(app.settings, account.network, account.handle) or ""
+        if scheduling.is_host_resting(session, account.network, report.host, now):
+            report.outcome = "not_due"
+            return report
         ref = AccountRef(account.network, account.handle, account.native_id)
     try:
         result = connector_for(ref.network).recheck(ref, native_ids)
@@ -571,20 +684,41 @@ def recheck_account(
                 return report
             store_result(session, app, pipeline, account, employee, result, now, report,
                          asked=native_ids)
+            session.execute(
+                sa.update(Post)
+                .where(col(Post.account_id) == account_id, col(Post.native_id).in_(native_ids))
+                .values(checked_at=now)
+            )
     except Exception as exc:  # a failed re-check closes nothing; next one retries
         report.outcome, report.error = "recheck_failed", error_name(exc)
         report.requests = max(report.requests, 1)
-        if isinstance(exc, RateLimited):
-            longest = timedelta(seconds=app.settings.polling.max_retry_after_seconds)
-            report.retry_at = min(max(exc.retry_at, now), now + longest)
         log.warning("recheck failed", extra={"account_id": account_id, "network": ref.network,
                                              "error": error_name(exc)})
+        _recheck_refused(engine, app, report, exc, now)
         return report
     log.info("rechecked flagged posts", extra={
         "account_id": account_id, "network": ref.network, "posts": len(native_ids),
         "edited": report.edited_posts, "deleted": report.deleted_posts,
-        "resolved": report.resolved})
+        "findings": report.findings, "alerts": report.alerts, "resolved": report.resolved})
     return report
+
+
+def _recheck_refused(engine: Engine, app: AppConfig, report: PollReport, exc: Exception,
+                     now: datetime) -> None:
+    """A re-check told to wait: the network rests (the caller, from ``retry_at``), or the
+    host rests or pauses (here)."""
+    if isinstance(exc, RateLimited):
+        until = _retry_at(app, exc, now)
+    elif isinstance(exc, AuthFailed) and report.host:
+        until = now + timedelta(minutes=app.settings.daemon.auth_pause_minutes)
+    else:
+        return
+    if not report.host:
+        report.retry_at = until
+        return
+    with session_scope(engine) as session:
+        started = _rest_host(session, report, until, exc, now)
+    _log_host_rest(report, report.account_id, exc, started)
 
 
 def poll_due(

@@ -12,6 +12,16 @@ decides, per tick, which due accounts get polled:
   a restart the first 429 sets it again, and the account itself waits in the table);
 - each network gets at most ``daemon.network_request_budget`` requests per tick, and the
   picks of all networks are interleaved, so one busy network cannot starve the others.
+
+Networks read from many hosts (:data:`HOST_NETWORKS`: each Mastodon server, each feed's
+host, the Bluesky AppView) rest and pause *per host* instead: a 429 or a refused token from
+one host stops that host's accounts only (:func:`host_for` says which host an account is
+read from; the poller stores it in ``account.host``). A host's rest or pause is a
+``host_rest`` row (in the database: it survives a restart and every worker sees it); due
+picks and re-checks leave that host's accounts out until it ends, and the poller logs it
+naming the host (``event=rate_limited`` at WARNING, ``event=host_paused`` at ERROR, the
+operator alert). A host pause is also an audit event (``host.paused``); an operator ends it
+early with :func:`resume_host`.
 """
 
 from __future__ import annotations
@@ -21,16 +31,28 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import zip_longest
+from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from connectors.registry import known_networks
-from monitor.polling import poller
+from monitor.settings import Settings
 from monitor.storage import audit
-from monitor.storage.models import AuditEvent
+from monitor.storage.models import Account, AuditEvent, HostRest
 
 PAUSED = "network.paused"
 RESUMED = "network.resumed"
+HOST_PAUSED = "host.paused"
+HOST_RESUMED = "host.resumed"
+# Networks whose accounts are read from a host of their own (or a configured one): their
+# rests and pauses are per host. X and Reddit have one API and one credential each: theirs
+# stay per network.
+HOST_NETWORKS = frozenset({"mastodon", "rss", "bluesky"})
+RATE_LIMITED = "RateLimited"
+AUTH_FAILED = "AuthFailed"
+# Rest rows this long past their end are deleted when a new one is written.
+_KEEP_ENDED = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -71,6 +93,114 @@ def paused_networks(session: Session, now: datetime,
                     until = datetime.fromisoformat(part.removeprefix("until="))
         state[network] = until
     return {n: u for n, u in state.items() if u is not None and u > now}
+
+
+def _url_host(url: str) -> str | None:
+    try:
+        parts = urlsplit(url.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}" if port else host
+
+
+def host_for(settings: Settings, network: str, handle: str) -> str | None:
+    """The host an account of ``network`` is read from (``name[:port]``, lower case), or
+    None for a network that rests and pauses as a whole.
+
+    Mastodon: the server of ``user@server``, or that of ``networks.mastodon.api_base_url``
+    when every account is read through one server; RSS: the feed's host; Bluesky: the
+    AppView of ``networks.bluesky.api_base_url``.
+    """
+    if network == "mastodon":
+        base = settings.networks.mastodon.api_base_url
+        if base:
+            return _url_host(base)
+        server = handle.strip().lstrip("@").partition("@")[2].strip().lower()
+        return server[:255] or None
+    if network == "rss":
+        return _url_host(handle)
+    if network == "bluesky":
+        return _url_host(settings.networks.bluesky.api_base_url)
+    return None
+
+
+@dataclass(frozen=True)
+class HostRestState:
+    """A host resting (``reason`` RateLimited) or paused (AuthFailed) until ``until``."""
+
+    until: datetime
+    reason: str
+
+
+def _host_subject(network: str, host: str) -> str:
+    return f"host:{network}/{host}"[:200]
+
+
+def rest_host(session: Session, network: str, host: str, until: datetime, reason: str,
+              now: datetime, actor: str = "poller") -> bool:
+    """Rest (``RateLimited``) or pause (``AuthFailed``) ``host`` of ``network`` until
+    ``until``. Returns True when it was not already resting for that reason (then the
+    caller tells the operator); a pause is also an audit event, the operator's record."""
+    already = session.exec(
+        select(HostRest.id).where(HostRest.network == network, HostRest.host == host,
+                                  HostRest.reason == reason, col(HostRest.until) > now)
+    ).first()
+    session.execute(sa.delete(HostRest).where(col(HostRest.until) < now - _KEEP_ENDED))
+    session.add(HostRest(network=network, host=host, reason=reason, since=now, until=until))
+    if reason == AUTH_FAILED and already is None:
+        audit.record(session, actor, HOST_PAUSED, _host_subject(network, host),
+                     f"until={until.isoformat()} reason={reason}", at=now)
+    return already is None
+
+
+def resume_host(session: Session, network: str, host: str, now: datetime, actor: str) -> None:
+    """End a host's rest or pause early (after the operator fixed the credentials)."""
+    session.execute(sa.delete(HostRest).where(col(HostRest.network) == network,
+                                              col(HostRest.host) == host))
+    audit.record(session, actor, HOST_RESUMED, _host_subject(network, host), "", at=now)
+
+
+def resting_hosts(session: Session, now: datetime) -> dict[tuple[str, str], HostRestState]:
+    """Hosts resting or paused at ``now``, per (network, host): the latest end, and
+    ``AuthFailed`` if a pause is among them (a pause says more than a rate limit)."""
+    rows = session.exec(
+        select(HostRest).where(col(HostRest.until) > now).order_by(col(HostRest.id))
+    )
+    out: dict[tuple[str, str], HostRestState] = {}
+    for row in rows:
+        assert row.until is not None
+        key = (row.network, row.host)
+        seen = out.get(key)
+        if seen is None:
+            out[key] = HostRestState(row.until, row.reason)
+            continue
+        reason = AUTH_FAILED if AUTH_FAILED in (seen.reason, row.reason) else seen.reason
+        out[key] = HostRestState(max(seen.until, row.until), reason)
+    return out
+
+
+def is_host_resting(session: Session, network: str, host: str | None, now: datetime) -> bool:
+    if not host:
+        return False
+    return session.exec(
+        select(HostRest.id).where(HostRest.network == network, HostRest.host == host,
+                                  col(HostRest.until) > now)
+    ).first() is not None
+
+
+def on_resting_host(now: datetime) -> sa.ColumnElement[bool]:
+    """SQL: the account (joined as ``Account``) is read from a host resting at ``now``.
+    An account whose host is not known yet (NULL) is on none."""
+    return sa.exists().where(
+        col(HostRest.network) == col(Account.network),
+        col(HostRest.host) == col(Account.host),
+        col(HostRest.until) > now,
+    )
 
 
 class Rests:
@@ -141,8 +271,10 @@ def interleave(groups: Iterable[Sequence[Pick]]) -> list[Pick]:
 def pick_due(session: Session, now: datetime, per_network: int, batch_size: int,
              skip: Iterable[str] = ()) -> list[Pick]:
     """Due accounts of every network not in ``skip``: at most ``per_network`` each,
-    ``batch_size`` in all, interleaved across networks. Consent is checked by
-    :func:`monitor.polling.poller.due_accounts`."""
+    ``batch_size`` in all, interleaved across networks. Consent (and resting hosts) are
+    checked by :func:`monitor.polling.poller.due_accounts`."""
+    from monitor.polling import poller  # poller imports this module for the host rests
+
     skipped = set(skip)
     groups = [
         [Pick(n, i) for i in poller.due_accounts(session, now, per_network, network=n)]

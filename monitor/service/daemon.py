@@ -377,7 +377,7 @@ class Service:
         """Look again at posts with open flags; returns the accounts re-checked."""
         now = utcnow()
         with session_scope(self.app.engine) as session:
-            groups = poller.flagged_posts(session, self.settings.daemon.recheck_batch)
+            groups = poller.recheck_targets(session, self.settings, now)
             paused = scheduling.paused_networks(session, now)
         done = 0
         for (account_id, network), native_ids in groups.items():

@@ -181,7 +181,7 @@ def build(app: App) -> procrastinate.App:
     @papp.task(name="social_monitor.recheck", queue="maintenance", queueing_lock="recheck")
     def recheck(timestamp: int) -> int:
         with session_scope(app.engine) as session:
-            groups = poller.flagged_posts(session, s.daemon.recheck_batch)
+            groups = poller.recheck_targets(session, s, utcnow())
         for (account_id, _network), ids in groups.items():
             poller.recheck_account(app.engine, app.config, app.pipeline, app.connector_for,
                                     account_id, ids)

@@ -51,6 +51,9 @@ class Snapshot:
     alerts_by_status: dict[str, int]
     queue_depth: int
     paused_networks: dict[str, datetime] = field(default_factory=dict)
+    # Hosts resting (rate limited) or paused (credentials refused), as "network/host":
+    # {"until", "reason"} with reason RateLimited or AuthFailed.
+    resting_hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     daemon_pid: int | None = None
     # Active accounts whose last ``polling.failing_after`` polls all failed (at most 50):
     # {"account_id", "network", "reason"}.
@@ -91,6 +94,8 @@ def snapshot(engine: Engine, now: datetime, lock_file: Path | None = None) -> Sn
         findings = _grouped(s, col(Finding.category), col(Finding.status) == "open")
         alerts = _grouped(s, col(Alert.status))
         paused = scheduling.paused_networks(s, now)
+        hosts = {f"{network}/{host}": {"until": rest.until, "reason": rest.reason}
+                 for (network, host), rest in sorted(scheduling.resting_hosts(s, now).items())}
         failing_accounts = list_failing(s)
     return Snapshot(
         at=now,
@@ -105,6 +110,7 @@ def snapshot(engine: Engine, now: datetime, lock_file: Path | None = None) -> Sn
         alerts_by_status=alerts,
         queue_depth=sum(alerts.get(k, 0) for k in ("queued", "failed", "sending")),
         paused_networks=paused,
+        resting_hosts=hosts,
         daemon_pid=daemon_pid(lock_file) if lock_file is not None else None,
         failing_accounts=failing_accounts,
     )

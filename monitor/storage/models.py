@@ -67,6 +67,8 @@ class Account(SQLModel, table=True):
         sa.UniqueConstraint("network", "handle", name="uq_account_network_handle"),
         # The tick's per-network pick of due accounts, oldest first (see bench_growth.py).
         sa.Index("ix_account_network_next_poll_at", "network", "next_poll_at"),
+        # Rests and pauses are per host (a Mastodon server, a feed's host, the AppView).
+        sa.Index("ix_account_network_host", "network", "host"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -82,6 +84,9 @@ class Account(SQLModel, table=True):
     next_poll_at: datetime | None = _utc(index=True)
     last_polled_at: datetime | None = _utc()
     created_at: datetime | None = _utc(nullable=False)
+    # The host the account is read from, for networks whose hosts rest and pause apart
+    # (``polling.scheduling.host_for``); set by each poll, NULL until the first one.
+    host: str | None = Field(default=None, max_length=255)
 
 
 class Post(SQLModel, table=True):
@@ -91,6 +96,8 @@ class Post(SQLModel, table=True):
         sa.UniqueConstraint("account_id", "native_id", name="uq_post_account_native"),
         # Storing a new post looks up its edit group (X edits); see bench_growth.py.
         sa.Index("ix_post_account_group_id", "account_id", "group_id"),
+        # The re-check of recent posts picks them by network and age.
+        sa.Index("ix_post_network_created_at", "network", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -111,6 +118,8 @@ class Post(SQLModel, table=True):
     # Re-checks in a row that did not see the post: a deletion needs confirmation, never
     # one empty or partial answer (see polling.store_result).
     missing_checks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # When a re-check last looked at the post (NULL: never; ``fetched_at`` counts then).
+    checked_at: datetime | None = _utc()
 
 
 class Finding(SQLModel, table=True):
@@ -196,6 +205,22 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     subject: str = Field(default="", max_length=200)
     detail: str = Field(default="", max_length=1000)
+
+
+class HostRest(SQLModel, table=True):
+    """A host that must not be asked anything until ``until``: it answered 429 (``reason``
+    ``RateLimited``) or refused the credentials (``AuthFailed``, a pause). One row per
+    event, never updated (no race between workers); the latest ``until`` wins."""
+
+    __tablename__ = "host_rest"
+    __table_args__ = (sa.Index("ix_host_rest_network_host", "network", "host", "until"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    network: str = Field(max_length=32)
+    host: str = Field(max_length=255)
+    reason: str = Field(max_length=32)
+    since: datetime | None = _utc(nullable=False)
+    until: datetime | None = _utc(nullable=False)
 
 
 class UsedToken(SQLModel, table=True):
