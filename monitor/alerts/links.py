@@ -2,7 +2,7 @@
 showing a post's own address (page and e-mail alike). Tokens carry ids only, never post text.
 
 A sign-in link expires after ``review.link_ttl_hours`` (and works once, see
-``monitor.web.auth``). An unsubscribe link never expires: RFC 8058 asks that the link in an
+``monitor.review.signin``). An unsubscribe link never expires: RFC 8058 asks that the link in an
 old digest still works. Both stay unforgeable: they are signed with the secret key, and a
 token made for one purpose is refused for the other.
 """

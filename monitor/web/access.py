@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from monitor.alerts.links import read_token
 from monitor.errors import BadLink, NotFound
 from monitor.review import own
+from monitor.review.signin import check_signin, send_fresh_link, spend_signin
 from monitor.storage.db import session_scope
-from monitor.web.auth import check_signin, send_fresh_link, spend_signin
 from monitor.web.context import ctx, render, require_csrf, see_other
 from monitor.web.security import session_of
 

@@ -25,10 +25,10 @@ from monitor.alerts.links import make_token, read_token
 from monitor.config import AppConfig
 from monitor.errors import BadInput, BadLink, NotFound
 from monitor.review import compliance as figures
+from monitor.review.signin import nonce_hash
 from monitor.storage import audit
 from monitor.storage.db import session_scope
 from monitor.storage.models import ComplianceLink
-from monitor.web.auth import nonce_hash
 from monitor.web.context import ctx, render, see_other
 from monitor.web.security import is_https
 
