@@ -121,6 +121,28 @@ def enqueue_due_digests(
 
 
 @dataclass(frozen=True)
+class DigestDue:
+    """One monitored employee as ``digest send --dry-run`` reports them."""
+
+    email: str
+    open_posts: int  # posts with open flags (a post with two findings counts once)
+    due: bool
+
+
+def due_report(engine: Engine, now: datetime) -> list[DigestDue]:
+    """Whose digest is due now (local hour reached, something open, still subscribed)."""
+    out = []
+    with session_scope(engine) as session:
+        for emp in session.exec(select(Employee).where(
+                col(Employee.opted_in_at).is_not(None), col(Employee.opted_out_at).is_(None))):
+            _day, hour = local_date(emp, now)
+            posts = len({p.id for _, p in open_flags(session, emp.id or 0, now)})
+            due = bool(posts and hour >= emp.digest_hour and not emp.digest_unsubscribed)
+            out.append(DigestDue(emp.email, posts, due))
+    return out
+
+
+@dataclass(frozen=True)
 class Preview:
     eml: Path
     html: Path

@@ -123,20 +123,14 @@ def register(cli: click.Group) -> None:
         app = get_app(ctx)
         now = utcnow()
         if dry_run:
-            rows = []
-            with session_scope(app.engine) as s:
-                emps = s.exec(select(Employee).where(col(Employee.opted_in_at).is_not(None),
-                                                     col(Employee.opted_out_at).is_(None))).all()
-                for emp in emps:
-                    _day, hour = digest_svc.local_date(emp, now)
-                    n = len(digest_svc.open_flags(s, emp.id or 0, now))
-                    due = bool(n and hour >= emp.digest_hour and not emp.digest_unsubscribed)
-                    rows.append({"email": emp.email, "open": n, "due": due})
+            rows = [{"email": d.email, "open": d.open_posts, "due": d.due}
+                    for d in digest_svc.due_report(app.engine, now)]
             if as_json:
                 print_json({"dry_run": True, "employees": rows})
                 return
             for row in rows:
-                click.echo(f"{row['email']}: {row['open']} open, "
+                posts = "1 post" if row["open"] == 1 else f"{row['open']} posts"
+                click.echo(f"{row['email']}: {posts} open, "
                            f"{'due' if row['due'] else 'not due'}")
             return
         queued = digest_svc.enqueue_due_digests(app.engine, app.config, now)

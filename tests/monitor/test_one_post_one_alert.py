@@ -63,8 +63,10 @@ def test_a_post_with_two_findings_is_one_alert_one_card_resolved_once(
     assert msg["Subject"] == "Possible customer or personal data in your exported post"
     body = msg.get_body(("plain",))
     assert body is not None and body.get_content().count("Why:") == 2  # both reasons, one mail
-    # The digest counts one post.
+    # The digest counts one post, and so does `digest send --dry-run`.
     now = utcnow()
+    [due] = digest.due_report(app.engine, now)
+    assert (due.email, due.open_posts) == ("alice@example.com", 1)
     assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 1
     assert app.outbox().deliver_due(now=now).sent == 1
     assert smtp_sink.messages[1]["Subject"] == "1 post needs your review"
