@@ -57,6 +57,8 @@ _EXPLAIN: dict[str, str] = {
     + _WHY.format("secret"),
     "session_token": "This looks like a session cookie or login token; whoever has it is "
     "logged in as that person; " + _WHY.format("session"),
+    "password_hint": "This describes how a password is made up, which makes it easy to "
+    "guess; " + _WHY.format("password"),
 }
 
 _PRIVATE_KEY = re.compile(
@@ -112,10 +114,12 @@ _LONG_TOKEN = re.compile(r"\S{20}")
 _LONG40 = re.compile(r"[A-Za-z0-9+/]{40}")
 # The keywords of the assignment, flag and "password is" rules (on lower-cased text).
 _KEYWORD_HINT = re.compile(r"pa?s{0,2}w|pass|pw|pin|secret|token|key|auth|cred|login|bearer|-u\s")
-_PROSE_HINT = re.compile(r"pa?s{0,2}w|pass|pw|login|log-in|credential|session|cookie|sid|token")
+_PROSE_HINT = re.compile(
+    r"pa?s{0,2}w|pass|pw|\bpin\b|login|log-in|credential|session|cookie|sid|token"
+)
 _ANCHOR = re.compile(
     r"pa?s{0,2}w|pass|pw|secret|token|key|auth|cred|bearer|-----|://|-u\s|session|cookie|"
-    r"sid=|login"
+    r"sid=|login|\bpin\b"
 )
 
 
@@ -298,6 +302,9 @@ class CredentialsDetector:
             if _password_like(value) and not credential_rules.PUBLIC.match(value):
                 s, e = view.original(start, end)
                 out.append(_Hit(kind, s, e, 0.8, text[s:e]))
+        for kind, start, end, _ in prose_secrets.hints(view.text):
+            s, e = view.original(start, end)
+            out.append(_Hit(kind, s, e, 0.55, text[s:e]))
         for kind, start, end, value in prose_secrets.sessions(view.text):
             if _secret_like(value) and not looks_like_placeholder(value):
                 s, e = view.original(start, end)

@@ -126,7 +126,11 @@ _HEALTH_VERB = re.compile(
     r"diagnos\w*|suffer\w*|treated|treatment|battling|fighting|living with|relapse\w*|"
     r"back|about|for|recovering|recovery|positive|tested|pregnant|is)\b"
 )
-_HEALTH_AFTER = re.compile(r"\s*(?:is|are|was)\s+back\b|\s+(?:diagnosis|relapse|treatment|flare)")
+_HEALTH_AFTER = re.compile(
+    r"\s*(?:is|are|was)\s+back\b|\s+(?:diagnosis|relapse|treatment|flare)|"
+    r"(?:-positive)?\s+(?:customers?|clients?|patients?|guests?|colleagues?|co-?workers?|"
+    r"employees?|users?|lady|guy|man|woman|kid|child)\b"
+)
 _NOT_PERSONAL_HEALTH = re.compile(
     r"\b(?:app|awareness|month|research|study|trial|charity|fundraiser|campaign|product|"
     r"drug\s+launch|launch\w*|season|vaccine|clinic\s+opens|article|podcast|webinar)\b"
@@ -165,7 +169,7 @@ _SSN_CUE = re.compile(r"(?:ssn|social\s+security(?:\s+number)?|\bsocial\b)[^\d\n
 _NINE = re.compile(r"(?<![\d\-])(\d{3}[\s.\-]?\d{2}[\s.\-]?\d{4})(?![\d\-])")
 
 _ACCOUNT = re.compile(
-    r"(?:account|acct|a/c|checking|savings)\s*(?:number|no\.?|num|#)?\s*"
+    r"(?:account|acct|acc|a/c|checking|savings)\s*(?:number|no\.?|num|#)?\s*"
     r"(?:is|:|=|-)?\s*(\d[\d \-]{4,20}\d)(?![\d])"
 )
 
@@ -198,7 +202,7 @@ _GATE_WORDS: dict[str, list[str]] = {
     "device": [*words("imei device serial s/n udid"), "mac ", "mac:", "macbook"],
     "otp": [*words("code otp 2fa mfa one-time onetime verification passcode pin"), "one time"],
     "ssn": words("ssn social"),
-    "account": words("account acct a/c checking savings"),
+    "account": words("account acct acc a/c checking savings"),
     "email": [*words("[at] (at) {at}"), " dot "],
     "health": HEALTH_STEMS,
 }

@@ -38,6 +38,31 @@ _SESSION_SAID = re.compile(
 )
 
 
+# How a password is made, when the recipe is concrete: "my password is the dog's name plus
+# the year". A bare "it's my dog's name" gives nothing away; a recipe with a join does.
+_HINT_PART = (
+    r"(?:(?:dog|cat|pet|kid|son|daughter|wife|husband|mum|mom|mother|dad|father|street|"
+    r"school|team|car)'?s?\s+(?:name|birthday|number)|maiden\s+name|birth\s*(?:day|date|year)|"
+    r"year\s+(?:of\s+birth|born)|the\s+year|my\s+birthday|(?:house|flat)\s+number|"
+    r"zip|postcode|initials|name)"
+)
+_PASSWORD_HINT = re.compile(
+    r"(?i)\b(?:password|passwd|passcode|pin|pw|pwd)\b[^.!?\n]{0,20}?\b(?:is|was|=|:)\s+"
+    r"((?:just\s+|literally\s+)?(?:the\s+|my\s+|his\s+|her\s+|our\s+)?[^.!?\n]{0,30}?"
+    + _HINT_PART
+    + r"[^.!?\n]{0,12}?\s*(?:\+|plus|and then|then|followed by|with|and)\s+"
+    r"(?:the\s+|my\s+|his\s+|her\s+|a\s+)?(?:[^.!?\n]{0,20}?" + _HINT_PART + r"|\d{1,4}|[!@#$%&*]+"
+    r"|(?:an?\s+)?(?:exclamation mark|number|digit|symbol)s?))"
+)
+
+
+def hints(text: str) -> list[Hit]:
+    """Passwords described by their recipe; the value is the recipe itself."""
+    return [
+        ("password_hint", m.start(1), m.end(1), m.group(1)) for m in _PASSWORD_HINT.finditer(text)
+    ]
+
+
 def passwords(text: str) -> list[Hit]:
     out = []
     for m in _SENTENCE_PASSWORD.finditer(text):

@@ -76,7 +76,24 @@ MUST_FLAG += [
     ("dbpass: Xk9#mQ2$vL", ("password_assignment", "Xk9#mQ2$vL")),
 ]
 
+MUST_FLAG += [
+    (
+        "my password is the dog's name plus the year",
+        ("password_hint", "the dog's name plus the year"),
+    ),
+    ("lol my pin is my birth year and then 00", ("password_hint", "my birth year and then 00")),
+    (
+        "my pasword is the dog's name plus the year",
+        ("password_hint", "the dog's name plus the year"),
+    ),
+    ("the diabetic customer in room 12 needs a snack", ("health_data", "diabetic")),
+    ("BSB 062-000 acc 1234 5678", ("bank_account", "1234 5678")),
+]
+
 MUST_NOT_FLAG = [
+    "password is the name of the project, ask Dana",
+    "I forgot my password and the dog's name is Rex",
+    "the spinning class is at 6, pin code on the door is broken",
     "use code 1234 at checkout for 20% off",
     "please pass along whatever you are smoking!!!",
     "Senate Set to Pass Bipartisan Bill to Combat Opioids",
@@ -91,7 +108,6 @@ MUST_NOT_FLAG = [
     "Promo code 482913 gives 10% off",
     "zip code 94107",
     "code review at 10:30",
-    "my pasword is the dog's name plus the year",
     "paste your session token here",
     "our office at 1 Market Street is closed Monday",
     "cancer awareness month starts today, donate if you can",
