@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from connectors import mastodon
@@ -27,7 +28,8 @@ from monitor.service import status
 from monitor.service.daemon import Service
 from monitor.service.smtp_sink import SmtpSink
 from monitor.settings import Settings
-from monitor.storage.db import session_scope
+from monitor.storage import migrate
+from monitor.storage.db import make_engine, session_scope
 from monitor.storage.models import Account, AuditEvent
 from testing.fake_api import FakeSocialAPI
 
@@ -219,3 +221,67 @@ def test_the_host_of_an_account(network: str, handle: str, networks: dict[str, A
                                 host: str | None) -> None:
     settings = Settings(networks=networks)
     assert scheduling.host_for(settings, network, handle) == host
+
+
+def test_a_429_to_a_recheck_rests_that_server_only(
+    tmp_path: Path, smtp_sink: SmtpSink, two_servers: tuple[FakeSocialAPI, FakeSocialAPI],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    one, two = two_servers
+    overrides = _overrides(tmp_path, smtp_sink)
+    overrides["daemon"].update(recheck_recent_hours=0)
+    base = open_app(overrides=overrides)
+    app = _TwoServerApp(base.config, base.engine, fakes=(one, two))
+    for n, (fake, user) in enumerate(((one, "ann"), (one, "amy"), (two, "bob"))):
+        fake.add_post("mastodon", user, HARMLESS, created_at=utcnow() - timedelta(days=1))
+        _link(app, n, "mastodon", f"{user}@{_host(fake)}")
+    service = Service(app)
+    service.poll_tick(wait=True)
+    one.reset_counts()
+    two.reset_counts()
+    one.fail("mastodon", 429, times=1, reset_at=utcnow() + timedelta(minutes=10))
+    # when the re-check of recent posts meets a 429 from server one
+    with caplog.at_level(logging.WARNING):
+        service.recheck()
+    # then server one was asked once, server two's post was looked at, and only server one
+    # rests: the network as a whole does not
+    assert one.requests_total("mastodon") == 1
+    assert two.requests_for("mastodon", "bob") == 1
+    assert service.rests.resting(utcnow()) == set()
+    limited = [r for r in caplog.records if getattr(r, "event", "") == "rate_limited"]
+    assert [r.__dict__.get("host") for r in limited] == [_host(one)]
+    # and the next run leaves server one alone
+    service.recheck()
+    assert one.requests_total("mastodon") == 1
+    assert two.requests_for("mastodon", "bob") == 2
+    app.close()
+
+
+def test_a_database_from_before_hosts_keeps_working(
+    tmp_path: Path, smtp_sink: SmtpSink, two_servers: tuple[FakeSocialAPI, FakeSocialAPI],
+) -> None:
+    """An account linked before migration 0006 has no host yet: it is polled as before,
+    and that poll records its host."""
+    one, _ = two_servers
+    one.add_post("mastodon", "ann", HARMLESS)
+    overrides = _overrides(tmp_path, smtp_sink)
+    engine = make_engine(Settings(storage=overrides["storage"]).storage.url())
+    migrate.upgrade(engine, "0005_post_per_account")
+    now = utcnow().replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO employee (id, email, name, timezone, digest_hour, digest_unsubscribed,"
+            " paused, own_contacts, opted_in_at, created_at) VALUES (1, 'ann@example.com',"
+            " 'Ann', 'UTC', 8, 0, 0, '[]', :now, :now)"), {"now": now})
+        conn.execute(sa.text(
+            "INSERT INTO account (id, employee_id, network, handle, status, status_reason,"
+            " failure_count, next_poll_at, created_at) VALUES (1, 1, 'mastodon', :handle,"
+            " 'active', '', 0, :now, :now)"), {"now": now, "handle": f"ann@{_host(one)}"})
+    engine.dispose()
+    base = open_app(overrides=overrides)  # upgrades to head
+    app = _TwoServerApp(base.config, base.engine, fakes=(one,))
+    assert _account(app, 1).host is None
+    Service(app).poll_tick(wait=True)
+    account = _account(app, 1)
+    assert account.last_polled_at is not None and account.host == _host(one)
+    app.close()
