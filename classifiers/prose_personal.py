@@ -352,7 +352,7 @@ def _health(text: str, lower: str) -> list[Hit]:
             continue
         if strong and m.group(1).startswith("pregnan") and not _WORK_PERSON.search(before + after):
             strong = False  # a named person's pregnancy is mostly celebrity news
-        out.append(("health_data", m.start(1), m.end(1), 0.7 if strong else 0.45))
+        out.append(("health_data", m.start(1), m.end(1), 0.8 if strong else 0.45))
     return out
 
 
