@@ -161,6 +161,9 @@ def classify_post(
     result = check(pipeline, app, PostText(post.text or "", str(post.id), own), cut=cut)
     post.language = result.classification.language
     post.wording_assessed = result.classification.wording_assessed
+    # Recorded with the post, not only logged: the page says what could not be checked.
+    post.failed_detectors = ",".join(
+        sorted({f.detector for f in result.classification.failures}))[:512]
     supp = _suppressed(session, employee.id or 0, post.content_hash)
     open_now = {
         (f.detector, f.category, f.kind, f.masked): f

@@ -92,6 +92,8 @@ class Flag:
     posted_at: datetime | None
     flagged_at: datetime | None
     suggestions: tuple[Suggestion, ...]
+    # Detectors that could not run on this post's text (the others' findings stand).
+    not_checked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def _to_flag(app: AppConfig, post: Post, findings: list[Finding]) -> Flag:
         posted_at=post.created_at,
         flagged_at=max((f.created_at for f in ranked if f.created_at), default=None),
         suggestions=suggestions,
+        not_checked=tuple(n for n in post.failed_detectors.split(",") if n),
     )
 
 

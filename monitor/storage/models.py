@@ -120,6 +120,10 @@ class Post(SQLModel, table=True):
     missing_checks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # When a re-check last looked at the post (NULL: never; ``fetched_at`` counts then).
     checked_at: datetime | None = _utc()
+    # Detectors that failed on the post's current text, comma-separated (names only): the
+    # others' findings still stand, and the review page says what was not checked.
+    failed_detectors: str = Field(default="", max_length=512,
+                                  sa_column_kwargs={"server_default": ""})
 
 
 class Finding(SQLModel, table=True):
