@@ -381,8 +381,8 @@ def user_agent(options: dict[str, Any]) -> str:
     if contact is None:
         log.warning(
             "reddit: sending User-Agent '%s'; Reddit asks for '%s (by /u/<user>)', naming "
-            "the Reddit account that runs the app: set networks.reddit.user_agent in that "
-            "form (or the option contact_user)",
+            "the Reddit account that runs the app: set networks.reddit.contact_user (or "
+            "networks.reddit.user_agent in that form)",
             agent,
             agent,
         )

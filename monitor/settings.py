@@ -215,6 +215,7 @@ class XNetwork(_Section):
 
 class RedditNetwork(_Section):
     user_agent: str = "social-monitor/0.1"
+    contact_user: str = ""
     oauth_url: str = "https://oauth.reddit.com"
     reddit_url: str = "https://www.reddit.com"
     limit: int = Field(100, ge=1, le=100)
@@ -238,6 +239,10 @@ class RssNetwork(_Section):
     user_agent: str = "social-monitor/0.1 (+feed reader)"
 
 
+class LinkedInExportNetwork(_Section):
+    base_dir: str = ""
+
+
 class NetworkSettings(_Section):
     file: FileNetwork = FileNetwork()
     x: XNetwork = XNetwork()
@@ -245,6 +250,7 @@ class NetworkSettings(_Section):
     mastodon: MastodonNetwork = MastodonNetwork()
     bluesky: BlueskyNetwork = BlueskyNetwork()
     rss: RssNetwork = RssNetwork()
+    linkedin_export: LinkedInExportNetwork = LinkedInExportNetwork()
 
 
 class Settings(BaseSettings):
