@@ -173,7 +173,7 @@ _SSN_CONTEXT = re.compile(r"ssn|social security|social sec|\bss#|tax id|\btin\b"
 _ID_BY_CONTEXT = re.compile(
     r"(?:driver'?s?\s+licen[cs]e|licen[cs]e|passport|national\s+id(?:entity)?|id\s+card|"
     r"identity\s+card|social\s+security|\bssn|social\s+insurance|tax\s+id|\bnino|"
-    r"national\s+insurance|personal\s+id|\bid)"
+    r"national\s+insurance|personal\s+id|\bid|\bdl|nhs)"
     r"\s*(?:number|no\.?|num|#)\s*(?:is|:|=)?\s*"
     r"|(?:driver'?s?\s+licen[cs]e|passport|\bssn|\bnino)\s*(?:is|:)\s*",
     re.IGNORECASE,
@@ -240,7 +240,8 @@ class PersonalDataDetector:
         # Reportable candidates first (then the more specific kind): a weak card reading of an
         # IMEI must not hide the device id the words around it name.
         ranked = sorted(
-            candidates, key=lambda c: (c.score < 0.5, _PRIORITY[c.kind], -c.score, c.start)
+            candidates,
+            key=lambda c: (c.score < 0.5, _PRIORITY[c.kind], -c.score, c.start, c.start - c.end),
         )
         for cand in ranked:
             if cand.score < MIN_SCORE:

@@ -12,7 +12,7 @@ import re
 
 # Someone other than the writer: a customer, a colleague, a named or described person.
 OWNER = re.compile(
-    r"\b(?:customers?|clients?|patients?|guests?|users?|members?|callers?|tenants?|"
+    r"\b(?:customers?|custs?|clients?|patients?|guests?|users?|members?|callers?|tenants?|"
     r"suppliers?|vendors?|colleagues?|co-?workers?|employees?|staff|new hire|applicants?|"
     r"candidates?|lady|guy|man|woman|kid|son|daughter|wife|husband|mum|mom|dad|"
     r"he|she|his|her|hers|him|they|their|them|mr|mrs|ms|dr)\b|\w's\b"

@@ -40,7 +40,8 @@ _DATE = (
     + r")"
 )
 _DOB = re.compile(
-    r"(?:date\s+of\s+birth|birth\s*date|\bdob\b|d\.o\.b\.?|\bborn\b(?:\s+on)?|birthday)"
+    r"(?:date\s+of\s+birth|birth\s*date|\bdob\b|d\.o\.b\.?|\bborn\b(?:\s+on)?|birthday|"
+    r"\bb-?'?day\b)"
     r"[^\d\n]{0,25}?(" + _DATE + r")(?![\d])"
 )
 
@@ -71,7 +72,7 @@ _ADDRESS_ROMANCE = re.compile(
 _ADDRESS_CUE = re.compile(
     r"(?:lives?|living|moved|staying)\s+(?:at|on|in)\s*$|"
     r"(?:home|house|postal|mailing|private)\s+address(?:\s+is)?\s*[:\-–]?\s*$|"
-    r"address(?:\s+is)?\s*[:\-–]\s*$|(?:deliver|send|ship|post)\b[^.!?]{0,40}?\b(?:to|at)\s*$|"
+    r"address(?:\s+is)?\s*[:\-–]\s*$|'s\s+address\s+is\s*$|\btheir\s+address\s+is\s*$|(?:deliver|send|ship|post)\b[^.!?]{0,40}?\b(?:to|at)\s*$|"
     r"(?:house|flat|place)\s+(?:is\s+)?(?:at|on)\s*$"
 )
 _BUSINESS = re.compile(
@@ -157,7 +158,9 @@ _OTP = re.compile(
     r"|\bcodes?\b(?=[^.!?\n]{0,30}?(?:text|sms|sent|got|received|expire)))"
     r"[^\d\n]{0,40}?(?<![\w\-.])(\d(?:[ \-]?\d){3,7})(?![\w\-.%:])"
 )
-_OTP_TRAIL = re.compile(r"\b(?:code|pin|otp|2fa)\b[^\d\n]{0,20}?(?<![\w\-.])(\d{4,8})(?![\w\-.%])")
+_OTP_TRAIL = re.compile(
+    r"\b(?:code|pin|otp|2fa)\b[^\d\n]{0,20}?(?<![\w\-.])(\d(?:[ \-]?\d){3,7})(?![\w\-.%:])"
+)
 _NOT_OTP = re.compile(
     r"(?:promo|discount|coupon|voucher|zip|postal|post|area|country|status|error|exit|"
     r"http|dress|source|qr|bar|morse|tax|sort|penal|civil|building|door|room)\s*codes?\b|"
@@ -165,6 +168,11 @@ _NOT_OTP = re.compile(
 )
 
 _SHOPPING = re.compile(r"checkout|\boff\b|discount|%|coupon|at the till|\bsave\b")
+_HEALTH_ID = re.compile(
+    r"(?:\bmrn|medical\s+record(?:\s+(?:number|no\.?|#))?|patient\s+(?:id|number|no\.?)|"
+    r"(?:health\s+)?insurance\s+(?:id|number|no\.?|member\s+id)|member\s+id)"
+    r"\s*(?:#|:|=|is)?\s*([a-z0-9][a-z0-9\-]{4,19})(?![\w])"
+)
 _SSN_CUE = re.compile(r"(?:ssn|social\s+security(?:\s+number)?|\bsocial\b)[^\d\n]{0,20}$")
 _NINE = re.compile(r"(?<![\d\-])(\d{3}[\s.\-]?\d{2}[\s.\-]?\d{4})(?![\d\-])")
 
@@ -187,7 +195,7 @@ _TLD = re.compile(r"(?:com|org|net|edu|gov|io|me|co|uk|de|fr|es|it|nl|ch|at|be|e
 _DIGIT = re.compile(r"\d")
 _MAC_HINT = re.compile(r"[0-9a-f]{2}([:\-])[0-9a-f]{2}\1[0-9a-f]{2}")
 _GATE_WORDS: dict[str, list[str]] = {
-    "dob": words("birth born dob d.o.b"),
+    "dob": words("birth born dob d.o.b bday b-day b'day"),
     # Words that introduce an address, and words that end or start a street name.
     "address_cue": words("live living address deliver send ship house moved staying flat"),
     "street": [
@@ -196,7 +204,7 @@ _GATE_WORDS: dict[str, list[str]] = {
             "parkway highway strasse straße str. weg gasse platz allee apt grove walk hill "
             "rise green park circle trail pike alley wharf quay"
         ),
-        *(" st ", " st.", " st,", " rd", " ave"),
+        *(" st ", " st.", " st,", " rd", " ave", " ct", " ln", " dr", " pl", " sq", " hwy", " cir"),
     ],
     "romance": words("rue calle via avenida chemin viale"),
     "device": [*words("imei device serial s/n udid"), "mac ", "mac:", "macbook"],
@@ -204,6 +212,7 @@ _GATE_WORDS: dict[str, list[str]] = {
     "ssn": words("ssn social"),
     "account": words("account acct acc a/c checking savings"),
     "email": [*words("[at] (at) {at}"), " dot "],
+    "health_id": words("mrn medical patient insurance member"),
     "health": HEALTH_STEMS,
 }
 # The view's own gate words ride along, so one pass tells both (see prose_view.may_rewrite).
@@ -235,6 +244,10 @@ def find(text: str, lower: str, tags: Collection[str] | None = None) -> list[Hit
         hits.extend(_worded_emails(lower))
     if "health" in tags:
         hits.extend(_health(text, lower))
+    if "health_id" in tags:
+        for m in _HEALTH_ID.finditer(lower):
+            if sum(c.isdigit() for c in m.group(1)) >= 5:
+                hits.append(("health_data", m.start(1), m.end(1), 0.75))
     return hits
 
 

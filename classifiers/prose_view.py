@@ -63,6 +63,8 @@ TYPOS: dict[str, str] = {
     "nubmer": "number",
     "numer": "number",
     "adress": "address",
+    "addy": "address",
+    "addr": "address",
     "addres": "address",
     "birthdate": "birth date",
     "brithday": "birthday",

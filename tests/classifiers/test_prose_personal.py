@@ -90,7 +90,18 @@ MUST_FLAG += [
     ("BSB 062-000 acc 1234 5678", ("bank_account", "1234 5678")),
 ]
 
+MUST_FLAG += [
+    ("cust's addy is 9 Rosewood Ct, Tulsa", ("location", "9 Rosewood Ct, Tulsa")),
+    ("bday 07/22/1988 for the loyalty form", ("date_of_birth", "07/22/1988")),
+    ("code 774 219 use it quick", ("one_time_code", "774 219")),
+    ("his DL # is D1234-56789-01234 btw", ("national_id", "D1234-56789-01234")),
+    ("the patient's MRN is 00482913, chart says asthma", ("health_data", "00482913")),
+]
+
 MUST_NOT_FLAG = [
+    "my bday is 07/22/1988 lol",
+    "error code 5003 2 again",
+    "area code 415 and then 382",
     "password is the name of the project, ask Dana",
     "I forgot my password and the dog's name is Rex",
     "the spinning class is at 6, pin code on the door is broken",
