@@ -19,8 +19,6 @@ runs in a thread of the daemon on ``review.host:review.port``; it stops with the
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import functools
 import logging
 import os
@@ -31,11 +29,9 @@ from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import FrameType
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.alerts import digest, outbox
@@ -44,6 +40,7 @@ from monitor.clock import utcnow
 from monitor.errors import Conflict, MonitorError
 from monitor.polling import poller, scheduling
 from monitor.polling.poller import PollReport
+from monitor.service.locks import DatabaseLock, InstanceLock
 from monitor.service.metrics import Health, Metrics, OpsServer
 from monitor.service.status import lock_path
 from monitor.storage import retention
@@ -51,123 +48,6 @@ from monitor.storage.db import session_scope
 
 log = logging.getLogger("monitor.daemon")
 T = TypeVar("T")
-
-
-class InstanceLock:
-    """One daemon per database file (or data folder): a second one refuses to start.
-
-    The lock file is :func:`monitor.service.status.lock_path`: beside the SQLite file, so two config
-    folders with different data folders but one database still exclude each other.
-    """
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._fh: IO[str] | None = None
-
-    def acquire(self) -> None:
-        """Take the lock; raises :class:`Conflict` naming the folder if another holds it."""
-        fh = self.path.open("a+")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            fh.seek(0)
-            pid = fh.read().strip()
-            fh.close()
-            raise Conflict(
-                f"another social-monitor daemon (pid {pid or '?'}) is already running on "
-                f"{self.path.parent} (one process per database; stop it first)"
-            ) from exc
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        self._fh = fh
-
-    def release(self) -> None:
-        if self._fh is not None:
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
-
-
-class DatabaseLock:
-    """On PostgreSQL, one embedded daemon per database even across machines: a session
-    advisory lock held on a dedicated connection for the daemon's lifetime."""
-
-    KEY = 0x534D4441  # "SMDA"
-
-    def __init__(self, engine: sa.engine.Engine) -> None:
-        self.engine = engine
-        self._conn: sa.engine.Connection | None = None
-        # The poll tick and the delivery job verify at the same time: one at a time, or
-        # the second would find the lock held by the first's new connection.
-        self._mutex = threading.Lock()
-
-    def acquire(self) -> None:
-        """Raises :class:`Conflict` if another embedded daemon holds the lock."""
-        if self.engine.dialect.name != "postgresql":
-            return  # SQLite: the file lock in the data folder is the lock
-        conn = self.engine.connect()
-        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
-        conn.commit()
-        if not got:
-            conn.close()
-            raise Conflict("another social-monitor daemon is already running on this database "
-                           "(one embedded daemon per database; for more, use workers)")
-        self._conn = conn
-
-    def verify(self) -> bool:
-        """Before each cycle: do we still hold the lock? A PostgreSQL restart ends the session
-        that held it, and another daemon may have taken it since. Re-takes it on a new
-        connection when it was lost; False only when another holder has it (then this
-        daemon must stop). An unreachable server is not a verdict: the cycle fails on its
-        own and the next one checks again."""
-        if self.engine.dialect.name != "postgresql":
-            return True
-        with self._mutex:
-            return self._verify()
-
-    def _verify(self) -> bool:
-        if self._conn is not None:
-            try:
-                held = self._conn.execute(sa.text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = :k "
-                    "AND pid = pg_backend_pid() AND granted"), {"k": self.KEY}).scalar()
-                self._conn.commit()
-                if held:
-                    return True
-            except sa.exc.DBAPIError:
-                pass
-            with contextlib.suppress(sa.exc.DBAPIError):
-                self._conn.invalidate()
-                self._conn.close()
-            self._conn = None
-            log.warning("database lock lost (did PostgreSQL restart?); taking it again",
-                        extra={"event": "database_lock_lost"})
-        try:
-            self.acquire()
-        except Conflict:
-            return False
-        except sa.exc.DBAPIError:
-            return True
-        log.info("database lock taken again", extra={"event": "database_lock_retaken"})
-        return True
-
-    def release(self) -> None:
-        if self._conn is None:
-            return
-        conn, self._conn = self._conn, None
-        try:
-            # Unlock explicitly: close() only hands the connection back to the pool.
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
-            conn.commit()
-        except sa.exc.DBAPIError:
-            # The server restarted since: the lock went with the old session already.
-            log.warning("database lock connection was lost; nothing to unlock")
-            conn.invalidate()
-        finally:
-            conn.close()
 
 
 class ReviewServer:

@@ -24,7 +24,8 @@ from monitor.clock import utcnow
 from monitor.errors import Conflict
 from monitor.people import employees
 from monitor.polling import poller, scheduling
-from monitor.service.daemon import DatabaseLock, InstanceLock, Service
+from monitor.service.daemon import Service
+from monitor.service.locks import DatabaseLock, InstanceLock
 from monitor.service.metrics import Metrics, OpsServer
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.service.status import lock_path
