@@ -164,7 +164,8 @@ _OTP_TRAIL = re.compile(
 _NOT_OTP = re.compile(
     r"(?:promo|discount|coupon|voucher|zip|postal|post|area|country|status|error|exit|"
     r"http|dress|source|qr|bar|morse|tax|sort|penal|civil|building|door|room)\s*codes?\b|"
-    r"code\s+(?:review|red|of conduct|freeze|base)"
+    r"code\s+(?:review|red|of conduct|freeze|base)|u\.?\s?s\.?\s+codes?\b|\busc\b|"
+    r"(?:penal|civil|tax|criminal|legal|health and safety)\s+code"
 )
 
 _SHOPPING = re.compile(r"checkout|\boff\b|discount|%|coupon|at the till|\bsave\b")
@@ -313,7 +314,9 @@ _WORK_PERSON = re.compile(
 _NAMED_SUBJECT = re.compile(
     r"\b(?!(?:He|She|They|It|We|You|The|This|That|My|His|Her|Their|God|Apparently|Poor|"
     r"Heads|Our|Your|And|But|So|If|When|Now|Today|Still)\b)[A-Z][a-z]{2,}(?:'s)?\s+"
-    r"(?:has|is|was|had|needs|takes|got|started|stopped|told|said|asked|mentioned)\b"
+    r"(?:has|had|needs|takes|got|started|stopped|told|said|asked|mentioned|"
+    r"(?:is|was|'s)\s+(?:on|taking|diagnosed|recovering|pregnant|allergic|in\s+hospital|"
+    r"being\s+treated|having|back\s+on|still\s+on))\b"
     r"|\b(?i:poor)\s+(?:(?i:mr|mrs|ms|dr)\.?\s+)?[A-Z][a-z]+"
     r"|\b(?:Mr|Mrs|Ms|Dr)\.?\s+[A-Z][a-z]+"
 )
