@@ -178,6 +178,7 @@ _ID_BY_CONTEXT = re.compile(
     r"|(?:driver'?s?\s+licen[cs]e|passport|\bssn|\bnino)\s*(?:is|:)\s*",
     re.IGNORECASE,
 )
+_ID_GATE = re.compile(r"licen|passport|ssn|social|tax|nino|insurance|nhs|identit|\bid\b|\bdl\b")
 _ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{4,19}(?![\w])")
 _DNI = re.compile(r"(?<![\w])\d{8}-?[A-Za-z](?![\w])")
 _CODICE_FISCALE = re.compile(r"(?<![\w])[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z](?![\w])")
@@ -453,7 +454,9 @@ class PersonalDataDetector:
             before = lower[max(0, m.start() - 40) : m.start()]
             score = 0.95 if _SSN_CONTEXT.search(before) else 0.55
             out.append(_Candidate("national_id", m.start(), m.end(), score, value))
-        for m in _ID_BY_CONTEXT.finditer(text):
+        # The context pattern is long and case-blind: run it only when one of its words is there.
+        id_words = _ID_GATE.search(lower) is not None
+        for m in _ID_BY_CONTEXT.finditer(text) if id_words else ():
             tok = _ID_TOKEN.match(text, m.end())
             if tok is None:
                 continue
