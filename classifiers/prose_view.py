@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from classifiers.keyword_gate import Gate
 
@@ -134,9 +133,9 @@ def _needs_view(lower: str) -> bool:
     return may_rewrite(lower) and bool(_NUMBER_WORD.search(lower) or _TYPO.search(lower))
 
 
-@lru_cache(maxsize=256)
 def normal_view(text: str) -> NormalView:
-    """The view of ``text`` (cached: the personal-data and credentials rules share it)."""
+    """The view of ``text``. Not cached: a detector keeps no post text (see
+    ``classifiers.base.Detector``); the few posts that need a view pay for it twice."""
     if not _needs_view(text.lower()):
         return NormalView(text)
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), non-overlapping
