@@ -18,7 +18,7 @@ a fifth of those still open; rows inserted with executemany, not the ORM):
   at 10^6 posts);
 - the digest: composing one employee's digest (:func:`monitor.alerts.digest.compose_digest`) and
   the hourly run over every employee (:func:`monitor.alerts.digest.enqueue_due_digests`);
-- the store step's lookup of a new X post (:func:`monitor.polling.poller._find_post`: by native id,
+- the store step's lookup of a new X post (:func:`monitor.polling.store._find_post`: by native id,
   then by edit group), which every new post pays.
 """
 
@@ -45,7 +45,7 @@ from _scale import rss_mb, sqlite_size_mb
 from connectors.base import AccountRef, FetchedPost, FetchResult
 from monitor.alerts import digest
 from monitor.app import App, open_app
-from monitor.polling import poller, scheduling
+from monitor.polling import scheduling, store
 from monitor.review import flags
 from monitor.service.daemon import Service
 from monitor.service.metrics import Metrics
@@ -266,7 +266,7 @@ def post_growth(sizes: list[int], employees: int, tmp: Path) -> list[dict[str, A
             fetched = FetchedPost(native_id=f"x-new-{random.random()}", text="hi",
                                   created_at=NOW, group_id=f"x-new-{random.random()}")
             with session_scope(app.engine) as s:
-                poller._find_post(s, "x", fetched)
+                store._find_post(s, "x", fetched)
 
         page_t = timings(page, 200)
         compose_t = timings(compose, 50)

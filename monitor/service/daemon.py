@@ -38,8 +38,8 @@ from monitor.alerts import digest, outbox
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.errors import Conflict, MonitorError
-from monitor.polling import poller, scheduling
-from monitor.polling.poller import PollReport
+from monitor.polling import poller, recheck, scheduling
+from monitor.polling.report import PollReport
 from monitor.service.locks import DatabaseLock, InstanceLock
 from monitor.service.metrics import Health, Metrics, OpsServer
 from monitor.service.status import lock_path
@@ -257,7 +257,7 @@ class Service:
         """Look again at posts with open flags; returns the accounts re-checked."""
         now = utcnow()
         with session_scope(self.app.engine) as session:
-            groups = poller.recheck_targets(session, self.settings, now)
+            groups = recheck.recheck_targets(session, self.settings, now)
             paused = scheduling.paused_networks(session, now)
         done = 0
         for (account_id, network), native_ids in groups.items():
@@ -266,7 +266,7 @@ class Service:
             if network in paused or self.rests.is_resting(network, utcnow()):
                 continue
             report = self._tracked(
-                poller.recheck_account, self.app.engine, self.app.config, self.app.pipeline,
+                recheck.recheck_account, self.app.engine, self.app.config, self.app.pipeline,
                 self.app.connector_for, account_id, native_ids, utcnow(),
             )
             self._after(report)

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from monitor.clock import utcnow
 from monitor.errors import StorageUnavailable
-from monitor.polling.poller import PollReport
+from monitor.polling.report import PollReport
 from monitor.service import status
 from monitor.storage.db import session_scope
 

@@ -42,6 +42,8 @@ from monitor.app import App
 from monitor.clock import utcnow
 from monitor.errors import MonitorError
 from monitor.polling import poller, scheduling
+from monitor.polling.recheck import recheck_account, recheck_targets
+from monitor.polling.report import PollReport
 from monitor.storage import retention
 from monitor.storage.db import session_scope
 
@@ -116,7 +118,7 @@ def build(app: App) -> procrastinate.App:
     papp = procrastinate.App(connector=connector)
     tick = _cron(s.daemon.tick_seconds)
 
-    def _pause_if_refused(report: poller.PollReport) -> None:
+    def _pause_if_refused(report: PollReport) -> None:
         if report.outcome != "auth_failed":
             return
         now = utcnow()
@@ -181,9 +183,9 @@ def build(app: App) -> procrastinate.App:
     @papp.task(name="social_monitor.recheck", queue="maintenance", queueing_lock="recheck")
     def recheck(timestamp: int) -> int:
         with session_scope(app.engine) as session:
-            groups = poller.recheck_targets(session, s, utcnow())
+            groups = recheck_targets(session, s, utcnow())
         for (account_id, _network), ids in groups.items():
-            poller.recheck_account(app.engine, app.config, app.pipeline, app.connector_for,
+            recheck_account(app.engine, app.config, app.pipeline, app.connector_for,
                                     account_id, ids)
         return len(groups)
 

@@ -116,7 +116,7 @@ class Post(SQLModel, table=True):
     deleted_at: datetime | None = _utc()
     fetched_at: datetime | None = _utc(nullable=False)
     # Re-checks in a row that did not see the post: a deletion needs confirmation, never
-    # one empty or partial answer (see polling.store_result).
+    # one empty or partial answer (see polling.store.store_result).
     missing_checks: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # When a re-check last looked at the post (NULL: never; ``fetched_at`` counts then).
     checked_at: datetime | None = _utc()

@@ -21,6 +21,8 @@ from connectors.base import AccountRef, Connector, FetchedPost, FetchResult, Rat
 from monitor.app import App
 from monitor.people import employees
 from monitor.polling import poller as polling
+from monitor.polling import report, store
+from monitor.polling.recheck import recheck_account
 from monitor.service import status
 from monitor.storage.db import session_scope
 from monitor.storage.models import Account, Finding, Post
@@ -42,7 +44,7 @@ def _person(app: App, email: str, network: str, handle: str) -> int:
 
 
 def _poll(app: App, account_id: int, connector_for: Callable[[str], Connector] | None = None,
-          now: datetime = NOW) -> polling.PollReport:
+          now: datetime = NOW) -> report.PollReport:
     return polling.poll_account(app.engine, app.config, app.pipeline,
                                 connector_for or app.connector_for, account_id, now)
 
@@ -215,9 +217,9 @@ def test_deletions_need_confirmation_never_an_empty_answer(
     assert _open(app) == 3
     ids = ["p0", "p1", "p2"]
 
-    def recheck(answer: FetchResult) -> polling.PollReport:
+    def recheck(answer: FetchResult) -> report.PollReport:
         source.answer = answer
-        return polling.recheck_account(app.engine, app.config, app.pipeline,
+        return recheck_account(app.engine, app.config, app.pipeline,
                                        lambda _n: source, acc, ids, NOW)
 
     # an answer that holds none of the posts (Bluesky's {"posts": []}) closes nothing, ever
@@ -245,12 +247,12 @@ def test_deletions_need_confirmation_never_an_empty_answer(
 def test_bound_post_is_the_poller_s_own_guard_whatever_a_connector_sends() -> None:
     post = FetchedPost("ok", "é" * 200_000, NOW, url="https://x.example/" + "a" * 3000,
                        group_id="g\x00")
-    assert polling.bound_post(FetchedPost("x" * 129, "t", NOW), 102400, 128) is None
-    assert polling.bound_post(FetchedPost("a\x00b", "t", NOW), 102400, 128) is None
-    bounded = polling.bound_post(post, 102400, 128)
+    assert store.bound_post(FetchedPost("x" * 129, "t", NOW), 102400, 128) is None
+    assert store.bound_post(FetchedPost("a\x00b", "t", NOW), 102400, 128) is None
+    bounded = store.bound_post(post, 102400, 128)
     assert bounded is not None
     kept, cut = bounded
     assert cut and len(kept.text.encode()) <= 102400 and post.text.startswith(kept.text)
     assert kept.url == "" and kept.group_id is None
     same = FetchedPost("ok", "short", NOW)
-    assert polling.bound_post(same, 102400, 128) == (same, False)
+    assert store.bound_post(same, 102400, 128) == (same, False)
