@@ -17,12 +17,11 @@ from monitor.classify.evaluate import (
     CATEGORY_CHOICES,
     Scores,
     categories_for,
-    evaluate,
     read_labelled,
     score,
 )
 from monitor.classify.pipeline import check as check_post
-from monitor.cli.common import get_app, print_json
+from monitor.cli.common import get_app, print_json, progress
 from monitor.errors import BadInput
 
 
@@ -112,11 +111,9 @@ def register(cli: click.Group) -> None:
                      as_json: bool) -> None:
         """Measure precision, recall and F1 on labelled DATA (TSV label<TAB>text, or JSONL)."""
         app = get_app(ctx)
-        errors: list[dict[str, Any]] = []
-        if show_errors:
-            scores, errors = _evaluate_with_errors(app, data, category)
-        else:
-            scores = evaluate(app.pipeline, app.config, data, category)
+        # The same rows, rule and scores as monitor.classify.evaluate.evaluate, one row at a
+        # time: for the progress bar and the list of mistakes.
+        scores, errors = _evaluate_with_errors(app, data, category)
         if as_json:
             print_json({**dataclasses.asdict(scores), "errors": errors} if show_errors
                        else scores)
@@ -157,7 +154,7 @@ def _evaluate_with_errors(app: App, data: Path, category: str
     floor = app.config.policy.thresholds.digest
     start = time.perf_counter()
     flagged: list[list[str]] = []
-    for text, _ in rows:
+    for text, _ in progress(rows, "classifying"):
         result = app.pipeline.classify(PostText(text))
         flagged.append(sorted({f.category for f in result.findings
                                if f.category in wanted and f.score >= floor}))

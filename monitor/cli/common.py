@@ -5,16 +5,19 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from monitor.app import App, open_app
+
+T = TypeVar("T")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=(
@@ -59,6 +62,15 @@ def warn(app: App, log: bool = False) -> None:
                 "configuration warning: %s", problem, extra={"event": "config_warning"})
         else:
             click.echo(f"WARNING: {problem}", err=True)
+
+
+def progress(items: Sequence[T], label: str) -> Iterator[T]:
+    """``items``, with a progress bar on stderr when a person watches (stderr a terminal)."""
+    if not sys.stderr.isatty() or len(items) < 2:
+        yield from items
+        return
+    with click.progressbar(items, label=label, file=sys.stderr) as bar:
+        yield from bar
 
 
 def _plain(value: Any) -> Any:

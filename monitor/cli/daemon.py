@@ -10,7 +10,8 @@ import click
 from sqlmodel import col, select
 
 from monitor.app import App
-from monitor.cli.common import get_app, print_json, warn
+from monitor.cli.common import get_app, print_json, progress, warn
+from monitor.clock import utcnow
 from monitor.errors import BadInput, MonitorError
 from monitor.polling import poller
 from monitor.service import daemon, logs, scaleout
@@ -50,7 +51,11 @@ def register(cli: click.Group) -> None:
                            "to keep polling, run the daemon: `social-monitor run`")
         app = get_app(ctx)
         warn(app)
-        reports = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+        now = utcnow()
+        with session_scope(app.engine) as session:
+            ids = poller.due_accounts(session, now, app.config.settings.polling.batch_size)
+        reports = [poller.poll_account(app.engine, app.config, app.pipeline, app.connector_for,
+                                       i, now) for i in progress(ids, "polling")]
         totals = poller.summarize(reports)
         d = app.outbox().deliver_due()
         totals.update(alerts_sent=d.sent, alerts_failed=d.failed, alerts_dead=d.dead)

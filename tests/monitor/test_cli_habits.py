@@ -164,3 +164,17 @@ def test_json_logs_carry_no_terminal_colours() -> None:
     entry = json.loads(line)
     assert entry["msg"] == "Uvicorn running on http://127.0.0.1:8080"
     assert "color_message" not in entry
+
+
+def test_evaluate_shows_progress_only_to_a_terminal(capsys: pytest.CaptureFixture[str],
+                                                    data_env: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    data = data_env / "labelled.tsv"
+    data.write_text("label\ttext\n1\tmeeting Acme Corp tomorrow\n0\tnice day\n")
+    code, out, err = run(capsys, "evaluate", str(data), "--category", "leak", "--json")
+    assert code == 0 and "classifying" not in err
+    tty = _Tty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    code, out, _ = run(capsys, "evaluate", str(data), "--category", "leak", "--json")
+    assert code == 0 and json.loads(out)["n"] == 2  # stdout stays clean JSON
+    assert "classifying" in tty.getvalue()
