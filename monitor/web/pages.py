@@ -36,7 +36,20 @@ DONE = {
     "paused": "Monitoring is paused. Nothing is read until you resume it.",
     "resumed": "Monitoring is on again.",
 }
-_ZONES = sorted(available_timezones())
+# The time-zone picker: IANA names grouped by region ("Europe/Paris" under Europe), the
+# legacy aliases ("US/Eastern", "GB") left out; UTC on its own.
+_ZONES: list[tuple[str, list[str]]] = [("UTC", ["UTC"])] + [
+    (region, sorted(z for z in available_timezones() if z.startswith(region + "/")))
+    for region in ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
+                   "Australia", "Europe", "Indian", "Pacific")
+]
+_ZONE_NAMES = frozenset(z for _, names in _ZONES for z in names)
+
+
+def _zones_for(current: str) -> list[tuple[str, list[str]]]:
+    """The picker, with the employee's own zone first if it is an alias the list leaves out
+    (saving the form must never change it silently)."""
+    return _ZONES if current in _ZONE_NAMES else [("Current", [current]), *_ZONES]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -97,7 +110,8 @@ def settings_page(request: Request, employee_id: Employee, done: str = "") -> HT
     with session_scope(web.app.engine) as db:
         me = own.me(db, employee_id)
     return render(request, "settings.html", {
-        "me": me, "zones": _ZONES, "message": DONE.get(done, ""), "page": "settings",
+        "me": me, "zones": _zones_for(me.timezone), "message": DONE.get(done, ""),
+        "page": "settings",
     })
 
 
@@ -120,7 +134,7 @@ def save_settings(
         with session_scope(web.app.engine) as db:
             me = own.me(db, employee_id)
         return render(request, "settings.html", {
-            "me": me, "zones": _ZONES, "error": str(exc), "page": "settings",
+            "me": me, "zones": _zones_for(me.timezone), "error": str(exc), "page": "settings",
         }, status=400)
     return see_other("/settings?done=settings")
 

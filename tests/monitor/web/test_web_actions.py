@@ -104,6 +104,28 @@ def test_history_lists_open_and_resolved_flags(client: TestClient, world: World)
     html = client.get("/history").text
     assert "I apologized / corrected it publicly" in html and "Open" in html
     assert ANN_TEXT not in html and "4111 1111" not in html  # (a random CSRF token may hold "4111")
+    # every row leads to its flag's page, and so does each card on the review page
+    for flag in (world.ann_flag, world.ann_old_flag):
+        assert f'href="/flags/{flag}"' in html
+    assert f'href="/flags/{world.ann_old_flag}"' in client.get("/").text
+    assert client.get(f"/flags/{world.ann_flag}").status_code == 200  # a resolved one too
+
+
+def test_the_time_zone_is_picked_from_a_list_and_an_alias_is_kept(client: TestClient,
+                                                                   world: World) -> None:
+    sign_in(client, world.app, world.ann)
+    html = client.get("/settings").text
+    assert '<select id="timezone" name="timezone"' in html
+    assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in html
+    assert '<optgroup label="America">' in html and "US/Eastern" not in html
+    with Session(world.app.engine) as s:  # an employee added with a legacy alias
+        ann = s.get(Employee, world.ann)
+        assert ann is not None
+        ann.timezone = "US/Eastern"
+        s.add(ann)
+        s.commit()
+    html = client.get("/settings").text
+    assert '<option value="US/Eastern" selected>US/Eastern</option>' in html
 
 
 def test_settings_change_hour_zone_and_digest(client: TestClient, world: World) -> None:
