@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,17 +121,67 @@ def score(pairs: Iterable[tuple[int, int]], seconds: float) -> Scores:
     )
 
 
-def evaluate(pipeline: Pipeline, app: AppConfig, path: Path, category: str) -> Scores:
-    """Flagged = at least one finding in the category that the policy would not ignore."""
+@dataclass(frozen=True)
+class Row:
+    """One labelled row and what the classifiers made of it."""
+
+    line: int  # in the file, so a mistake can be looked up
+    text: str
+    label: int
+    flagged: tuple[str, ...]  # categories flagged at or above the policy's digest floor
+
+    @property
+    def mistake(self) -> str | None:
+        """``false_positive``, ``false_negative`` or None when the call was right."""
+        if self.label == int(bool(self.flagged)):
+            return None
+        return "false_positive" if self.flagged else "false_negative"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    scores: Scores
+    rows: tuple[Row, ...]
+
+
+def row_lines(path: Path) -> list[int]:
+    """The line number of each row :func:`read_labelled` returns (blank lines skipped)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = 1 if path.suffix.lower() in (".jsonl", ".json") else 2
+    return [n for n, line in enumerate(lines[start - 1:], start) if line.strip()]
+
+
+def evaluate_rows(
+    pipeline: Pipeline,
+    app: AppConfig,
+    path: Path,
+    category: str,
+    progress: Callable[[list[tuple[str, int]]], Iterable[tuple[str, int]]] = iter,
+) -> Evaluation:
+    """Flagged = at least one finding in the category that the policy would not ignore.
+
+    ``progress`` wraps the rows as they are classified (the CLI's progress bar).
+    """
     wanted = categories_for(category)
     rows = read_labelled(path)
     if not rows:
         raise BadInput(f"DATA: {path.name} holds no labelled rows")
     floor = app.policy.thresholds.digest
     start = time.perf_counter()
-    preds = []
-    for text, _ in rows:
+    flagged = []
+    for text, _ in progress(rows):
         result = pipeline.classify(PostText(text))
-        preds.append(int(any(f.category in wanted and f.score >= floor for f in result.findings)))
+        flagged.append(tuple(sorted({f.category for f in result.findings
+                                     if f.category in wanted and f.score >= floor})))
     elapsed = time.perf_counter() - start
-    return score(((gold, pred) for (_, gold), pred in zip(rows, preds, strict=True)), elapsed)
+    scores = score(((gold, int(bool(f))) for (_, gold), f in zip(rows, flagged, strict=True)),
+                   elapsed)
+    return Evaluation(scores, tuple(
+        Row(line, text, gold, cats)
+        for line, (text, gold), cats in zip(row_lines(path), rows, flagged, strict=True)
+    ))
+
+
+def evaluate(pipeline: Pipeline, app: AppConfig, path: Path, category: str) -> Scores:
+    """The scores of :func:`evaluate_rows`."""
+    return evaluate_rows(pipeline, app, path, category).scores

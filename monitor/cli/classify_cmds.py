@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from classifiers.base import PostText
-from monitor.app import App
 from monitor.classify import training
-from monitor.classify.evaluate import (
-    CATEGORY_CHOICES,
-    Scores,
-    categories_for,
-    read_labelled,
-    score,
-)
+from monitor.classify.evaluate import CATEGORY_CHOICES, evaluate_rows
 from monitor.classify.pipeline import check as check_post
 from monitor.cli.common import get_app, print_json, progress
 from monitor.errors import BadInput
@@ -111,9 +102,12 @@ def register(cli: click.Group) -> None:
                      as_json: bool) -> None:
         """Measure precision, recall and F1 on labelled DATA (TSV label<TAB>text, or JSONL)."""
         app = get_app(ctx)
-        # The same rows, rule and scores as monitor.classify.evaluate.evaluate, one row at a
-        # time: for the progress bar and the list of mistakes.
-        scores, errors = _evaluate_with_errors(app, data, category)
+        result = evaluate_rows(app.pipeline, app.config, data, category,
+                               progress=lambda rows: progress(rows, "classifying"))
+        scores = result.scores
+        errors = [{"line": r.line, "kind": r.mistake, "label": r.label,
+                   "flagged": list(r.flagged), "text": r.text}
+                  for r in result.rows if r.mistake]
         if as_json:
             print_json({**dataclasses.asdict(scores), "errors": errors} if show_errors
                        else scores)
@@ -128,42 +122,9 @@ def register(cli: click.Group) -> None:
             return
         for kind, title in (("false_positive", "false positives (label 0, flagged)"),
                             ("false_negative", "false negatives (label 1, not flagged)")):
-            rows = [e for e in errors if e["kind"] == kind]
-            click.echo(f"{title}: {len(rows)}")
-            for e in rows:
-                flagged = ", ".join(e["flagged"]) or "nothing"
-                text = e["text"] if len(e["text"]) <= 120 else e["text"][:119] + "…"
-                click.echo(f"  line {e['line']}: label {e['label']}, flagged {flagged}: "
-                           f"{text!r}")
-
-
-def _row_lines(path: Path) -> list[int]:
-    """The line number of each row :func:`read_labelled` returns (blank lines skipped)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = 1 if path.suffix.lower() in (".jsonl", ".json") else 2
-    return [n for n, line in enumerate(lines[start - 1:], start) if line.strip()]
-
-
-def _evaluate_with_errors(app: App, data: Path, category: str
-                          ) -> tuple[Scores, list[dict[str, Any]]]:
-    """Scores as :func:`evaluate` computes them, and each wrong call with its line."""
-    wanted = categories_for(category)
-    rows = read_labelled(data)
-    if not rows:
-        raise BadInput(f"DATA: {data.name} holds no labelled rows")
-    floor = app.config.policy.thresholds.digest
-    start = time.perf_counter()
-    flagged: list[list[str]] = []
-    for text, _ in progress(rows, "classifying"):
-        result = app.pipeline.classify(PostText(text))
-        flagged.append(sorted({f.category for f in result.findings
-                               if f.category in wanted and f.score >= floor}))
-    scores = score(((gold, int(bool(f))) for (_, gold), f in zip(rows, flagged, strict=True)),
-                   time.perf_counter() - start)
-    errors = [
-        {"line": line, "kind": "false_positive" if cats else "false_negative",
-         "label": gold, "flagged": cats, "text": text}
-        for line, (text, gold), cats in zip(_row_lines(data), rows, flagged, strict=True)
-        if gold != int(bool(cats))
-    ]
-    return scores, errors
+            wrong = [r for r in result.rows if r.mistake == kind]
+            click.echo(f"{title}: {len(wrong)}")
+            for r in wrong:
+                flagged = ", ".join(r.flagged) or "nothing"
+                text = r.text if len(r.text) <= 120 else r.text[:119] + "…"
+                click.echo(f"  line {r.line}: label {r.label}, flagged {flagged}: {text!r}")
