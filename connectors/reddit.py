@@ -86,7 +86,7 @@ ID_ENV = "SOCIAL_MONITOR_REDDIT_CLIENT_ID"
 SECRET_ENV = "SOCIAL_MONITOR_REDDIT_CLIENT_SECRET"
 MAX_ITEMS = 1000  # Reddit lists at most ~1,000 items per listing anyway
 _DELETED = frozenset({"[deleted]", "[removed]"})
-_HANDLE = re.compile(r"^(?:/?u/|@)?([A-Za-z0-9_-]{3,20})/?$")
+HANDLE = re.compile(r"^(?:/?u/|@)?([A-Za-z0-9_-]{3,20})/?$")
 _USER_AGENT_FORM = re.compile(r"^[^:\s]+:[^:\s]+:[^:\s]+ \(by /?u/[A-Za-z0-9_-]{3,20}\)$")
 _OLD_DEFAULT_USER_AGENT = "social-monitor/0.1"
 APP_ID = "social-monitor"
@@ -268,7 +268,7 @@ class RedditConnector:
         return str(self._reddit.config.oauth_url) if self._reddit is not None else ""
 
     def _name(self, account: AccountRef) -> str:
-        match = _HANDLE.match(account.handle.strip())
+        match = HANDLE.match(account.handle.strip())
         if match is None:
             raise AccountUnavailable("not a valid Reddit username (3-20 letters, digits, _ or -)")
         return match.group(1)
@@ -377,7 +377,7 @@ def user_agent(options: dict[str, Any]) -> str:
         )
         return configured
     agent = f"python:{APP_ID}:{APP_VERSION}"
-    contact = _HANDLE.match(str(options.get("contact_user") or "").strip())
+    contact = HANDLE.match(str(options.get("contact_user") or "").strip())
     if contact is None:
         log.warning(
             "reddit: sending User-Agent '%s'; Reddit asks for '%s (by /u/<user>)', naming "

@@ -96,7 +96,7 @@ TWEET_FIELDS = [
 ]
 MAX_PAGES = 40  # X serves at most 3,200 tweets of a timeline: 32 pages of 100
 _LOOKUP_BATCH = 100  # most ids one get_tweets call takes
-_HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
+HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
 _TWITTER_EPOCH_MS = 1288834974657  # snowflake ids carry their creation time after this
 _NOT_FOUND = "resource-not-found"
 _NOT_AUTHORIZED = "not-authorized-for-resource"
@@ -251,7 +251,7 @@ class XConnector:
     def verify(self, account: AccountRef) -> AccountRef:
         """Resolve the username to the user id; raise AccountUnavailable unless public."""
         client = self._require_client()
-        match = _HANDLE.match(account.handle.strip())
+        match = HANDLE.match(account.handle.strip())
         if match is None:
             raise AccountUnavailable("not a valid X username (1-15 letters, digits or _)")
         with self._translated("user lookup"):

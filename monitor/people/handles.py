@@ -6,9 +6,8 @@ that is not there), so a typo is caught while the operator is at the keyboard an
 first poll. Whether the account exists and is public is a network question: ``accounts
 verify`` asks it.
 
-The rules mirror what each connector accepts (``connectors/x.py`` and ``reddit.py`` hold the
-same user-name patterns); the connectors are the natural owners of these rules, and a
-``validate_handle`` function on each would let this module just call them.
+The user-name patterns are the connectors' own (``connectors.x.HANDLE``,
+``connectors.reddit.HANDLE``): what is accepted here is what they can read.
 
 Paths (``file``, ``linkedin-export``) are returned absolute, so an account keeps pointing at
 the same export whatever folder the daemon runs in.
@@ -21,14 +20,16 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from connectors import reddit as reddit_connector
+from connectors import x as x_connector
 from connectors.files import is_public_name
 from connectors.linkedin_export import public_kind
 from monitor.errors import BadInput
 
 PATH_NETWORKS = frozenset({"file", "linkedin-export"})
 
-_X = re.compile(r"^@?[A-Za-z0-9_]{1,15}$")
-_REDDIT = re.compile(r"^(?:/?u/|@)?[A-Za-z0-9_-]{3,20}/?$")
+_X = x_connector.HANDLE
+_REDDIT = reddit_connector.HANDLE
 _MASTODON_USER = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$")
 _HOST = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(:\d{1,5})?$"
