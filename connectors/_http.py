@@ -9,7 +9,7 @@
 - a ``requests`` adapter that gives every request a timeout and can send a library's
   hard-coded host to another base address (tweepy, the local fake server);
 - credentials, cursors, HTML to text and UTC times;
-- :class:`NotedPost`, a post with notes on how it was read (``metadata``);
+- ``NotedPost``: another name for FetchedPost, whose ``metadata`` notes how it was read;
 - a network failure as :class:`HostUnreachable`, naming the host and a short reason
   ("cannot reach mastodon.example: connection refused"), never the URL's path, query or
   credentials (:func:`unreachable`).
@@ -24,7 +24,6 @@ import re
 import socket
 import ssl
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -53,17 +52,8 @@ log = logging.getLogger("connectors")
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class NotedPost(FetchedPost):
-    """A post with notes on how it was read, in ``metadata`` (plain strings, no post text).
-    ``created_at: poll time`` (feeds) or ``created_at: archive time`` (exports) means the
-    source gave no readable date, and ``created_at_reason`` says why.
-
-    Meant for :class:`~connectors.base.FetchedPost` itself (a ``metadata`` field there),
-    so that ``monitor`` can keep and show the notes; until then this subclass carries them.
-    """
-
-    metadata: Mapping[str, str] = field(default_factory=dict, compare=False)
+# A post with notes on how it was read: FetchedPost carries ``metadata`` itself now.
+NotedPost = FetchedPost
 
 
 def utcnow() -> datetime:

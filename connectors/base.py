@@ -32,7 +32,7 @@ containing NUL or other control characters (such posts are dropped and counted i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -64,6 +64,9 @@ class FetchedPost:
     edited_at: datetime | None = None
     # Several native ids can be versions of one post (X edits): they share a group id.
     group_id: str | None = None
+    # Notes on how the post was read, plain strings, never post text: e.g. ``created_at:
+    # poll time`` with ``created_at_reason`` when the source gave no readable date.
+    metadata: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def content_hash(self) -> str:

@@ -171,6 +171,7 @@ def store_result(
                 created_at=fetched.created_at,
                 edited_at=fetched.edited_at,
                 fetched_at=now,
+                read_notes=read_notes(fetched),
             )
             session.add(post)
             session.flush()
@@ -181,6 +182,7 @@ def store_result(
             existing.edited_at = fetched.edited_at or now
             existing.url = fetched.url or existing.url
             existing.missing_checks = 0
+            existing.read_notes = read_notes(fetched)
             post = existing
             session.add(post)
             report.edited_posts += 1
@@ -193,6 +195,15 @@ def store_result(
         report.findings += n_findings
         report.alerts += n_alerts
     _record_gone(session, account, result, now, report, asked, limits.deletion_checks)
+
+
+def read_notes(fetched: FetchedPost) -> str:
+    """The connector's notes on how the post was read, as stored (JSON, bounded; names and
+    reasons only, never post text): e.g. a date that could not be read."""
+    if not fetched.metadata:
+        return ""
+    notes = {str(k)[:64]: str(v)[:200] for k, v in list(fetched.metadata.items())[:8]}
+    return json.dumps(notes, ensure_ascii=False, sort_keys=True)
 
 
 def bound_post(fetched: FetchedPost, max_text_bytes: int,

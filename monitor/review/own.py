@@ -188,7 +188,7 @@ def export_data(session: Session, employee_id: int, now: datetime) -> dict[str, 
         )) for a in accounts],
         "posts": [_row(p, (
             "id", "account_id", "network", "native_id", "url", "text", "language",
-            "wording_assessed", "created_at", "edited_at", "deleted_at", "fetched_at",
+            "wording_assessed", "created_at", "edited_at", "deleted_at", "fetched_at", "read_notes",
         )) for p in posts],
         "findings": [_row(f, (
             "id", "post_id", "detector", "detector_version", "category", "kind", "rule",

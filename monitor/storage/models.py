@@ -124,6 +124,9 @@ class Post(SQLModel, table=True):
     # others' findings still stand, and the review page says what was not checked.
     failed_detectors: str = Field(default="", max_length=512,
                                   sa_column_kwargs={"server_default": ""})
+    # The connector's notes on how the post was read (JSON; e.g. "created_at": "poll time"
+    # when the feed's date could not be read), never post text.
+    read_notes: str = Field(default="", max_length=2048, sa_column_kwargs={"server_default": ""})
 
 
 class Finding(SQLModel, table=True):
