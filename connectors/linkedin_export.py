@@ -25,7 +25,7 @@ Every other file of the archive (``messages.csv``, ``Connections.csv``, ``Profil
 ``Invitations.csv``, ``Email Addresses.csv``, ``Reactions.csv``, ...) is skipped unopened:
 :attr:`LinkedInExportConnector.skipped` lists them per handle and one log line names them
 (never post text). A handle naming one raises
-:class:`~connectors.files.PrivateExportFile`; a ``Shares.csv`` or ``Comments.csv`` with
+:class:`~connectors.exports.common.PrivateExportFile`; a ``Shares.csv`` or ``Comments.csv`` with
 message columns (``FROM``, ``TO``, ``CONVERSATION ID``, ...) is refused the same way.
 
 Shares are read whatever their ``Visibility`` (``PUBLIC``, ``MEMBER_NETWORK``, ...): they
@@ -36,10 +36,11 @@ be read is kept, dated with the file's time in the archive, and says so in its
 skipped and counted (``FetchResult.dropped``; the log gives file and line, never the text).
 
 Errors: no folder -> ``AccountUnavailable``; a folder with no archive yet ->
-:class:`~connectors.files.EmptyExport` (tried again later); a zip that cannot be read (still
-being copied, damaged) -> :class:`~connectors.files.UnreadableExport` (backed off like an
-outage); archives with no public file, a password-protected zip or a public file of the
-wrong shape -> :class:`~connectors.files.BadExportFile` naming the file.
+:class:`~connectors.exports.common.EmptyExport` (tried again later); a zip that cannot be
+read (still being copied, damaged) -> :class:`~connectors.exports.common.UnreadableExport`
+(backed off like an outage); archives with no public file, a password-protected zip or a
+public file of the wrong shape -> :class:`~connectors.exports.common.BadExportFile` naming
+the file.
 
 The cursor is a fingerprint of the public files of the archive read: an unchanged export
 costs nothing. ``recheck`` reports posts still in the export as ``edited`` candidates and
@@ -72,7 +73,12 @@ from connectors.base import (
     FetchResult,
     SourceUnavailable,
 )
-from connectors.files import BadExportFile, EmptyExport, PrivateExportFile, UnreadableExport
+from connectors.exports.common import (
+    BadExportFile,
+    EmptyExport,
+    PrivateExportFile,
+    UnreadableExport,
+)
 
 NETWORK = "linkedin-export"
 log = logging.getLogger("connectors.linkedin_export")

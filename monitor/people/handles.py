@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from connectors import reddit as reddit_connector
 from connectors import x as x_connector
-from connectors.files import is_public_name
+from connectors.exports.common import is_public_name
 from connectors.linkedin_export import public_kind
 from monitor.errors import BadInput
 

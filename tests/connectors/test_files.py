@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 
 from connectors.base import AccountRef, AccountUnavailable, SourceUnavailable
-from connectors.files import (
+from connectors.exports.common import (
     BadExportFile,
     EmptyExport,
-    FileConnector,
     PrivateExportFile,
     UnreadableExport,
-    build,
 )
+from connectors.files import FileConnector, build
 
 ROWS = [
     (

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from connectors.base import AccountRef
-from connectors.files import BadExportFile, EmptyExport, FileConnector
+from connectors.exports.common import BadExportFile, EmptyExport
+from connectors.files import FileConnector
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 ME = "https://social.example/users/ana"

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from connectors.base import AccountRef
-from connectors.files import BadExportFile, FileConnector
+from connectors.exports.common import BadExportFile
+from connectors.files import FileConnector
 
 
 def _tweet(tid: str, text: str, when: str = "Wed Oct 10 20:19:24 +0000 2018", **extra: Any) -> Any:

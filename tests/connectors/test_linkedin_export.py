@@ -20,7 +20,12 @@ import pytest
 from connectors import linkedin_export
 from connectors._http import NotedPost
 from connectors.base import AccountRef, AccountUnavailable, FetchedPost, SourceUnavailable
-from connectors.files import BadExportFile, EmptyExport, PrivateExportFile, UnreadableExport
+from connectors.exports.common import (
+    BadExportFile,
+    EmptyExport,
+    PrivateExportFile,
+    UnreadableExport,
+)
 
 SAMPLE = Path(__file__).parent / "samples_linkedin" / "export"
 PRIVATE_FILES = ["Connections.csv", "Email Addresses.csv", "Profile.csv", "messages.csv"]
