@@ -51,11 +51,11 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
+from connectors._html import html_text_and_links
 from connectors._http import (
     DEFAULT_RATE_LIMIT_WAIT,
     Clock,
     as_utc,
-    html_text_and_links,
     keep_usable,
     max_retry_after,
     parse_iso,

@@ -50,13 +50,13 @@ from typing import Any
 import feedparser
 import httpx
 
+from connectors._html import html_to_text
 from connectors._http import (
     Clock,
     NotedPost,
     dump_cursor,
     error_for_status,
     host_of,
-    html_to_text,
     load_cursor,
     max_retry_after,
     unreachable,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from connectors._http import html_to_text
+from connectors._html import html_to_text
 from connectors.base import (
     FetchedPost,
 )

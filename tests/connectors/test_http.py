@@ -10,13 +10,13 @@ import httpx
 import pytest
 from connector_support import NOW
 
+from connectors._html import html_text_and_links
 from connectors._http import (
     DEFAULT_RATE_LIMIT_WAIT,
     HostUnreachable,
     error_for_status,
     expect_dict,
     host_of,
-    html_text_and_links,
     max_retry_after,
     network_reason,
     parse_json,
