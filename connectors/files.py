@@ -54,16 +54,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-from collections.abc import Sequence
 from pathlib import Path
 
-from connectors._export import recheck_in_export
+from connectors._export import ExportConnector
 from connectors.base import (
-    AccountRef,
     AccountUnavailable,
     FetchedPost,
-    FetchResult,
     SourceUnavailable,
 )
 from connectors.exports.common import (
@@ -185,46 +181,16 @@ def _fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-class FileConnector:
+class FileConnector(ExportConnector):
+    """An employee's own export file or unpacked folder (see the module docstring)."""
+
     network = NETWORK
 
-    def __init__(self, base_dir: Path | None = None) -> None:
-        self.base_dir = base_dir
-        self._lock = threading.Lock()
-        # handle -> files of its folder not read at the last read (not public export files)
-        self.skipped: dict[str, list[str]] = {}
+    def read(self, path: Path) -> ExportRead:
+        return read_export(path)
 
-    def _path(self, account: AccountRef) -> Path:
-        path = Path(account.handle).expanduser()
-        if not path.is_absolute() and self.base_dir is not None:
-            path = self.base_dir / path
-        return path
-
-    def _read(self, account: AccountRef) -> ExportRead:
-        export = read_export(self._path(account))
-        with self._lock:
-            self.skipped[account.handle] = list(export.skipped)
-        return export
-
-    def fetch(self, account: AccountRef, cursor: str | None) -> FetchResult:
-        fingerprint = _fingerprint(self._path(account))
-        if cursor == fingerprint:
-            return FetchResult(cursor=cursor, requests_made=0)
-        export = self._read(account)
-        return FetchResult(new=export.posts, cursor=fingerprint, dropped=len(export.bad_lines))
-
-    def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
-        """Posts still in the export (edited candidates) and posts no longer in it
-        (``missing``, never ``deleted``; nothing missing while a line is unreadable)."""
-        export = self._read(account)
-        return recheck_in_export(export.posts, len(export.bad_lines), native_ids)
-
-    def verify(self, account: AccountRef) -> AccountRef:
-        self._read(account)
-        return account
-
-    def close(self) -> None:
-        """Nothing to release: files are opened and closed per read."""
+    def fingerprint(self, path: Path) -> str:
+        return _fingerprint(path)
 
 
 def build(options: dict[str, object]) -> FileConnector:

@@ -53,7 +53,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -61,12 +60,11 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from connectors._export import recheck_in_export
+from connectors._export import ExportConnector
 from connectors.base import (
     AccountRef,
     AccountUnavailable,
     FetchedPost,
-    FetchResult,
     SourceUnavailable,
 )
 from connectors.exports.common import (
@@ -322,52 +320,25 @@ def _fingerprint(path: Path) -> str:
         archive.close()
 
 
-class LinkedInExportConnector:
+class LinkedInExportConnector(ExportConnector):
     """Reads the newest LinkedIn export in a watched folder. Raises only ConnectorError."""
 
     network = NETWORK
+    fingerprint_before_read = False  # the archive read is the one its fingerprint names
 
     def __init__(self, base_dir: Path | None = None) -> None:
-        self.base_dir = base_dir
-        self._lock = threading.Lock()
-        # handle -> files of the archive read that are not public (skipped unopened)
-        self.skipped: dict[str, list[str]] = {}
+        super().__init__(base_dir)
         # handle -> name of the archive read last
         self.read_from: dict[str, str] = {}
 
-    def _path(self, account: AccountRef) -> Path:
-        path = Path(account.handle.strip()).expanduser()
-        if not path.is_absolute() and self.base_dir is not None:
-            path = self.base_dir / path
-        return path
+    def read(self, path: Path) -> ExportRead:
+        return read_export(path)
 
-    def _read(self, account: AccountRef) -> ExportRead:
-        export = read_export(self._path(account))
-        with self._lock:
-            self.skipped[account.handle] = list(export.skipped)
-            self.read_from[account.handle] = export.archive
-        return export
+    def fingerprint(self, path: Path) -> str:
+        return _fingerprint(path)
 
-    def fetch(self, account: AccountRef, cursor: str | None) -> FetchResult:
-        if cursor and _fingerprint(self._path(account)) == cursor:
-            return FetchResult(cursor=cursor, requests_made=0)
-        export = self._read(account)
-        return FetchResult(
-            new=export.posts, cursor=export.fingerprint, dropped=len(export.bad_lines)
-        )
-
-    def recheck(self, account: AccountRef, native_ids: Sequence[str]) -> FetchResult:
-        """Posts still in the export (edited candidates) and posts no longer in it
-        (``missing``, never ``deleted``; nothing missing while a row is unreadable)."""
-        export = self._read(account)
-        return recheck_in_export(export.posts, len(export.bad_lines), native_ids)
-
-    def verify(self, account: AccountRef) -> AccountRef:
-        self._read(account)
-        return account
-
-    def close(self) -> None:
-        """Nothing to release: archives are opened and closed per read."""
+    def _remember(self, account: AccountRef, export: Any) -> None:
+        self.read_from[account.handle] = export.archive
 
 
 def build(options: dict[str, Any]) -> LinkedInExportConnector:
