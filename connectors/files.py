@@ -7,7 +7,7 @@ files of an export are read, picked by name:
   optionally ``url`` and ``edited_at``;
 - an X archive's ``tweets.js`` / ``tweet.js`` (also ``tweets-part1.js`` ...), holding
   ``window.YTD.tweets.part0 = [...]``, and its ``note-tweet.js`` (posts over 280
-  characters). Text is read as the X connector reads it (:func:`connectors.x.tweet_text`):
+  characters). Text is read as the X connector reads it (:func:`connectors.x_text.tweet_text`):
   HTML-unescaped once, t.co links replaced by the ``expanded_url`` of ``entities.urls``.
   Retweets (``RT @...``) are skipped: someone else's words; a quote tweet keeps its own
   text. A tweet cut in ``tweets.js`` gets its whole text from the note created in the same

@@ -45,8 +45,6 @@ is not a usable number are dropped and counted (``FetchResult.dropped``).
 
 from __future__ import annotations
 
-import calendar
-import html
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -83,6 +81,19 @@ from connectors.base import (
     RateLimited,
     SourceUnavailable,
 )
+from connectors.x_problems import (
+    _NOT_AUTHORIZED,
+    _NOT_FOUND,
+    _clip,
+    _error_verdicts,
+    _forbidden_message,
+    _is_usage_cap,
+    _problem,
+    _problem_reason,
+    _said,
+    next_month_day,
+)
+from connectors.x_text import _api_text
 
 NETWORK = "x"
 API_BASE = "https://api.twitter.com"
@@ -98,17 +109,6 @@ MAX_PAGES = 40  # X serves at most 3,200 tweets of a timeline: 32 pages of 100
 _LOOKUP_BATCH = 100  # most ids one get_tweets call takes
 HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
 _TWITTER_EPOCH_MS = 1288834974657  # snowflake ids carry their creation time after this
-_NOT_FOUND = "resource-not-found"
-_NOT_AUTHORIZED = "not-authorized-for-resource"
-_USAGE_CAPPED = "usage-capped"  # type https://api.twitter.com/2/problems/usage-capped
-_MAX_SAID = 200  # longest piece of X's own words kept in a message
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-TIER_NEEDED = (
-    "Reading user timelines needs a developer App inside a Project with Basic access or "
-    "higher (or pay-per-use credits); Free access reads too little, if anything"
-)
-
-
 class _NoDebugHeaders(logging.Filter):
     """tweepy logs request headers (the bearer token) at DEBUG: never let those out."""
 
@@ -122,20 +122,6 @@ logging.getLogger("tweepy.client").addFilter(_NoDebugHeaders())
 def _snowflake_time(tweet_id: int) -> datetime:
     """Creation time encoded in a tweet id (used when ``created_at`` was not sent)."""
     return datetime.fromtimestamp(((tweet_id >> 22) + _TWITTER_EPOCH_MS) / 1000, UTC)
-
-
-def _problem_reason(errors: Sequence[dict[str, Any]]) -> str:
-    """Why X refused an account, from the ``errors`` of a 200 answer."""
-    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
-        raise TypeError("errors")  # BadPayload, inside _translated
-    for error in errors:
-        kind = str(error.get("type", ""))
-        detail = str(error.get("detail", "")).lower()
-        if kind.endswith("not-authorized-for-resource"):
-            return "protected"
-        if "suspended" in detail:
-            return "suspended"
-    return "not found"
 
 
 class XConnector:
@@ -378,69 +364,6 @@ class XConnector:
         )
 
 
-def next_month_day(now: datetime, day: int) -> datetime:
-    """00:00 UTC of the first day after ``now``'s date that is day ``day`` of its month (the
-    last day of a shorter month: a cap resetting on the 31st resets on 28 February)."""
-    year, month = now.year, now.month
-    for _ in range(13):
-        last = calendar.monthrange(year, month)[1]
-        candidate = datetime(year, month, min(day, last), tzinfo=UTC)
-        if candidate.date() > as_utc(now).date():
-            return candidate
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    raise ValueError(day)  # not reached: every month has a day 1..28
-
-
-def _problem(response: Any) -> dict[str, Any]:
-    """The problem object (RFC 7807: ``type``, ``title``, ``detail``) of an error answer;
-    empty when the body is not a JSON object."""
-    try:
-        body = response.json()
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _is_usage_cap(problem: dict[str, Any]) -> bool:
-    return str(problem.get("type", "")).endswith(_USAGE_CAPPED) or (
-        problem.get("title") == "UsageCapExceeded"
-    )
-
-
-def _clip(value: Any) -> str:
-    """One of X's own words, safe to show: a string, one line, printable, bounded."""
-    if not isinstance(value, str):
-        return ""
-    text = " ".join(_UNPRINTABLE.sub(" ", value).split())
-    return text if len(text) <= _MAX_SAID else text[: _MAX_SAID - 1] + "…"
-
-
-def _said(problem: dict[str, Any]) -> str:
-    """`` (X says: "title: detail")``, bounded, or nothing. X's problem objects name the
-    app's limits, never a post's text."""
-    words = ": ".join(w for w in (_clip(problem.get("title")), _clip(problem.get("detail"))) if w)
-    if len(words) > _MAX_SAID:
-        words = words[: _MAX_SAID - 1] + "…"
-    return f' (X says: "{words}")' if words else ""
-
-
-def _forbidden_message(problem: dict[str, Any], what: str) -> str:
-    """A 403: the app's access level does not include this endpoint (``client-not-enrolled``)
-    or another refusal; X's reason is kept, bounded."""
-    said = _said(problem)
-    if problem.get("reason") == "client-not-enrolled" or str(problem.get("type", "")).endswith(
-        "client-forbidden"
-    ):
-        needed = _clip(problem.get("required_enrollment"))
-        asks = f"; X asks for: {needed}" if needed else ""
-        return (
-            f"x: {what}: this app's X API access level does not include this endpoint "
-            f"(HTTP 403 {_clip(problem.get('reason')) or 'client-forbidden'}){said}"
-            f"{asks}. {TIER_NEEDED}"
-        )
-    return f"x: {what}: the app may not use this endpoint (HTTP 403){said}"
-
-
 def _request_url(error: requests.RequestException) -> str:
     """The address a failed request went to (after the adapter moved it), else X's own."""
     request = getattr(error, "request", None)
@@ -448,64 +371,10 @@ def _request_url(error: requests.RequestException) -> str:
     return url if isinstance(url, str) and url else API_BASE
 
 
-def tweet_links(
-    entities: Any, short: str = "url", expanded: str = "expanded_url"
-) -> list[tuple[str, str]]:
-    """(t.co link, real address) pairs from an ``entities`` object; odd entries are ignored
-    (the text is still read, only less expanded)."""
-    urls = entities.get("urls") if isinstance(entities, dict) else None
-    pairs: list[tuple[str, str]] = []
-    for entry in urls if isinstance(urls, list) else ():
-        if not isinstance(entry, dict):
-            continue
-        link, target = entry.get(short), entry.get(expanded)
-        if isinstance(link, str) and link.startswith("http") and isinstance(target, str) and target:
-            pairs.append((link, target))
-    return pairs
-
-
-def tweet_text(text: str, links: Sequence[tuple[str, str]] = ()) -> str:
-    """The author's words as X shows them: ``text`` HTML-unescaped once, then each t.co link
-    of ``links`` (``(t.co link, expanded address)``) replaced by the address it hides."""
-    words = html.unescape(text)
-    targets = dict(links)
-    if not targets:
-        return words
-    # One pass, longest first, whole links only (t.co/abc never matches inside t.co/abcd).
-    pattern = "|".join(re.escape(short) for short in sorted(targets, key=len, reverse=True))
-    return re.sub(f"(?:{pattern})(?![A-Za-z0-9])", lambda m: targets[m.group(0)], words)
-
-
-def _api_text(data: dict[str, Any]) -> str:
-    """A v2 tweet's whole text: ``note_tweet`` for a long post, else ``text``."""
-    note = data.get("note_tweet")
-    if isinstance(note, dict) and isinstance(note.get("text"), str) and note["text"]:
-        return tweet_text(note["text"], tweet_links(note.get("entities")))
-    return tweet_text(str(data["text"]), tweet_links(data.get("entities")))
-
-
 def _usable_tweets(data: Any) -> tuple[list[tweepy.Tweet], int]:
     """The tweets with a numeric, storable id, and how many others there were."""
     kept = [t for t in data if str(t.id).isdigit() and usable_id(str(t.id))]
     return kept, len(data) - len(kept)
-
-
-def _error_verdicts(errors: Any) -> dict[str, str]:
-    """Per-tweet ``errors`` of a lookup: id -> ``resource-not-found`` / ``not-authorized-...``
-    / ``other``."""
-    verdicts: dict[str, str] = {}
-    if not isinstance(errors, list) or not all(isinstance(e, dict) for e in errors):
-        raise TypeError("errors")  # BadPayload, inside _translated
-    for error in errors:
-        tweet_id = str(error.get("resource_id") or error.get("value") or "")
-        kind = str(error.get("type", ""))
-        if kind.endswith(_NOT_FOUND):
-            verdicts[tweet_id] = _NOT_FOUND
-        elif kind.endswith(_NOT_AUTHORIZED):
-            verdicts[tweet_id] = _NOT_AUTHORIZED
-        else:
-            verdicts.setdefault(tweet_id, "other")
-    return verdicts
 
 
 def make_client(options: dict[str, Any]) -> tweepy.Client | None:

@@ -21,7 +21,7 @@ from connectors.exports.common import (
     _parse_time,
     _refuse,
 )
-from connectors.x import tweet_links, tweet_text
+from connectors.x_text import tweet_links, tweet_text
 
 _YTD = re.compile(r"^\s*window\.YTD\.([A-Za-z0-9_]+)\.part\d+\s*=")
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from connector_support import NOW, clock
 
-from connectors import x
+from connectors import x, x_problems
 from connectors.base import AccountRef, AuthFailed, RateLimited
 from testing.fake_api import FakeSocialAPI
 from testing.fake_api import x as fake_x_bodies
@@ -185,4 +185,4 @@ def test_a_plain_429_is_still_the_15_minute_window(
     ],
 )
 def test_next_reset_day(now: datetime, day: int, expected: datetime) -> None:
-    assert x.next_month_day(now, day) == expected
+    assert x_problems.next_month_day(now, day) == expected
