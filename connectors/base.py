@@ -35,7 +35,9 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
 
 # The latest a RateLimited.retry_at may lie ahead (seconds): one day. A connector takes the
 # option ``max_retry_after_seconds`` instead when it is given.
@@ -159,3 +161,21 @@ class BadPayload(SourceUnavailable):
 
 class UnknownNetwork(ConnectorError):
     """A network name that no connector is registered for."""
+
+
+class ConnectorOptions(BaseModel):
+    """A connector's settings (``networks.<name>``): typed, with their defaults and help,
+    declared once here by the connector and composed into the application's settings.
+
+    Secrets (tokens, client ids) are not options: the application passes them beside the
+    options, from the environment only.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def of(cls, options: Mapping[str, Any]) -> Self:
+        """The options in ``options`` (other keys, the secrets, are left to the connector);
+        an empty value means the default."""
+        return cls.model_validate({k: v for k, v in options.items()
+                                   if k in cls.model_fields and v not in (None, "")})

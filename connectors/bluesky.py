@@ -48,6 +48,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from pydantic import Field
 
 from connectors._http import (
     Clock,
@@ -67,6 +68,7 @@ from connectors.base import (
     AccountUnavailable,
     BadPayload,
     ConnectorError,
+    ConnectorOptions,
     FetchedPost,
     FetchResult,
     SourceUnavailable,
@@ -339,16 +341,25 @@ def own_words(record: Any) -> str:
     return "\n\n".join(part for part in (text, "\n".join(extras)) if part)
 
 
+class Options(ConnectorOptions):
+    """``[networks.bluesky]``."""
+
+    api_base_url: str = Field(API_BASE, description="Bluesky AppView address for public reads.")
+    limit: int = Field(50, ge=1, le=100, description="Posts per page.")
+    timeout_seconds: float = Field(20, gt=0, description="Seconds to wait for Bluesky.")
+
+
 def build(options: dict[str, Any], *, clock: Clock = utcnow) -> BlueskyConnector:
     """A Bluesky connector from ``[networks.bluesky]`` options."""
+    opts = Options.of(options)
     http = httpx.Client(
-        base_url=str(options.get("api_base_url") or API_BASE).rstrip("/"),
-        timeout=float(options.get("timeout_seconds") or 20),
+        base_url=opts.api_base_url.rstrip("/"),
+        timeout=opts.timeout_seconds,
         headers={"User-Agent": "social-monitor"},
     )
     return BlueskyConnector(
         http,
-        limit=int(options.get("limit") or 50),
+        limit=opts.limit,
         clock=clock,
         max_retry_after_seconds=max_retry_after(options),
     )

@@ -56,9 +56,12 @@ import hashlib
 import logging
 from pathlib import Path
 
+from pydantic import Field
+
 from connectors._export import ExportConnector
 from connectors.base import (
     AccountUnavailable,
+    ConnectorOptions,
     FetchedPost,
     SourceUnavailable,
 )
@@ -193,6 +196,13 @@ class FileConnector(ExportConnector):
         return _fingerprint(path)
 
 
+class Options(ConnectorOptions):
+    """``[networks.file]``."""
+
+    base_dir: str = Field("", description="Folder that relative file paths of file accounts "
+                          "are read from; empty means the working directory.")
+
+
 def build(options: dict[str, object]) -> FileConnector:
-    base = options.get("base_dir")
-    return FileConnector(Path(str(base)) if base else None)
+    base = Options.of(options).base_dir
+    return FileConnector(Path(base) if base else None)

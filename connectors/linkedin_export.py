@@ -60,10 +60,13 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pydantic import Field
+
 from connectors._export import ExportConnector
 from connectors.base import (
     AccountRef,
     AccountUnavailable,
+    ConnectorOptions,
     FetchedPost,
     SourceUnavailable,
 )
@@ -341,7 +344,14 @@ class LinkedInExportConnector(ExportConnector):
         self.read_from[account.handle] = export.archive
 
 
+class Options(ConnectorOptions):
+    """``[networks.linkedin_export]``."""
+
+    base_dir: str = Field("", description="Folder that relative linkedin-export handles "
+                          "(watched folders) are read from; empty means the working directory.")
+
+
 def build(options: dict[str, Any]) -> LinkedInExportConnector:
     """A LinkedIn export connector; option ``base_dir`` for relative handles."""
-    base = options.get("base_dir")
-    return LinkedInExportConnector(Path(str(base)) if base else None)
+    base = Options.of(options).base_dir
+    return LinkedInExportConnector(Path(base) if base else None)

@@ -50,6 +50,7 @@ from mastodon import (
     MastodonServerError,
     MastodonUnauthorizedError,
 )
+from pydantic import Field
 
 from connectors._html import html_text_and_links
 from connectors._http import (
@@ -72,6 +73,7 @@ from connectors.base import (
     AccountUnavailable,
     AuthFailed,
     BadPayload,
+    ConnectorOptions,
     FetchedPost,
     FetchResult,
     RateLimited,
@@ -328,13 +330,23 @@ def _time(value: Any) -> datetime:
     return as_utc(value) if isinstance(value, datetime) else parse_iso(str(value))
 
 
+class Options(ConnectorOptions):
+    """``[networks.mastodon]``."""
+
+    api_base_url: str = Field("", description="Mastodon server address; empty means the "
+                              "server named in each handle (user@server).")
+    limit: int = Field(40, ge=1, le=80, description="Statuses per page.")
+    timeout_seconds: float = Field(20, gt=0, description="Seconds to wait for a Mastodon server.")
+
+
 def build(options: dict[str, Any], *, clock: Clock = utcnow) -> MastodonConnector:
     """A Mastodon connector from ``[networks.mastodon]`` options."""
+    opts = Options.of(options)
     return MastodonConnector(
-        api_base_url=str(options.get("api_base_url") or ""),
-        access_token=str(options.get("access_token") or ""),
-        limit=int(options.get("limit") or 40),
-        timeout=float(options.get("timeout_seconds") or 20),
+        api_base_url=opts.api_base_url,
+        access_token=str(options.get("access_token") or ""),  # a secret, not an option
+        limit=opts.limit,
+        timeout=opts.timeout_seconds,
         clock=clock,
         max_retry_after_seconds=max_retry_after(options),
     )

@@ -56,6 +56,7 @@ import praw
 import praw.exceptions
 import prawcore
 import requests
+from pydantic import Field
 
 from connectors._http import (
     Clock,
@@ -75,6 +76,7 @@ from connectors.base import (
     AccountUnavailable,
     AuthFailed,
     BadPayload,
+    ConnectorOptions,
     FetchedPost,
     FetchResult,
     RateLimited,
@@ -365,9 +367,25 @@ class RedditConnector:
         )
 
 
+class Options(ConnectorOptions):
+    """``[networks.reddit]``."""
+
+    user_agent: str = Field(_OLD_DEFAULT_USER_AGENT, description="User-Agent sent to Reddit, "
+                            "in the form Reddit asks for: <platform>:<app id>:<version> (by "
+                            "/u/<user>); left at the default, python:social-monitor:<version> "
+                            "(by /u/<contact_user>) is sent.")
+    contact_user: str = Field("", description="The Reddit account that runs the app (the "
+                              "'(by /u/...)' of the User-Agent), without u/.")
+    oauth_url: str = Field("https://oauth.reddit.com", description="Reddit OAuth API address.")
+    reddit_url: str = Field("https://www.reddit.com",
+                            description="Reddit web address (used for authentication).")
+    limit: int = Field(100, ge=1, le=100, description="Items per listing page.")
+    timeout_seconds: float = Field(20, gt=0, description="Seconds to wait for Reddit.")
+
+
 def user_agent(options: dict[str, Any]) -> str:
     """The User-Agent for ``options``, in Reddit's form when we can (see the module docstring)."""
-    configured = str(options.get("user_agent") or "").strip()
+    configured = Options.of(options).user_agent.strip()
     if _USER_AGENT_FORM.match(configured):
         return configured
     if configured and configured != _OLD_DEFAULT_USER_AGENT:
@@ -377,7 +395,7 @@ def user_agent(options: dict[str, Any]) -> str:
         )
         return configured
     agent = f"python:{APP_ID}:{APP_VERSION}"
-    contact = HANDLE.match(str(options.get("contact_user") or "").strip())
+    contact = HANDLE.match(Options.of(options).contact_user.strip())
     if contact is None:
         log.warning(
             "reddit: sending User-Agent '%s'; Reddit asks for '%s (by /u/<user>)', naming "
@@ -409,7 +427,8 @@ def build(options: dict[str, Any], *, clock: Clock = utcnow) -> RedditConnector:
         )
     client_id = require_secret(options, "client_id", ID_ENV, NETWORK)
     secret = require_secret(options, "client_secret", SECRET_ENV, NETWORK)
-    timeout = float(options.get("timeout_seconds") or 20)
+    opts = Options.of(options)
+    timeout = opts.timeout_seconds
     quota = _Quota(clock, max_retry_after(options))
     session = session_with_timeout(timeout)
     session.hooks["response"].append(quota.hook)
@@ -417,13 +436,13 @@ def build(options: dict[str, Any], *, clock: Clock = utcnow) -> RedditConnector:
         client_id=client_id,
         client_secret=secret,
         user_agent=user_agent(options),
-        oauth_url=str(options.get("oauth_url") or "https://oauth.reddit.com").rstrip("/"),
-        reddit_url=str(options.get("reddit_url") or "https://www.reddit.com").rstrip("/"),
+        oauth_url=opts.oauth_url.rstrip("/"),
+        reddit_url=opts.reddit_url.rstrip("/"),
         timeout=math.ceil(timeout),
         check_for_updates=False,
         check_for_async=False,
         requestor_kwargs={"session": session},
     )
     return RedditConnector(
-        reddit, limit=int(options.get("limit") or 100), clock=clock, quota=quota, session=session
+        reddit, limit=opts.limit, clock=clock, quota=quota, session=session
     )

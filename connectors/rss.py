@@ -49,6 +49,7 @@ from typing import Any
 
 import feedparser
 import httpx
+from pydantic import Field
 
 from connectors._html import html_to_text
 from connectors._http import (
@@ -68,6 +69,7 @@ from connectors.base import (
     AccountRef,
     AccountUnavailable,
     AuthFailed,
+    ConnectorOptions,
     FetchedPost,
     FetchResult,
     SourceUnavailable,
@@ -301,11 +303,19 @@ def _with_native(account: AccountRef) -> AccountRef:
     return AccountRef(account.network, account.handle, account.handle.strip())
 
 
+class Options(ConnectorOptions):
+    """``[networks.rss]``."""
+
+    timeout_seconds: float = Field(20, gt=0, description="Seconds to wait for a blog's feed.")
+    user_agent: str = Field(USER_AGENT, description="User agent sent when fetching feeds.")
+
+
 def build(options: dict[str, Any], *, clock: Clock = utcnow) -> FeedConnector:
     """A feed connector from ``[networks.rss]`` options."""
+    opts = Options.of(options)
     http = httpx.Client(
-        timeout=float(options.get("timeout_seconds") or 20),
-        headers={"User-Agent": str(options.get("user_agent") or USER_AGENT)},
+        timeout=opts.timeout_seconds,
+        headers={"User-Agent": opts.user_agent},
         follow_redirects=True,
     )
     return FeedConnector(http, clock=clock, max_retry_after_seconds=max_retry_after(options))

@@ -55,6 +55,7 @@ from typing import Any
 
 import requests
 import tweepy
+from pydantic import Field
 
 from connectors._http import (
     Clock,
@@ -76,6 +77,7 @@ from connectors.base import (
     AccountUnavailable,
     AuthFailed,
     BadPayload,
+    ConnectorOptions,
     FetchedPost,
     FetchResult,
     RateLimited,
@@ -377,14 +379,23 @@ def _usable_tweets(data: Any) -> tuple[list[tweepy.Tweet], int]:
     return kept, len(data) - len(kept)
 
 
+class Options(ConnectorOptions):
+    """``[networks.x]``."""
+
+    api_base_url: str = Field(API_BASE, description="X API base address (change only to "
+                              "point at a test server).")
+    max_results: int = Field(100, ge=5, le=100, description="Tweets per page (5-100).")
+    timeout_seconds: float = Field(20, gt=0, description="Seconds to wait for the X API.")
+
+
 def make_client(options: dict[str, Any]) -> tweepy.Client | None:
     """The tweepy client for ``options``; None when no bearer token is configured."""
     try:
         token = require_secret(options, "bearer_token", TOKEN_ENV, NETWORK)
     except AuthFailed:
         return None
-    base = str(options.get("api_base_url") or API_BASE).rstrip("/")
-    timeout = float(options.get("timeout_seconds") or 20)
+    opts = Options.of(options)
+    base, timeout = opts.api_base_url.rstrip("/"), opts.timeout_seconds
     # wait_on_rate_limit stays off: it would sleep up to 15 minutes inside a worker.
     client = tweepy.Client(bearer_token=token, wait_on_rate_limit=False)
     # tweepy hard-codes its host and sets no timeout; the adapter supplies both.
@@ -398,7 +409,7 @@ def build(options: dict[str, Any], *, clock: Clock = utcnow) -> XConnector:
     """An X connector from ``[networks.x]`` options; without a token every call is AuthFailed."""
     return XConnector(
         make_client(options),
-        max_results=int(options.get("max_results") or 100),
+        max_results=Options.of(options).max_results,
         clock=clock,
         max_retry_after_seconds=max_retry_after(options),
     )

@@ -95,6 +95,35 @@ def _hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(names)}"
 
 
+def setting_help(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """The declared help of the setting at ``loc`` ("" when it has none)."""
+    current: Any = model
+    info = None
+    for part in loc:
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return ""
+        info = fields[part]
+        current = info.annotation
+    return (info.description or "") if info is not None else ""
+
+
+def settings_rows(settings: BaseModel, prefix: str = "") -> list[dict[str, Any]]:
+    """Every setting as ``{"key", "value", "help"}``, in declaration order (the database
+    URL without its password)."""
+    rows: list[dict[str, Any]] = []
+    for name, info in type(settings).model_fields.items():
+        value = getattr(settings, name)
+        key = f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            rows += settings_rows(value, key + ".")
+            continue
+        if key.endswith("database_url") and isinstance(value, str) and value:
+            value = masked_url(value)
+        rows.append({"key": key, "value": value, "help": info.description or ""})
+    return rows
+
+
 def _problems_from(exc: ValidationError, model: type[BaseModel], origin: dict[str, str],
                    default_src: str) -> list[ConfigProblem]:
     out = []
@@ -113,6 +142,8 @@ def _problems_from(exc: ValidationError, model: type[BaseModel], origin: dict[st
             message = _message(err)
         else:
             message = f"{_message(err)} (got {err.get('input')!r})"
+        if help_text := setting_help(model, loc):
+            message += f". This setting: {help_text}"
         out.append(ConfigProblem(source, key, message))
     return out
 

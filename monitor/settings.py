@@ -13,6 +13,14 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from connectors.bluesky import Options as BlueskyOptions
+from connectors.files import Options as FileOptions
+from connectors.linkedin_export import Options as LinkedInExportOptions
+from connectors.mastodon import Options as MastodonOptions
+from connectors.reddit import Options as RedditOptions
+from connectors.rss import Options as RssOptions
+from connectors.x import Options as XOptions
+
 ENV_PREFIX = "SOCIAL_MONITOR_"
 
 
@@ -203,54 +211,16 @@ class ClassifierSettings(_Section):
     wording_languages: list[str] = ["en"]
 
 
-class FileNetwork(_Section):
-    base_dir: str = ""
-
-
-class XNetwork(_Section):
-    api_base_url: str = "https://api.twitter.com"
-    max_results: int = Field(100, ge=5, le=100)
-    timeout_seconds: float = Field(20, gt=0)
-
-
-class RedditNetwork(_Section):
-    user_agent: str = "social-monitor/0.1"
-    contact_user: str = ""
-    oauth_url: str = "https://oauth.reddit.com"
-    reddit_url: str = "https://www.reddit.com"
-    limit: int = Field(100, ge=1, le=100)
-    timeout_seconds: float = Field(20, gt=0)
-
-
-class MastodonNetwork(_Section):
-    api_base_url: str = ""
-    limit: int = Field(40, ge=1, le=80)
-    timeout_seconds: float = Field(20, gt=0)
-
-
-class BlueskyNetwork(_Section):
-    api_base_url: str = "https://public.api.bsky.app"
-    limit: int = Field(50, ge=1, le=100)
-    timeout_seconds: float = Field(20, gt=0)
-
-
-class RssNetwork(_Section):
-    timeout_seconds: float = Field(20, gt=0)
-    user_agent: str = "social-monitor/0.1 (+feed reader)"
-
-
-class LinkedInExportNetwork(_Section):
-    base_dir: str = ""
-
-
 class NetworkSettings(_Section):
-    file: FileNetwork = FileNetwork()
-    x: XNetwork = XNetwork()
-    reddit: RedditNetwork = RedditNetwork()
-    mastodon: MastodonNetwork = MastodonNetwork()
-    bluesky: BlueskyNetwork = BlueskyNetwork()
-    rss: RssNetwork = RssNetwork()
-    linkedin_export: LinkedInExportNetwork = LinkedInExportNetwork()
+    """``[networks.<name>]``: each connector's own typed options, with their help."""
+
+    file: FileOptions = FileOptions()
+    x: XOptions = XOptions()
+    reddit: RedditOptions = RedditOptions()
+    mastodon: MastodonOptions = MastodonOptions()
+    bluesky: BlueskyOptions = BlueskyOptions()
+    rss: RssOptions = RssOptions()
+    linkedin_export: LinkedInExportOptions = LinkedInExportOptions()
 
 
 class Settings(BaseSettings):

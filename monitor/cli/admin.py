@@ -8,7 +8,7 @@ import click
 
 from monitor.alerts.links import secret_key
 from monitor.cli.common import get_app, print_json
-from monitor.config import load_config
+from monitor.config import load_config, settings_rows
 from monitor.errors import ConfigError, ConfigProblem
 from monitor.settings import masked_url
 from monitor.storage import migrate
@@ -76,6 +76,23 @@ def register(cli: click.Group) -> None:
         )
         for warning in cfg.warnings:
             click.echo(f"WARNING: {warning}", err=True)
+
+    @config.command("settings")
+    @click.argument("prefix", required=False, default="")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON: key, value, help.")
+    @click.pass_context
+    def config_settings(ctx: click.Context, prefix: str, as_json: bool) -> None:
+        """Every setting in use (or those under PREFIX, e.g. networks.reddit) with its value
+        and, where it declares one, its help. Secrets are never listed; the database URL is
+        shown without its password."""
+        cfg = load_config(ctx.find_root().obj.get("config_dir"))
+        rows = [r for r in settings_rows(cfg.settings) if r["key"].startswith(prefix)]
+        if as_json:
+            print_json(rows)
+            return
+        for row in rows:
+            line = f"{row['key']} = {row['value']!r}"
+            click.echo(line + (f"  # {row['help']}" if row["help"] else ""))
 
     @cli.group()
     def db() -> None:
