@@ -59,6 +59,7 @@ class Reason:
 
     finding_id: int
     category: str
+    kind: str  # what the detector found within the category (health_data, phone, ...)
     rule: str
     rule_text: str
     explanation: str
@@ -120,6 +121,7 @@ def _to_flag(app: AppConfig, post: Post, findings: list[Finding]) -> Flag:
         Reason(
             finding_id=f.id or 0,
             category=f.category,
+            kind=f.kind or "",
             rule=f.rule,
             rule_text=app.policy.rule_text(f.rule),
             explanation=f.explanation,

@@ -30,6 +30,33 @@ CATEGORY_WORDS = {
 }
 
 
+# What a detector found, as the page names it (kinds within a category).
+KIND_WORDS = {
+    "health_data": "health data",
+    "health_id": "health record number",
+    "location": "home address or location",
+    "bank_account": "account number",
+    "iban": "bank account number",
+    "credit_card": "card number",
+    "one_time_code": "one-time code",
+    "date_of_birth": "date of birth",
+    "national_id": "national ID number",
+    "device_id": "device identifier",
+    "email": "e-mail address",
+    "phone": "phone number",
+    "ip_address": "IP address",
+    "password_hint": "a hint to a password",
+    "secret_client": "a client who wants secrecy",
+    "project_code_name": "project code name",
+    "internal_event": "internal event",
+    "url_password": "password in an address",
+}
+
+
+def kind_words(kind: str) -> str:
+    return KIND_WORDS.get(kind, kind.replace("_", " "))
+
+
 def when(value: datetime | None, tz: str = "UTC") -> str:
     """A time as the employee reads it: in their own time zone."""
     if value is None:
@@ -49,6 +76,7 @@ def _environment() -> Environment:
     env.filters["safe_url"] = safe_url
     env.filters["when"] = when
     env.filters["network_label"] = network_label
+    env.filters["kind_words"] = kind_words
     env.filters["category_words"] = lambda c: CATEGORY_WORDS.get(c, c.replace("_", " "))
     return env
 

@@ -84,6 +84,9 @@ def test_a_post_with_two_findings_is_one_alert_one_card_resolved_once(
         assert "1 post may need a second look" in page.text
         assert page.text.count('class="card flag"') == 1
         assert page.text.count("<dt>Why</dt>") == 2
+        # each reason says what was found, in plain words (issue 16: kinds on the page)
+        assert "Personal data: phone number" in page.text
+        assert "Personal data: e-mail address" in page.text
         assert PHONE not in page.text and ADDRESS not in page.text
         flag_id = max(f.id or 0 for f in findings if f.score == max(x.score for x in findings))
         r = client.post(f"/flags/{flag_id}",
