@@ -17,7 +17,7 @@ from connectors.bluesky import Options as BlueskyOptions
 from connectors.files import Options as FileOptions
 from connectors.linkedin_export import Options as LinkedInExportOptions
 from connectors.mastodon import Options as MastodonOptions
-from connectors.reddit import Options as RedditOptions
+from connectors.reddit_options import Options as RedditOptions
 from connectors.rss import Options as RssOptions
 from connectors.x import Options as XOptions
 

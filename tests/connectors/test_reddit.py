@@ -13,7 +13,7 @@ import prawcore.sessions
 import pytest
 from connector_support import NOW, clock, merged_json_cassette, replay
 
-from connectors import reddit
+from connectors import reddit, reddit_options
 from connectors.base import (
     AccountRef,
     AccountUnavailable,
@@ -286,11 +286,11 @@ def test_missing_credentials_name_every_missing_variable(
         # The shipped default (or nothing) becomes Reddit's form, with the contact user.
         (
             {"user_agent": "social-monitor/0.1", "contact_user": "u/acme_ops"},
-            f"python:social-monitor:{reddit.APP_VERSION} (by /u/acme_ops)",
+            f"python:social-monitor:{reddit_options.APP_VERSION} (by /u/acme_ops)",
         ),
         (
             {"contact_user": "/u/acme_ops"},
-            f"python:social-monitor:{reddit.APP_VERSION} (by /u/acme_ops)",
+            f"python:social-monitor:{reddit_options.APP_VERSION} (by /u/acme_ops)",
         ),
     ],
 )
@@ -316,7 +316,7 @@ def test_user_agent_without_contact_user_says_what_to_set(
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="connectors.reddit"):
         agent = reddit.user_agent({"user_agent": "social-monitor/0.1"})
-    assert agent == f"python:social-monitor:{reddit.APP_VERSION}"
+    assert agent == f"python:social-monitor:{reddit_options.APP_VERSION}"
     assert "networks.reddit.user_agent" in caplog.text and "(by /u/<user>)" in caplog.text
 
 
