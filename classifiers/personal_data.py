@@ -376,7 +376,8 @@ class PersonalDataDetector:
 
     def _cards(self, text: str) -> list[_Candidate]:
         out = []
-        for m in _CARD_LOOSE.finditer(text):
+        loose = _CARD_CONTEXT.search(text.lower()) is not None  # irregular groups need it
+        for m in _CARD_LOOSE.finditer(text) if loose else ():
             if _CARD.fullmatch(m.group(0)):
                 continue  # the strict pattern reports it below
             digits = digits_only(m.group(0))
