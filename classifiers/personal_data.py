@@ -264,7 +264,7 @@ class PersonalDataDetector:
         one-time codes, worded e-mails) always run there.
         """
         lower = lower_keeping_offsets(text)
-        tags = prose_personal.GATE.tags(lower)
+        tags = prose_personal.GATE.tags(f" {lower} ")  # whole-word gate forms need the spaces
         if not tags:
             return []  # nearly every post: no cue word of any described kind
         view = normal_view(text) if may_rewrite(lower, tags) else None

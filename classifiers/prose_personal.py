@@ -202,12 +202,17 @@ _GATE_WORDS: dict[str, list[str]] = {
     "street": [
         *words(
             "street road avenue lane drive court boulevard blvd terrace close crescent square "
-            "parkway highway strasse straße str. weg gasse platz allee apt grove walk hill "
+            "parkway highway strasse straße str. weg gasse platz allee grove walk hill "
             "rise green park circle trail pike alley wharf quay"
         ),
-        *(" st ", " st.", " st,", " rd", " ave", " ct", " ln", " dr", " pl", " sq", " hwy", " cir"),
+        # Abbreviations as whole words (callers pad the text with a space at each end).
+        *(
+            f" {a}{end}"
+            for a in ("st", "rd", "ave", "ct", "ln", "dr", "pl", "sq", "hwy", "cir", "apt")
+            for end in (" ", ".", ",")
+        ),
     ],
-    "romance": words("rue calle via avenida chemin viale"),
+    "romance": [f" {w} " for w in words("rue calle via avenida chemin viale")],
     "device": [*words("imei device serial s/n udid"), "mac ", "mac:", "macbook"],
     "otp": [*words("code otp 2fa mfa one-time onetime verification passcode pin"), "one time"],
     "ssn": words("ssn social"),
@@ -224,7 +229,7 @@ def find(text: str, lower: str, tags: Collection[str] | None = None) -> list[Hit
     """Every described-personal-data hit in ``text`` (the view; ``lower`` is it lower-cased
     with the same offsets). ``tags`` are :data:`GATE`'s tags for it, when already known."""
     if tags is None:
-        tags = GATE.tags(lower)
+        tags = GATE.tags(f" {lower} ")
     if not tags:
         return []
     hits: list[Hit] = []
