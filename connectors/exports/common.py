@@ -4,6 +4,7 @@ read result, times and ids."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -147,5 +148,16 @@ class ExportRead:
     # X archives: indexes into ``posts`` of the archive's tweets, and its notes (long posts)
     x_tweets: list[int] = field(default_factory=list)
     notes: list[FetchedPost] = field(default_factory=list)
+
+    def keep(self, where: str, parse: Callable[[], FetchedPost | None]) -> None:
+        """Add the post ``parse`` makes of one line or item; a bad one is counted by
+        ``where`` (never its text), None (not a post: a boost, a [deleted] row) is left out."""
+        try:
+            post = parse()
+        except _BadLine:
+            self.bad_lines.append(where)
+            return
+        if post is not None:
+            self.posts.append(post)
 
 

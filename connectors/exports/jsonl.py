@@ -22,10 +22,7 @@ def _read_jsonl(path: Path, name: str, out: ExportRead) -> None:
             if not line.strip():
                 continue
             where = f"{name} line {lineno}"
-            try:
-                out.posts.append(_jsonl_post(line, where))
-            except _BadLine:
-                out.bad_lines.append(where)
+            out.keep(where, lambda: _jsonl_post(line, where))  # noqa: B023 (called at once)
 
 
 def _jsonl_post(line: str, where: str) -> FetchedPost:

@@ -48,13 +48,7 @@ def _read_outbox(path: Path, name: str, out: ExportRead) -> None:
         )
     for i, item in enumerate(items):
         where = f"{name} item {i}"
-        try:
-            post = _outbox_post(item, where)
-        except _BadLine:
-            out.bad_lines.append(where)
-            continue
-        if post is not None:
-            out.posts.append(post)
+        out.keep(where, lambda: _outbox_post(item, where))  # noqa: B023 (called at once)
 
 
 def _ids(value: object) -> set[str]:

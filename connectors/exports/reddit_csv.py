@@ -13,7 +13,6 @@ from connectors.exports.common import (
     BadExportFile,
     ExportRead,
     PrivateExportFile,
-    _BadLine,
     _checked_id,
     _parse_time,
 )
@@ -41,13 +40,7 @@ def _read_reddit_csv(path: Path, name: str, out: ExportRead) -> None:
         try:
             for lineno, row in enumerate(reader, 2):
                 where = f"{name} line {lineno}"
-                try:
-                    post = _csv_post(row, where)
-                except _BadLine:
-                    out.bad_lines.append(where)
-                    continue
-                if post is not None:
-                    out.posts.append(post)
+                out.keep(where, lambda: _csv_post(row, where))  # noqa: B023 (called at once)
         except csv.Error as exc:
             raise BadExportFile(f"{name} line {reader.line_num}: unreadable CSV") from exc
 
