@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from _common import SHARED_DATA, read_tsv
 
-from monitor.storage.models import Account, Employee
+from monitor.storage.models import AccountRow, EmployeeRow
 from testing.fake_api import FakeSocialAPI
 
 NETWORK_MIX = {"x": 0.30, "reddit": 0.20, "mastodon": 0.20, "bluesky": 0.15, "rss": 0.15}
@@ -156,7 +156,7 @@ def network_options(url: str) -> dict[str, Any]:
 def seed_accounts(engine: sa.engine.Engine, accounts: list[SeedAccount], now: datetime,
                   chunk: int = 5000) -> None:
     """One opted-in employee per account, inserted with executemany (not the ORM)."""
-    emp, acc = Employee.__table__, Account.__table__  # type: ignore[attr-defined]
+    emp, acc = EmployeeRow.__table__, AccountRow.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
         start = int(conn.execute(sa.text("SELECT coalesce(max(id), 0) FROM employee")).scalar_one())
         for lo in range(0, len(accounts), chunk):
@@ -175,7 +175,7 @@ def seed_accounts(engine: sa.engine.Engine, accounts: list[SeedAccount], now: da
 
 def make_all_due(engine: sa.engine.Engine, now: datetime) -> None:
     """The polling interval has passed for everyone: every account is due again."""
-    acc = Account.__table__  # type: ignore[attr-defined]
+    acc = AccountRow.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
         conn.execute(sa.update(acc).values(next_poll_at=now, failure_count=0))
 

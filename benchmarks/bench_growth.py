@@ -50,7 +50,7 @@ from monitor.review import flags
 from monitor.service.daemon import Service
 from monitor.service.metrics import Metrics
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert
+from monitor.storage.models import AlertRow
 
 NETWORKS = ("x", "reddit", "mastodon", "bluesky", "rss")
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -258,7 +258,7 @@ def post_growth(sizes: list[int], employees: int, tmp: Path) -> list[dict[str, A
 
         def compose(app: App = app, emp: int = emp) -> None:
             with session_scope(app.engine) as s:
-                alert = Alert(id=0, employee_id=emp, kind="digest", dedupe_key="bench",
+                alert = AlertRow(id=0, employee_id=emp, kind="digest", dedupe_key="bench",
                               message_id="<bench@social-monitor>")
                 digest.compose_digest(s, app.config, alert, datetime.now(UTC))
 

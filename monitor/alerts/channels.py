@@ -32,7 +32,7 @@ from sqlmodel import Session
 from monitor.alerts.mailer import network_label
 from monitor.config import AppConfig
 from monitor.errors import PermanentSendError, TransientSendError
-from monitor.storage.models import Alert, Finding, Post
+from monitor.storage.models import AlertRow, FindingRow, PostRow
 
 CATEGORY_WORDS = {
     "harmful": "hurtful or harmful wording",
@@ -84,13 +84,13 @@ def scrub(text: str, url: str) -> str:
 
 
 def compose_channel(
-    session: Session, app: AppConfig, alert: Alert, now: datetime
+    session: Session, app: AppConfig, alert: AlertRow, now: datetime
 ) -> ChannelMessage | None:
     """The chat message for an immediate alert; None once the flag is gone."""
-    finding = session.get(Finding, alert.finding_id) if alert.finding_id else None
+    finding = session.get(FindingRow, alert.finding_id) if alert.finding_id else None
     if alert.kind != "immediate" or finding is None or finding.status != "open":
         return None
-    post = session.get(Post, finding.post_id)
+    post = session.get(PostRow, finding.post_id)
     if post is None or post.deleted_at is not None:
         return None
     base = app.settings.review.base_url.rstrip("/")

@@ -17,7 +17,7 @@ from monitor.alerts.links import make_token, review_link
 from monitor.alerts.mailer import build_message, items_for
 from monitor.config import AppConfig
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert, Employee, Finding, Post
+from monitor.storage.models import AlertRow, EmployeeRow, FindingRow, PostRow
 from monitor.storage.queries import employee_findings
 
 
@@ -26,17 +26,18 @@ def _open_flags_query(employee_id: int, now: datetime) -> Any:
     return (
         employee_findings(employee_id)
         .where(
-            Finding.status == "open",
-            col(Post.deleted_at).is_(None),
-            sa.or_(col(Finding.remind_after).is_(None), col(Finding.remind_after) <= now),
+            FindingRow.status == "open",
+            col(PostRow.deleted_at).is_(None),
+            sa.or_(col(FindingRow.remind_after).is_(None), col(FindingRow.remind_after) <= now),
         )
     )
 
 
-def open_flags(session: Session, employee_id: int, now: datetime) -> list[tuple[Finding, Post]]:
+def open_flags(session: Session, employee_id: int, now: datetime) -> list[tuple[FindingRow,
+    PostRow]]:
     """The employee's open flags on posts still up, newest first (snoozed ones left out)."""
     query = _open_flags_query(employee_id, now).order_by(
-        col(Finding.created_at).desc(), col(Finding.id).desc()
+        col(FindingRow.created_at).desc(), col(FindingRow.id).desc()
     )
     return [(f, p) for f, p in session.exec(query).all()]
 
@@ -52,9 +53,9 @@ def subject_for(count_posts: int) -> str:
 
 
 def compose_digest(
-    session: Session, app: AppConfig, alert: Alert, now: datetime
+    session: Session, app: AppConfig, alert: AlertRow, now: datetime
 ) -> EmailMessage | None:
-    employee = session.get(Employee, alert.employee_id)
+    employee = session.get(EmployeeRow, alert.employee_id)
     if employee is None or employee.digest_unsubscribed or employee.opted_out_at is not None:
         return None
     flags = open_flags(session, employee.id or 0, now)
@@ -78,7 +79,7 @@ def compose_digest(
     )
 
 
-def local_date(employee: Employee, now: datetime) -> tuple[str, int]:
+def local_date(employee: EmployeeRow, now: datetime) -> tuple[str, int]:
     local = now.astimezone(ZoneInfo(employee.timezone))
     return local.date().isoformat(), local.hour
 
@@ -93,10 +94,10 @@ def enqueue_due_digests(
     queued = 0
     with session_scope(engine) as session:
         employees = session.exec(
-            select(Employee).where(
-                col(Employee.opted_in_at).is_not(None),
-                col(Employee.opted_out_at).is_(None),
-                col(Employee.digest_unsubscribed).is_(False),
+            select(EmployeeRow).where(
+                col(EmployeeRow.opted_in_at).is_not(None),
+                col(EmployeeRow.opted_out_at).is_(None),
+                col(EmployeeRow.digest_unsubscribed).is_(False),
             )
         ).all()
         for emp in employees:
@@ -105,10 +106,10 @@ def enqueue_due_digests(
             if too_early or not has_open_flags(session, emp.id or 0, now):
                 continue
             key = f"digest:{emp.id}:{day}:email"
-            if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first():
+            if session.exec(select(AlertRow.id).where(AlertRow.dedupe_key == key)).first():
                 continue
             session.add(
-                Alert(
+                AlertRow(
                     employee_id=emp.id or 0,
                     kind="digest",
                     dedupe_key=key,
@@ -133,8 +134,9 @@ def due_report(engine: Engine, now: datetime) -> list[DigestDue]:
     """Whose digest is due now (local hour reached, something open, still subscribed)."""
     out = []
     with session_scope(engine) as session:
-        for emp in session.exec(select(Employee).where(
-                col(Employee.opted_in_at).is_not(None), col(Employee.opted_out_at).is_(None))):
+        for emp in session.exec(select(EmployeeRow).where(
+                col(EmployeeRow.opted_in_at).is_not(None),
+                    col(EmployeeRow.opted_out_at).is_(None))):
             _day, hour = local_date(emp, now)
             posts = len({p.id for _, p in open_flags(session, emp.id or 0, now)})
             due = bool(posts and hour >= emp.digest_hour and not emp.digest_unsubscribed)
@@ -149,11 +151,11 @@ class Preview:
     subject: str
 
 
-def preview(engine: Engine, app: AppConfig, employee: Employee, out_dir: Path,
+def preview(engine: Engine, app: AppConfig, employee: EmployeeRow, out_dir: Path,
             now: datetime) -> Preview | None:
     """Write the digest the employee would get now as .eml and .html, without sending."""
     with session_scope(engine) as session:
-        fake = Alert(id=0, employee_id=employee.id or 0, kind="digest",
+        fake = AlertRow(id=0, employee_id=employee.id or 0, kind="digest",
                      dedupe_key="preview", message_id="<digest-preview@social-monitor>")
         msg = compose_digest(session, app, fake, now)
     if msg is None:

@@ -17,7 +17,7 @@ from monitor.alerts.links import safe_url
 from monitor.alerts.spans import Segment, segments, window
 from monitor.config import AppConfig
 from monitor.errors import OperatorSendError, PermanentSendError, TransientSendError
-from monitor.storage.models import Employee, Finding, Post
+from monitor.storage.models import EmployeeRow, FindingRow, PostRow
 
 _env = Environment(
     loader=PackageLoader("monitor.alerts", "templates"),
@@ -84,9 +84,9 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
-def items_for(app: AppConfig, flags: Sequence[tuple[Finding, Post]]) -> list[Item]:
+def items_for(app: AppConfig, flags: Sequence[tuple[FindingRow, PostRow]]) -> list[Item]:
     """One item per post (in the order given), however many findings it has."""
-    by_post: dict[int, list[tuple[Finding, Post]]] = {}
+    by_post: dict[int, list[tuple[FindingRow, PostRow]]] = {}
     for finding, post in flags:
         by_post.setdefault(post.id or 0, []).append((finding, post))
     items = []
@@ -114,7 +114,7 @@ def subject_for_post(item: Item) -> str:
 
 def build_message(
     app: AppConfig,
-    employee: Employee,
+    employee: EmployeeRow,
     items: Sequence[Item],
     subject: str,
     link: str,

@@ -55,7 +55,7 @@ from monitor.clock import utcnow
 from monitor.config import AppConfig
 from monitor.errors import OperatorSendError, PermanentSendError, TransientSendError
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert, Employee, Finding, Post
+from monitor.storage.models import AlertRow, EmployeeRow, FindingRow, PostRow
 
 log = logging.getLogger("monitor.outbox")
 
@@ -68,7 +68,7 @@ class Sender(Protocol):
     def send(self, msg: EmailMessage) -> None: ...
 
 
-def message_id(alert: Alert, domain: str = "social-monitor") -> str:
+def message_id(alert: AlertRow, domain: str = "social-monitor") -> str:
     digest = hashlib.sha256(alert.dedupe_key.encode()).hexdigest()[:16]
     return f"<alert-{alert.id}.{digest}@{domain}>"
 
@@ -84,22 +84,22 @@ def enqueue_immediate(
     limit = app.settings.alerts.immediate_per_hour
     recent = session.exec(
         select(sa.func.count())
-        .select_from(Alert)
+        .select_from(AlertRow)
         .where(
-            Alert.employee_id == employee_id,
-            Alert.kind == "immediate",
-            Alert.channel == "email",
-            col(Alert.created_at) >= now - timedelta(hours=1),
+            AlertRow.employee_id == employee_id,
+            AlertRow.kind == "immediate",
+            AlertRow.channel == "email",
+            col(AlertRow.created_at) >= now - timedelta(hours=1),
         )
     ).one()
     if recent >= limit:
         return False
     key = f"finding:{finding_id}:email:immediate"
-    if session.exec(select(Alert.id).where(Alert.dedupe_key == key)).first() is not None:
+    if session.exec(select(AlertRow.id).where(AlertRow.dedupe_key == key)).first() is not None:
         return False
     for channel in ["email", *configured_channels(app)]:
         session.add(
-            Alert(
+            AlertRow(
                 employee_id=employee_id,
                 finding_id=finding_id,
                 kind="immediate",
@@ -115,8 +115,8 @@ def enqueue_immediate(
 def cancel_for_finding(session: Session, finding_id: int) -> None:
     """A resolved flag cancels its pending alerts."""
     session.execute(
-        sa.update(Alert)
-        .where(col(Alert.finding_id) == finding_id, col(Alert.status).in_(PENDING))
+        sa.update(AlertRow)
+        .where(col(AlertRow.finding_id) == finding_id, col(AlertRow.status).in_(PENDING))
         .values(status="cancelled")
     )
 
@@ -136,22 +136,22 @@ class DeliveryReport:
 
 
 # Builds the message for one alert from current state; None means nothing to send any more.
-Composer = Callable[[Session, AppConfig, Alert, datetime], EmailMessage | None]
+Composer = Callable[[Session, AppConfig, AlertRow, datetime], EmailMessage | None]
 
 
 def compose_immediate(
-    session: Session, app: AppConfig, alert: Alert, now: datetime
+    session: Session, app: AppConfig, alert: AlertRow, now: datetime
 ) -> EmailMessage | None:
-    finding = session.get(Finding, alert.finding_id) if alert.finding_id else None
-    employee = session.get(Employee, alert.employee_id)
+    finding = session.get(FindingRow, alert.finding_id) if alert.finding_id else None
+    employee = session.get(EmployeeRow, alert.employee_id)
     if finding is None or employee is None or finding.status != "open":
         return None
-    post = session.get(Post, finding.post_id)
+    post = session.get(PostRow, finding.post_id)
     if post is None or post.deleted_at is not None:
         return None
     # One post, one alert: every open finding of the post, however many there are.
     findings = session.exec(
-        select(Finding).where(Finding.post_id == post.id, Finding.status == "open")
+        select(FindingRow).where(FindingRow.post_id == post.id, FindingRow.status == "open")
     ).all()
     [item] = items_for(app, [(f, post) for f in findings])
     return build_message(
@@ -172,8 +172,8 @@ def recover_unconfirmed(engine: Engine, now: datetime) -> int:
     ``unconfirmed`` (never resent); returns how many."""
     with session_scope(engine) as session:
         result = session.execute(
-            sa.update(Alert)
-            .where(col(Alert.status) == "sending", col(Alert.next_attempt_at) <= now)
+            sa.update(AlertRow)
+            .where(col(AlertRow.status) == "sending", col(AlertRow.next_attempt_at) <= now)
             .values(status="unconfirmed", last_error=UNCONFIRMED)
         )
         count = int(getattr(result, "rowcount", 0) or 0)
@@ -186,10 +186,10 @@ def _claim(session: Session, alert_id: int, now: datetime, lease: timedelta) -> 
     """Take one due alert for sending: a conditional update, so of two processes (or two
     daemons by mistake) only one ever gets it."""
     result = session.execute(
-        sa.update(Alert)
-        .where(col(Alert.id) == alert_id, col(Alert.status).in_(PENDING),
-               col(Alert.next_attempt_at) <= now)
-        .values(status="sending", attempts=Alert.attempts + 1, next_attempt_at=now + lease)
+        sa.update(AlertRow)
+        .where(col(AlertRow.id) == alert_id, col(AlertRow.status).in_(PENDING),
+               col(AlertRow.next_attempt_at) <= now)
+        .values(status="sending", attempts=AlertRow.attempts + 1, next_attempt_at=now + lease)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
@@ -230,9 +230,9 @@ def _deliver_due(box: Outbox, now: datetime, limit: int,
     with session_scope(engine) as session:
         due = list(
             session.exec(
-                select(Alert.id)
-                .where(col(Alert.status).in_(PENDING), col(Alert.next_attempt_at) <= now)
-                .order_by(col(Alert.next_attempt_at))
+                select(AlertRow.id)
+                .where(col(AlertRow.status).in_(PENDING), col(AlertRow.next_attempt_at) <= now)
+                .order_by(col(AlertRow.next_attempt_at))
                 .limit(limit)
             )
         )
@@ -241,7 +241,7 @@ def _deliver_due(box: Outbox, now: datetime, limit: int,
         with session_scope(engine) as session:
             if alert_id is None or not _claim(session, alert_id, now, lease):
                 continue  # another process took it, or it is no longer due
-            alert = session.get(Alert, alert_id)  # a fresh session: loads the claimed row
+            alert = session.get(AlertRow, alert_id)  # a fresh session: loads the claimed row
             if alert is None:
                 continue
             alert.message_id = alert.message_id or message_id(alert)
@@ -284,7 +284,7 @@ def _deliver_due(box: Outbox, now: datetime, limit: int,
             if channel == "email" and error not in report.transport_errors:
                 report.transport_errors.append(error)
         with session_scope(engine) as session:
-            alert = session.get(Alert, alert_id)
+            alert = session.get(AlertRow, alert_id)
             if alert is None or alert.status != "sending":
                 continue  # erased meanwhile (opt-out), or recovered by another process
             # An e-mail is never dead for an unreachable server, only for its own 5xx.

@@ -18,7 +18,7 @@ MASKED = frozenset({"credentials", "personal_data"})
 
 
 class Span(Protocol):
-    """What a finding row needs to be shown (``storage.models.Finding`` has these)."""
+    """What a finding row needs to be shown (``storage.models.FindingRow`` has these)."""
 
     @property
     def start(self) -> int: ...

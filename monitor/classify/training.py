@@ -21,7 +21,7 @@ from monitor.clock import utcnow
 from monitor.config import AppConfig
 from monitor.errors import BadInput, MonitorError
 from monitor.storage.db import session_scope
-from monitor.storage.models import Finding, Post, Review
+from monitor.storage.models import FindingRow, PostRow, ReviewRow
 
 CONFIRMING = ("deleted", "edited", "apologized")
 
@@ -60,10 +60,10 @@ def feedback_examples(engine: Engine) -> list[Example]:
     """Labelled texts from reviews of harmful-wording flags whose post text is still kept."""
     with session_scope(engine) as session:
         rows = session.exec(
-            select(Review.action, Post.text)
-            .join(Finding, col(Review.finding_id) == col(Finding.id))
-            .join(Post, col(Finding.post_id) == col(Post.id))
-            .where(Finding.category == "harmful", col(Post.text).is_not(None))
+            select(ReviewRow.action, PostRow.text)
+            .join(FindingRow, col(ReviewRow.finding_id) == col(FindingRow.id))
+            .join(PostRow, col(FindingRow.post_id) == col(PostRow.id))
+            .where(FindingRow.category == "harmful", col(PostRow.text).is_not(None))
         ).all()
     seen: dict[str, int] = {}
     for action, text in rows:

@@ -17,13 +17,13 @@ from monitor.clock import utcnow
 from monitor.errors import BadInput, NotFound
 from monitor.people.employees import get_employee
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert, Employee
+from monitor.storage.models import AlertRow, EmployeeRow
 
 STATUSES = ("queued", "sending", "sent", "unconfirmed", "failed", "dead", "cancelled")
 
 
 @dataclass(frozen=True)
-class AlertRow:
+class AlertLine:
     id: int
     email: str
     kind: str
@@ -45,12 +45,12 @@ def register(cli: click.Group) -> None:
     @click.pass_context
     def alerts_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
         """List alerts (e.g. dead letters with --status dead)."""
-        query = select(Alert, Employee.email).join(Employee).order_by(col(Alert.id))
+        query = select(AlertRow, EmployeeRow.email).join(EmployeeRow).order_by(col(AlertRow.id))
         if status:
-            query = query.where(Alert.status == status)
+            query = query.where(AlertRow.status == status)
         with session_scope(get_app(ctx).engine) as s:
             rows = [
-                AlertRow(a.id or 0, mail, a.kind, a.channel, a.status, a.attempts,
+                AlertLine(a.id or 0, mail, a.kind, a.channel, a.status, a.attempts,
                          a.next_attempt_at, a.last_error)
                 for a, mail in s.exec(query)
             ]
@@ -66,18 +66,18 @@ def register(cli: click.Group) -> None:
         """Requeue a dead or failed alert (ID), or all dead ones."""
         if (alert_id is None) == (not all_dead):
             raise BadInput("give an alert ID or --all-dead (not both)")
-        query = sa.update(Alert).values(status="queued", attempts=0, next_attempt_at=utcnow())
+        query = sa.update(AlertRow).values(status="queued", attempts=0, next_attempt_at=utcnow())
         with session_scope(get_app(ctx).engine) as s:
             if all_dead:
-                n = s.execute(query.where(col(Alert.status) == "dead")).rowcount  # type: ignore[attr-defined]
+                n = s.execute(query.where(col(AlertRow.status) == "dead")).rowcount  # type: ignore[attr-defined]
             else:
-                alert = s.get(Alert, alert_id)
+                alert = s.get(AlertRow, alert_id)
                 if alert is None:
                     raise NotFound(f"no alert {alert_id}")
                 if alert.status not in ("dead", "failed"):
                     raise BadInput(f"alert {alert_id} is {alert.status}; only dead or failed "
                                    "alerts can be retried")
-                n = s.execute(query.where(col(Alert.id) == alert_id)).rowcount  # type: ignore[attr-defined]
+                n = s.execute(query.where(col(AlertRow.id) == alert_id)).rowcount  # type: ignore[attr-defined]
         click.echo(f"requeued {n} alert(s)")
 
     @alerts.command("send")

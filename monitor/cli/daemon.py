@@ -16,7 +16,7 @@ from monitor.errors import BadInput, MonitorError
 from monitor.polling import poller
 from monitor.service import daemon, logs, scaleout
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Employee
+from monitor.storage.models import AccountRow, EmployeeRow
 
 
 def _account_context(app: App, ids: list[int]) -> dict[int, str]:
@@ -25,8 +25,8 @@ def _account_context(app: App, ids: list[int]) -> dict[int, str]:
         return {}
     out: dict[int, str] = {}
     with session_scope(app.engine) as s:
-        rows = s.exec(select(Account, Employee.email).join(Employee)
-                      .where(col(Account.id).in_(ids)))
+        rows = s.exec(select(AccountRow, EmployeeRow.email).join(EmployeeRow)
+                      .where(col(AccountRow.id).in_(ids)))
         for acc, email in rows:
             when = (f", next try {acc.next_poll_at:%Y-%m-%d %H:%M} UTC"
                     if acc.next_poll_at else "")

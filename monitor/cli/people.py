@@ -16,10 +16,10 @@ from monitor.errors import BadInput, NotFound
 from monitor.people import employees as svc
 from monitor.people import handles
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Employee
+from monitor.storage.models import AccountRow, EmployeeRow
 
 
-def _employee_json(emp: Employee, accounts: int | None = None) -> dict[str, Any]:
+def _employee_json(emp: EmployeeRow, accounts: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "email": emp.email,
         "name": emp.name,
@@ -194,7 +194,7 @@ def register(cli: click.Group) -> None:
         app = get_app(ctx)
         with session_scope(app.engine) as s:
             accs = [(a.id, e, a.network, a.handle, a.native_id)
-                    for a, e in s.exec(select(Account, Employee.email).join(Employee))]
+                    for a, e in s.exec(select(AccountRow, EmployeeRow.email).join(EmployeeRow))]
         results: list[dict[str, Any]] = []
         for acc_id, email, network, handle, native_id in accs:
             entry: dict[str, Any] = {"id": acc_id, "email": email, "network": network,
@@ -209,7 +209,7 @@ def register(cli: click.Group) -> None:
                     click.echo(f"PROBLEM {network} {handle}: {type(exc).__name__}: {exc}")
                 continue
             with session_scope(app.engine) as s:
-                row = s.get(Account, acc_id)
+                row = s.get(AccountRow, acc_id)
                 if row is not None and ref.native_id:
                     row.native_id = ref.native_id
                     s.add(row)

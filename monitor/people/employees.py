@@ -19,7 +19,7 @@ from monitor.clock import utcnow
 from monitor.errors import BadInput, Conflict, NotFound
 from monitor.storage import audit
 from monitor.storage.erase import erase_accounts, erase_employee
-from monitor.storage.models import Account, Employee
+from monitor.storage.models import AccountRow, EmployeeRow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # How an employee erasing their own data appears on the one audit line that is kept.
@@ -73,8 +73,8 @@ def check_timezone(tz: str) -> str:
     return tz
 
 
-def get_employee(session: Session, email: str) -> Employee:
-    emp = session.exec(select(Employee).where(Employee.email == check_email(email))).first()
+def get_employee(session: Session, email: str) -> EmployeeRow:
+    emp = session.exec(select(EmployeeRow).where(EmployeeRow.email == check_email(email))).first()
     if emp is None:
         raise NotFound(f"no employee with e-mail {email!r}; add one with `employees add`")
     return emp
@@ -83,7 +83,7 @@ def get_employee(session: Session, email: str) -> Employee:
 def _fresh_id(session: Session) -> int:
     while True:
         candidate = _ID_LOW + secrets.randbelow(_ID_HIGH - _ID_LOW)
-        if session.get(Employee, candidate) is None:
+        if session.get(EmployeeRow, candidate) is None:
             return candidate
 
 
@@ -95,14 +95,14 @@ def add_employee(
     digest_hour: int = 8,
     own_contacts: Sequence[str] = (),
     actor: str = "cli",
-) -> Employee:
+) -> EmployeeRow:
     email = check_email(email)
     check_timezone(timezone)
     if not 0 <= digest_hour <= 23:
         raise BadInput(f"digest hour: {digest_hour} is not an hour (expected 0-23)")
-    if session.exec(select(Employee).where(Employee.email == email)).first():
+    if session.exec(select(EmployeeRow).where(EmployeeRow.email == email)).first():
         raise Conflict(f"employee {email} already exists")
-    emp = Employee(
+    emp = EmployeeRow(
         id=_fresh_id(session),
         email=email,
         name=name,
@@ -117,14 +117,14 @@ def add_employee(
     return emp
 
 
-def opt_in(session: Session, email: str, actor: str = "cli") -> Employee:
+def opt_in(session: Session, email: str, actor: str = "cli") -> EmployeeRow:
     emp = get_employee(session, email)
     now = utcnow()
     emp.opted_in_at, emp.opted_out_at, emp.paused = now, None, False
     session.add(emp)
     # Linked accounts become due at once.
     session.execute(
-        sa.update(Account).where(col(Account.employee_id) == emp.id).values(next_poll_at=now)
+        sa.update(AccountRow).where(col(AccountRow.employee_id) == emp.id).values(next_poll_at=now)
     )
     audit.record(session, actor, "employee.opt_in", f"employee:{emp.id}")
     return emp
@@ -159,7 +159,7 @@ def opt_out(session: Session, email: str, actor: str = "cli") -> dict[str, int]:
 def list_employees(session: Session) -> list[EmployeeInfo]:
     counts = dict(
         session.exec(
-            select(Account.employee_id, sa.func.count()).group_by(col(Account.employee_id))
+            select(AccountRow.employee_id, sa.func.count()).group_by(col(AccountRow.employee_id))
         ).all()
     )
     return [
@@ -174,7 +174,7 @@ def list_employees(session: Session) -> list[EmployeeInfo]:
             opted_out_at=e.opted_out_at,
             accounts=counts.get(e.id or 0, 0),
         )
-        for e in session.exec(select(Employee).order_by(col(Employee.email)))
+        for e in session.exec(select(EmployeeRow).order_by(col(EmployeeRow.email)))
     ]
 
 
@@ -188,7 +188,7 @@ def known_network(network: str) -> str:
 
 def link_account(
     session: Session, email: str, network: str, handle: str, actor: str = "cli"
-) -> Account:
+) -> AccountRow:
     """Link ``handle`` (checked for its shape by the caller, see
     :func:`monitor.people.handles.check_handle`) to the employee."""
     known_network(network)
@@ -199,11 +199,11 @@ def link_account(
     if emp.opted_out_at is not None:
         raise Conflict(f"{emp.email} has opted out; opt in again before linking accounts")
     existing = session.exec(
-        select(Account).where(Account.network == network, Account.handle == handle)
+        select(AccountRow).where(AccountRow.network == network, AccountRow.handle == handle)
     ).first()
     if existing:
         raise Conflict(f"{network} account {handle!r} is already linked")
-    acc = Account(
+    acc = AccountRow(
         employee_id=emp.id or 0,
         network=network,
         handle=handle,
@@ -222,8 +222,9 @@ def unlink_account(
     """Unlink one account and erase what was stored from it."""
     emp = get_employee(session, email)
     acc = session.exec(
-        select(Account).where(
-            Account.employee_id == emp.id, Account.network == network, Account.handle == handle
+        select(AccountRow).where(
+            AccountRow.employee_id == emp.id, AccountRow.network == network,
+                AccountRow.handle == handle
         )
     ).first()
     if acc is None:
@@ -234,9 +235,9 @@ def unlink_account(
 
 
 def list_accounts(session: Session, email: str | None = None) -> list[AccountInfo]:
-    query = select(Account, Employee.email).join(Employee)
+    query = select(AccountRow, EmployeeRow.email).join(EmployeeRow)
     if email:
-        query = query.where(Employee.email == check_email(email))
+        query = query.where(EmployeeRow.email == check_email(email))
     return [
         AccountInfo(
             id=a.id or 0,
@@ -248,5 +249,5 @@ def list_accounts(session: Session, email: str | None = None) -> list[AccountInf
             next_poll_at=a.next_poll_at,
             last_polled_at=a.last_polled_at,
         )
-        for a, mail in session.exec(query.order_by(col(Employee.email), col(Account.network)))
+        for a, mail in session.exec(query.order_by(col(EmployeeRow.email), col(AccountRow.network)))
     ]

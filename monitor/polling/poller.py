@@ -36,17 +36,17 @@ from monitor.polling.report import ConnectorFor, PollReport
 from monitor.polling.store import store_result
 from monitor.storage import audit
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Employee
+from monitor.storage.models import AccountRow, EmployeeRow
 
 log = logging.getLogger("monitor.polling")
 
 def _due_filter(now: datetime) -> list[sa.ColumnElement[bool]]:
     return [
-        col(Account.status) == "active",
-        col(Account.next_poll_at) <= now,
-        col(Employee.opted_in_at).is_not(None),
-        col(Employee.opted_out_at).is_(None),
-        col(Employee.paused).is_(False),
+        col(AccountRow.status) == "active",
+        col(AccountRow.next_poll_at) <= now,
+        col(EmployeeRow.opted_in_at).is_not(None),
+        col(EmployeeRow.opted_out_at).is_(None),
+        col(EmployeeRow.paused).is_(False),
         ~scheduling.on_resting_host(now),
     ]
 
@@ -63,16 +63,17 @@ def due_accounts(
     on a resting or paused host wait. ``network`` narrows the pick to one network (the
     daemon picks per network, within its budget).
     """
-    query = select(Account.id).join(Employee).where(*_due_filter(now))
+    query = select(AccountRow.id).join(EmployeeRow).where(*_due_filter(now))
     if network is not None:
-        query = query.where(Account.network == network)
-    query = query.order_by(col(Account.next_poll_at)).limit(limit)
+        query = query.where(AccountRow.network == network)
+    query = query.order_by(col(AccountRow.next_poll_at)).limit(limit)
     return [i for i in session.exec(query) if i is not None]
 
 
 def count_due(session: Session, now: datetime) -> int:
     """How many accounts :func:`due_accounts` would return without a limit."""
-    query = select(sa.func.count()).select_from(Account).join(Employee).where(*_due_filter(now))
+    query = select(sa.func.count()).select_from(AccountRow).join(EmployeeRow).where(*_due_filter(
+        now))
     return int(session.exec(query).one())
 
 
@@ -100,7 +101,7 @@ def poll_account(
     rng = rng or random.Random()
     report = PollReport(account_id)
     with session_scope(engine) as session:
-        account = session.get(Account, account_id)
+        account = session.get(AccountRow, account_id)
         if account is None:
             report.outcome = "gone"
             return report
@@ -144,8 +145,8 @@ def _store_poll(engine: Engine, app: AppConfig, pipeline: Pipeline, account_id: 
                 report: PollReport) -> None:
     """Store one fetch and advance the cursor, in one transaction."""
     with session_scope(engine) as session:
-        account = session.get(Account, account_id)
-        employee = session.get(Employee, account.employee_id) if account else None
+        account = session.get(AccountRow, account_id)
+        employee = session.get(EmployeeRow, account.employee_id) if account else None
         # Consent may have been withdrawn during the fetch: then nothing is stored.
         if (
             account is None
@@ -204,7 +205,7 @@ def _record_failure(
     p = app.settings.polling
     report.error = str(exc) if isinstance(exc, ConnectorError) else error_name(exc)
     with session_scope(engine) as session:
-        account = session.get(Account, account_id)
+        account = session.get(AccountRow, account_id)
         if account is None:
             return
         account.failure_count += 1

@@ -26,7 +26,7 @@ from monitor.polling.report import ConnectorFor, PollReport
 from monitor.polling.store import store_result
 from monitor.settings import Settings
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Employee, Finding, Post
+from monitor.storage.models import AccountRow, EmployeeRow, FindingRow, PostRow
 
 log = logging.getLogger("monitor.polling")
 
@@ -52,37 +52,37 @@ def flagged_posts(
     """
     now = now or utcnow()
     live = (
-        col(Post.deleted_at).is_(None),
-        Account.status == "active",
-        col(Employee.opted_in_at).is_not(None),
-        col(Employee.opted_out_at).is_(None),
+        col(PostRow.deleted_at).is_(None),
+        AccountRow.status == "active",
+        col(EmployeeRow.opted_in_at).is_not(None),
+        col(EmployeeRow.opted_out_at).is_(None),
         ~scheduling.on_resting_host(now),
     )
-    flagged = sa.exists().where(col(Finding.post_id) == col(Post.id),
-                                col(Finding.status) == "open")
+    flagged = sa.exists().where(col(FindingRow.post_id) == col(PostRow.id),
+                                col(FindingRow.status) == "open")
     base = (
-        select(Post.account_id, Account.network, Post.native_id)
-        .join(Account, col(Account.id) == col(Post.account_id))
-        .join(Employee, col(Employee.id) == col(Account.employee_id))
+        select(PostRow.account_id, AccountRow.network, PostRow.native_id)
+        .join(AccountRow, col(AccountRow.id) == col(PostRow.account_id))
+        .join(EmployeeRow, col(EmployeeRow.id) == col(AccountRow.employee_id))
     )
     out: dict[tuple[int, str], list[str]] = {}
     for account_id, network, native_id in session.exec(
-        base.where(*live, flagged).order_by(col(Post.id)).limit(limit)
+        base.where(*live, flagged).order_by(col(PostRow.id)).limit(limit)
     ):
         out.setdefault((account_id, network), []).append(native_id)
     if recent_days <= 0 or recent_limit <= 0 or not recent_networks:
         return out
-    last_look = sa.func.coalesce(col(Post.checked_at), col(Post.fetched_at))
+    last_look = sa.func.coalesce(col(PostRow.checked_at), col(PostRow.fetched_at))
     recent = (
         base.where(
             *live,
             ~flagged,
-            col(Employee.paused).is_(False),
-            col(Post.network).in_(list(recent_networks)),
-            col(Post.created_at) >= now - timedelta(days=recent_days),
+            col(EmployeeRow.paused).is_(False),
+            col(PostRow.network).in_(list(recent_networks)),
+            col(PostRow.created_at) >= now - timedelta(days=recent_days),
             last_look <= now - timedelta(hours=recent_hours),
         )
-        .order_by(last_look, col(Post.id))
+        .order_by(last_look, col(PostRow.id))
         .limit(recent_limit)
     )
     for account_id, network, native_id in session.exec(recent):
@@ -121,7 +121,7 @@ def recheck_account(
     now = now or utcnow()
     report = PollReport(account_id, outcome="rechecked")
     with session_scope(engine) as session:
-        account = session.get(Account, account_id)
+        account = session.get(AccountRow, account_id)
         if account is None:
             report.outcome = "gone"
             return report
@@ -135,8 +135,8 @@ def recheck_account(
         result = connector_for(ref.network).recheck(ref, native_ids)
         report.requests = result.requests_made
         with session_scope(engine) as session:
-            account = session.get(Account, account_id)
-            employee = session.get(Employee, account.employee_id) if account else None
+            account = session.get(AccountRow, account_id)
+            employee = session.get(EmployeeRow, account.employee_id) if account else None
             if account is None or employee is None or employee.opted_in_at is None \
                     or employee.opted_out_at is not None:
                 report.outcome = "no_consent"
@@ -144,8 +144,9 @@ def recheck_account(
             store_result(session, app, pipeline, account, employee, result, now, report,
                          asked=native_ids)
             session.execute(
-                sa.update(Post)
-                .where(col(Post.account_id) == account_id, col(Post.native_id).in_(native_ids))
+                sa.update(PostRow)
+                .where(col(PostRow.account_id) == account_id, col(PostRow.native_id).in_(
+                    native_ids))
                 .values(checked_at=now)
             )
     except Exception as exc:  # a failed re-check closes nothing; next one retries

@@ -39,7 +39,7 @@ from sqlmodel import Session, col, select
 from connectors.registry import known_networks
 from monitor.settings import Settings
 from monitor.storage import audit
-from monitor.storage.models import Account, AuditEvent, HostRest
+from monitor.storage.models import AccountRow, AuditEventRow, HostRestRow
 
 PAUSED = "network.paused"
 RESUMED = "network.resumed"
@@ -79,9 +79,10 @@ def paused_networks(session: Session, now: datetime,
                     lookback: timedelta = timedelta(days=7)) -> dict[str, datetime]:
     """Networks paused right now, with the end of their pause (latest event wins)."""
     rows = session.exec(
-        select(AuditEvent)
-        .where(col(AuditEvent.action).in_((PAUSED, RESUMED)), col(AuditEvent.at) >= now - lookback)
-        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+        select(AuditEventRow)
+        .where(col(AuditEventRow.action).in_((PAUSED, RESUMED)), col(
+            AuditEventRow.at) >= now - lookback)
+        .order_by(col(AuditEventRow.at), col(AuditEventRow.id))
     )
     state: dict[str, datetime | None] = {}
     for event in rows:
@@ -147,11 +148,11 @@ def rest_host(session: Session, network: str, host: str, until: datetime, reason
     ``until``. Returns True when it was not already resting for that reason (then the
     caller tells the operator); a pause is also an audit event, the operator's record."""
     already = session.exec(
-        select(HostRest.id).where(HostRest.network == network, HostRest.host == host,
-                                  HostRest.reason == reason, col(HostRest.until) > now)
+        select(HostRestRow.id).where(HostRestRow.network == network, HostRestRow.host == host,
+                                  HostRestRow.reason == reason, col(HostRestRow.until) > now)
     ).first()
-    session.execute(sa.delete(HostRest).where(col(HostRest.until) < now - _KEEP_ENDED))
-    session.add(HostRest(network=network, host=host, reason=reason, since=now, until=until))
+    session.execute(sa.delete(HostRestRow).where(col(HostRestRow.until) < now - _KEEP_ENDED))
+    session.add(HostRestRow(network=network, host=host, reason=reason, since=now, until=until))
     if reason == AUTH_FAILED and already is None:
         audit.record(session, actor, HOST_PAUSED, _host_subject(network, host),
                      f"until={until.isoformat()} reason={reason}", at=now)
@@ -160,8 +161,8 @@ def rest_host(session: Session, network: str, host: str, until: datetime, reason
 
 def resume_host(session: Session, network: str, host: str, now: datetime, actor: str) -> None:
     """End a host's rest or pause early (after the operator fixed the credentials)."""
-    session.execute(sa.delete(HostRest).where(col(HostRest.network) == network,
-                                              col(HostRest.host) == host))
+    session.execute(sa.delete(HostRestRow).where(col(HostRestRow.network) == network,
+                                              col(HostRestRow.host) == host))
     audit.record(session, actor, HOST_RESUMED, _host_subject(network, host), "", at=now)
 
 
@@ -169,7 +170,7 @@ def resting_hosts(session: Session, now: datetime) -> dict[tuple[str, str], Host
     """Hosts resting or paused at ``now``, per (network, host): the latest end, and
     ``AuthFailed`` if a pause is among them (a pause says more than a rate limit)."""
     rows = session.exec(
-        select(HostRest).where(col(HostRest.until) > now).order_by(col(HostRest.id))
+        select(HostRestRow).where(col(HostRestRow.until) > now).order_by(col(HostRestRow.id))
     )
     out: dict[tuple[str, str], HostRestState] = {}
     for row in rows:
@@ -188,8 +189,8 @@ def is_host_resting(session: Session, network: str, host: str | None, now: datet
     if not host:
         return False
     return session.exec(
-        select(HostRest.id).where(HostRest.network == network, HostRest.host == host,
-                                  col(HostRest.until) > now)
+        select(HostRestRow.id).where(HostRestRow.network == network, HostRestRow.host == host,
+                                  col(HostRestRow.until) > now)
     ).first() is not None
 
 
@@ -197,9 +198,9 @@ def on_resting_host(now: datetime) -> sa.ColumnElement[bool]:
     """SQL: the account (joined as ``Account``) is read from a host resting at ``now``.
     An account whose host is not known yet (NULL) is on none."""
     return sa.exists().where(
-        col(HostRest.network) == col(Account.network),
-        col(HostRest.host) == col(Account.host),
-        col(HostRest.until) > now,
+        col(HostRestRow.network) == col(AccountRow.network),
+        col(HostRestRow.host) == col(AccountRow.host),
+        col(HostRestRow.until) > now,
     )
 
 

@@ -25,18 +25,18 @@ from monitor.alerts import outbox
 from monitor.classify.pipeline import check, head
 from monitor.config import AppConfig
 from monitor.polling.report import PollReport
-from monitor.storage.models import Account, Employee, Finding, Post, Suppression
+from monitor.storage.models import AccountRow, EmployeeRow, FindingRow, PostRow, SuppressionRow
 
 log = logging.getLogger("monitor.polling")
 
 
 def _suppressed(session: Session, employee_id: int, chash: str) -> set[tuple[str | None, ...]]:
     rows = session.exec(
-        select(Suppression).where(
+        select(SuppressionRow).where(
             sa.or_(
-                col(Suppression.content_hash) == chash,
-                col(Suppression.employee_id) == employee_id,
-                col(Suppression.employee_id).is_(None),
+                col(SuppressionRow.content_hash) == chash,
+                col(SuppressionRow.employee_id) == employee_id,
+                col(SuppressionRow.employee_id).is_(None),
             )
         )
     )
@@ -57,8 +57,8 @@ def classify_post(
     session: Session,
     app: AppConfig,
     pipeline: Pipeline,
-    post: Post,
-    employee: Employee,
+    post: PostRow,
+    employee: EmployeeRow,
     now: datetime,
     categories: dict[str, int] | None = None,
     cut: bool = False,
@@ -79,11 +79,11 @@ def classify_post(
     open_now = {
         (f.detector, f.category, f.kind, f.masked): f
         for f in session.exec(
-            select(Finding).where(Finding.post_id == post.id, Finding.status == "open")
+            select(FindingRow).where(FindingRow.post_id == post.id, FindingRow.status == "open")
         )
     }
     stored = alerts = 0
-    to_alert: list[Finding] = []
+    to_alert: list[FindingRow] = []
     for decided in result.findings:
         f = decided.finding
         if _is_suppressed(supp, post.content_hash, f.rule, f.category):
@@ -93,7 +93,7 @@ def classify_post(
             # Still there after an edit: the flag stays open and is not alerted again.
             open_now.pop(key)
             continue
-        row = Finding(
+        row = FindingRow(
             post_id=post.id or 0,
             detector=f.detector,
             detector_version=f.version,
@@ -127,7 +127,7 @@ def classify_post(
     return stored, alerts
 
 
-def _resolve(session: Session, finding: Finding, resolution: str, now: datetime) -> None:
+def _resolve(session: Session, finding: FindingRow, resolution: str, now: datetime) -> None:
     finding.status, finding.resolution, finding.resolved_at = "resolved", resolution, now
     session.add(finding)
     outbox.cancel_for_finding(session, finding.id or 0)
@@ -137,8 +137,8 @@ def store_result(
     session: Session,
     app: AppConfig,
     pipeline: Pipeline,
-    account: Account,
-    employee: Employee,
+    account: AccountRow,
+    employee: EmployeeRow,
     result: FetchResult,
     now: datetime,
     report: PollReport,
@@ -160,7 +160,7 @@ def store_result(
         existing = _find_post(session, account.id or 0, fetched)
         chash = content_hash(fetched.text)
         if existing is None:
-            post = Post(
+            post = PostRow(
                 account_id=account.id or 0,
                 network=account.network,
                 native_id=fetched.native_id,
@@ -231,7 +231,7 @@ def bound_post(fetched: FetchedPost, max_text_bytes: int,
 
 def _record_gone(
     session: Session,
-    account: Account,
+    account: AccountRow,
     result: FetchResult,
     now: datetime,
     report: PollReport,
@@ -256,7 +256,7 @@ def _record_gone(
     if not ids:
         return
     rows = session.exec(
-        select(Post).where(Post.account_id == account.id, col(Post.native_id).in_(ids))
+        select(PostRow).where(PostRow.account_id == account.id, col(PostRow.native_id).in_(ids))
     ).all()
     for post_row in rows:
         if post_row.deleted_at is not None:
@@ -276,21 +276,23 @@ def _record_gone(
         session.add(post_row)
         report.deleted_posts += 1
         for f in session.exec(
-            select(Finding).where(Finding.post_id == post_row.id, Finding.status == "open")
+            select(FindingRow).where(FindingRow.post_id == post_row.id, FindingRow.status == "open")
         ):
             _resolve(session, f, "post_deleted", now)
             report.resolved += 1
 
 
-def _find_post(session: Session, account_id: int, fetched: FetchedPost) -> Post | None:
+def _find_post(session: Session, account_id: int, fetched: FetchedPost) -> PostRow | None:
     """The stored post of this account with the fetched id (or edit group). Always per
     account: native ids are not unique across accounts, files or servers."""
     post = session.exec(
-        select(Post).where(Post.account_id == account_id, Post.native_id == fetched.native_id)
+        select(PostRow).where(
+            PostRow.account_id == account_id, PostRow.native_id == fetched.native_id)
     ).first()
     if post is None and fetched.group_id:
         # An X edit has a new id; its versions share the first id of the edit history.
         post = session.exec(
-            select(Post).where(Post.account_id == account_id, Post.group_id == fetched.group_id)
+            select(PostRow).where(
+                PostRow.account_id == account_id, PostRow.group_id == fetched.group_id)
         ).first()
     return post

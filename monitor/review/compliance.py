@@ -16,10 +16,10 @@ from sqlmodel import Session, col, select
 from monitor.config import AppConfig
 from monitor.storage import audit
 from monitor.storage.models import (
-    Account,
-    Employee,
-    Finding,
-    Post,
+    AccountRow,
+    EmployeeRow,
+    FindingRow,
+    PostRow,
 )
 
 
@@ -150,12 +150,12 @@ def compliance_summary(
     since = now - timedelta(weeks=weeks)
     rows = session.execute(
         sa.select(
-            col(Finding.category), col(Finding.status), col(Finding.created_at),
-            col(Finding.resolved_at), col(Account.employee_id),
+            col(FindingRow.category), col(FindingRow.status), col(FindingRow.created_at),
+            col(FindingRow.resolved_at), col(AccountRow.employee_id),
         )
-        .join(Post, col(Finding.post_id) == col(Post.id))
-        .join(Account, col(Post.account_id) == col(Account.id))
-        .where(col(Finding.created_at) >= since)
+        .join(PostRow, col(FindingRow.post_id) == col(PostRow.id))
+        .join(AccountRow, col(PostRow.account_id) == col(AccountRow.id))
+        .where(col(FindingRow.created_at) >= since)
     ).all()
     counts: Counter[_Key] = Counter()
     people: dict[_Key, set[int]] = defaultdict(set)
@@ -236,18 +236,18 @@ def compliance_summary(
 def _escalated(session: Session, now: datetime, after_days: int) -> list[Escalated]:
     cutoff = now - timedelta(days=after_days)
     rows = session.exec(
-        select(Finding, Post, Employee.email)
-        .join(Post, col(Finding.post_id) == col(Post.id))
-        .join(Account, col(Post.account_id) == col(Account.id))
-        .join(Employee, col(Account.employee_id) == col(Employee.id))
+        select(FindingRow, PostRow, EmployeeRow.email)
+        .join(PostRow, col(FindingRow.post_id) == col(PostRow.id))
+        .join(AccountRow, col(PostRow.account_id) == col(AccountRow.id))
+        .join(EmployeeRow, col(AccountRow.employee_id) == col(EmployeeRow.id))
         .where(
-            Finding.status == "open",
-            Finding.decision == "alert",
-            col(Finding.created_at) <= cutoff,
-            col(Post.deleted_at).is_(None),
-            col(Employee.opted_out_at).is_(None),
+            FindingRow.status == "open",
+            FindingRow.decision == "alert",
+            col(FindingRow.created_at) <= cutoff,
+            col(PostRow.deleted_at).is_(None),
+            col(EmployeeRow.opted_out_at).is_(None),
         )
-        .order_by(col(Finding.created_at))
+        .order_by(col(FindingRow.created_at))
     ).all()
     return [
         Escalated(

@@ -26,10 +26,10 @@ from monitor.review.own import actor_for
 from monitor.review.suggestions import Suggestion, suggest
 from monitor.storage import audit
 from monitor.storage.models import (
-    Finding,
-    Post,
-    Review,
-    Suppression,
+    FindingRow,
+    PostRow,
+    ReviewRow,
+    SuppressionRow,
 )
 from monitor.storage.queries import employee_findings
 
@@ -114,7 +114,7 @@ class HistoryItem:
     actions: tuple[str, ...]
 
 
-def _to_flag(app: AppConfig, post: Post, findings: list[Finding]) -> Flag:
+def _to_flag(app: AppConfig, post: PostRow, findings: list[FindingRow]) -> Flag:
     ranked = sorted(findings, key=lambda f: (-f.score, f.id or 0))
     top = ranked[0]
     reasons = tuple(
@@ -152,9 +152,9 @@ def _to_flag(app: AppConfig, post: Post, findings: list[Finding]) -> Flag:
     )
 
 
-def _by_post(rows: Sequence[tuple[Finding, Post]]) -> list[tuple[Post, list[Finding]]]:
+def _by_post(rows: Sequence[tuple[FindingRow, PostRow]]) -> list[tuple[PostRow, list[FindingRow]]]:
     """Findings grouped by post, in the order their posts first appear."""
-    groups: dict[int, tuple[Post, list[Finding]]] = {}
+    groups: dict[int, tuple[PostRow, list[FindingRow]]] = {}
     for finding, post in rows:
         groups.setdefault(post.id or 0, (post, []))[1].append(finding)
     return list(groups.values())
@@ -171,28 +171,28 @@ def snoozed_count(session: Session, employee_id: int, now: datetime) -> int:
     """Posts with open flags the employee asked to be reminded of later, not due yet."""
     return int(
         session.exec(
-            employee_findings(employee_id, sa.func.count(sa.distinct(col(Finding.post_id))))
+            employee_findings(employee_id, sa.func.count(sa.distinct(col(FindingRow.post_id))))
             .where(
-                Finding.status == "open",
-                col(Post.deleted_at).is_(None),
-                col(Finding.remind_after) > now,
+                FindingRow.status == "open",
+                col(PostRow.deleted_at).is_(None),
+                col(FindingRow.remind_after) > now,
             )
         ).one()
     )
 
 
-def _own_finding(session: Session, employee_id: int, finding_id: int) -> tuple[Finding, Post]:
+def _own_finding(session: Session, employee_id: int, finding_id: int) -> tuple[FindingRow, PostRow]:
     row = session.exec(
-        employee_findings(employee_id).where(Finding.id == finding_id)
+        employee_findings(employee_id).where(FindingRow.id == finding_id)
     ).first()
     if row is None:
         raise NotFound("no such flag")
     return row[0], row[1]
 
 
-def _open_on_post(session: Session, post: Post) -> list[Finding]:
+def _open_on_post(session: Session, post: PostRow) -> list[FindingRow]:
     return list(session.exec(
-        select(Finding).where(Finding.post_id == post.id, Finding.status == "open")
+        select(FindingRow).where(FindingRow.post_id == post.id, FindingRow.status == "open")
     ).all())
 
 
@@ -235,7 +235,7 @@ def resolve(
         key = (each.content_hash, each.rule)
         if action == "not_a_problem" and key not in suppressed:
             suppressed.add(key)
-            session.add(Suppression(employee_id=employee_id, content_hash=each.content_hash,
+            session.add(SuppressionRow(employee_id=employee_id, content_hash=each.content_hash,
                                     rule=each.rule, created_at=now))
     audit.record(
         session,
@@ -248,9 +248,9 @@ def resolve(
     return finding.status
 
 
-def _answer(session: Session, employee_id: int, finding: Finding, action: str, now: datetime,
+def _answer(session: Session, employee_id: int, finding: FindingRow, action: str, now: datetime,
             comment: str) -> None:
-    session.add(Review(finding_id=finding.id or 0, employee_id=employee_id, action=action,
+    session.add(ReviewRow(finding_id=finding.id or 0, employee_id=employee_id, action=action,
                        comment=comment, created_at=now))
     if action == "remind_later":
         finding.remind_after = now + REMIND_AFTER
@@ -264,15 +264,15 @@ def history(session: Session, employee_id: int, limit: int = 200) -> list[Histor
     """Every flag of the employee, newest first, with the actions they took."""
     rows = session.exec(
         employee_findings(employee_id)
-        .order_by(col(Finding.created_at).desc(), col(Finding.id).desc())
+        .order_by(col(FindingRow.created_at).desc(), col(FindingRow.id).desc())
         .limit(limit)
     ).all()
     ids = [f.id for f, _ in rows]
     actions: dict[int, list[str]] = defaultdict(list)
     for r in session.exec(
-        select(Review)
-        .where(col(Review.finding_id).in_(ids), Review.employee_id == employee_id)
-        .order_by(col(Review.created_at))
+        select(ReviewRow)
+        .where(col(ReviewRow.finding_id).in_(ids), ReviewRow.employee_id == employee_id)
+        .order_by(col(ReviewRow.created_at))
     ):
         actions[r.finding_id].append(r.action)
     return [

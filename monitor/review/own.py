@@ -17,14 +17,14 @@ from monitor.errors import BadInput, NotFound
 from monitor.people import employees
 from monitor.storage import audit
 from monitor.storage.models import (
-    Account,
-    Alert,
-    AuditEvent,
-    Employee,
-    Finding,
-    Post,
-    Review,
-    Suppression,
+    AccountRow,
+    AlertRow,
+    AuditEventRow,
+    EmployeeRow,
+    FindingRow,
+    PostRow,
+    ReviewRow,
+    SuppressionRow,
 )
 
 
@@ -47,9 +47,9 @@ class Me:
     opted_in: bool
 
 
-def active_employee(session: Session, employee_id: int) -> Employee | None:
+def active_employee(session: Session, employee_id: int) -> EmployeeRow | None:
     """The employee if they may use the page (exists and has not opted out)."""
-    emp = session.get(Employee, employee_id)
+    emp = session.get(EmployeeRow, employee_id)
     if emp is None or emp.opted_out_at is not None:
         return None
     return emp
@@ -129,7 +129,7 @@ def set_paused(session: Session, employee_id: int, paused: bool, now: datetime) 
 
 def unsubscribe_digest(session: Session, employee_id: int, now: datetime) -> None:
     """Stop the daily digest (immediate alerts for serious flags still arrive)."""
-    emp = session.get(Employee, employee_id)
+    emp = session.get(EmployeeRow, employee_id)
     if emp is None:
         raise NotFound("no such employee")
     if not emp.digest_unsubscribed:
@@ -168,11 +168,11 @@ def export_data(session: Session, employee_id: int, now: datetime) -> dict[str, 
     emp = active_employee(session, employee_id)
     if emp is None:
         raise NotFound("no such employee")
-    accounts = list(session.exec(select(Account).where(Account.employee_id == employee_id)))
+    accounts = list(session.exec(select(AccountRow).where(AccountRow.employee_id == employee_id)))
     account_ids = [a.id for a in accounts]
-    posts = list(session.exec(select(Post).where(col(Post.account_id).in_(account_ids))))
+    posts = list(session.exec(select(PostRow).where(col(PostRow.account_id).in_(account_ids))))
     post_ids = [p.id for p in posts]
-    findings = list(session.exec(select(Finding).where(col(Finding.post_id).in_(post_ids))))
+    findings = list(session.exec(select(FindingRow).where(col(FindingRow.post_id).in_(post_ids))))
     subject = f"employee:{employee_id}"
     audit.record(session, actor_for(employee_id), "data.export", subject, at=now)
     session.flush()
@@ -196,19 +196,22 @@ def export_data(session: Session, employee_id: int, now: datetime) -> dict[str, 
             "resolution", "resolved_at", "remind_after", "created_at",
         )) for f in findings],
         "reviews": [_row(r, ("id", "finding_id", "action", "comment", "created_at"))
-                    for r in session.exec(select(Review).where(Review.employee_id == employee_id))],
+                    for r in session.exec(select(ReviewRow).where(
+                        ReviewRow.employee_id == employee_id))],
         "alerts": [_row(a, ("id", "finding_id", "kind", "channel", "status", "attempts",
                             "created_at", "sent_at"))
-                   for a in session.exec(select(Alert).where(Alert.employee_id == employee_id))],
+                   for a in session.exec(select(AlertRow).where(
+                       AlertRow.employee_id == employee_id))],
         "suppressions": [_row(s, ("id", "content_hash", "rule", "category", "created_at"))
                          for s in session.exec(
-                             select(Suppression).where(Suppression.employee_id == employee_id))],
+                             select(SuppressionRow).where(
+                                 SuppressionRow.employee_id == employee_id))],
         "audit": [_row(e, ("at", "actor", "action", "subject", "detail"))
                   for e in session.exec(
-                      select(AuditEvent)
-                      .where(sa.or_(col(AuditEvent.subject) == subject,
-                                    col(AuditEvent.actor) == actor_for(employee_id)))
-                      .order_by(col(AuditEvent.at)))],
+                      select(AuditEventRow)
+                      .where(sa.or_(col(AuditEventRow.subject) == subject,
+                                    col(AuditEventRow.actor) == actor_for(employee_id)))
+                      .order_by(col(AuditEventRow.at)))],
     }
 
 

@@ -26,7 +26,7 @@ from monitor.people.employees import check_email
 from monitor.review.own import active_employee, actor_for
 from monitor.storage import audit
 from monitor.storage.db import session_scope
-from monitor.storage.models import Employee, UsedToken
+from monitor.storage.models import EmployeeRow, UsedTokenRow
 
 log = logging.getLogger("monitor.web")
 
@@ -35,12 +35,12 @@ def nonce_hash(purpose: str, nonce: str) -> str:
     return hashlib.sha256(f"{purpose}:{nonce}".encode()).hexdigest()
 
 
-def check_signin(engine: Engine, config: AppConfig, token: str) -> Employee:
+def check_signin(engine: Engine, config: AppConfig, token: str) -> EmployeeRow:
     """The employee a sign-in link is for, without spending it. Raises BadLink."""
     employee_id, nonce = read_token(config, token, "signin")
     with session_scope(engine) as session:
         if session.exec(
-            select(UsedToken.id).where(UsedToken.nonce_hash == nonce_hash("signin", nonce))
+            select(UsedTokenRow.id).where(UsedTokenRow.nonce_hash == nonce_hash("signin", nonce))
         ).first():
             raise BadLink("this link has already been used; ask for a fresh one")
         emp = active_employee(session, employee_id)
@@ -61,10 +61,11 @@ def spend_signin(
     try:
         with session_scope(engine) as session:
             session.execute(
-                sa.delete(UsedToken).where(col(UsedToken.used_at) < now - ttl - timedelta(hours=1))
+                sa.delete(UsedTokenRow).where(col(UsedTokenRow.used_at) < now - ttl - timedelta(
+                    hours=1))
             )
             session.add(
-                UsedToken(
+                UsedTokenRow(
                     nonce_hash=nonce_hash("signin", nonce),
                     purpose="signin",
                     employee_id=employee_id,
@@ -78,7 +79,8 @@ def spend_signin(
     return employee_id, version
 
 
-def signin_message(config: AppConfig, employee: Employee, link: str, now: datetime) -> EmailMessage:
+def signin_message(
+    config: AppConfig, employee: EmployeeRow, link: str, now: datetime) -> EmailMessage:
     """The fresh-link e-mail (plain text; the link is all it carries)."""
     hours = config.settings.review.link_ttl_hours
     msg = EmailMessage()
@@ -107,7 +109,8 @@ def send_fresh_link(
     """
     try:
         with session_scope(engine) as session:
-            emp = session.exec(select(Employee).where(Employee.email == check_email(email))).first()
+            emp = session.exec(select(EmployeeRow).where(EmployeeRow.email == check_email(
+                email))).first()
             if emp is None or active_employee(session, emp.id or 0) is None:
                 return False
             employee_id = emp.id or 0

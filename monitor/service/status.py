@@ -19,7 +19,7 @@ from monitor.polling import poller as polling
 from monitor.polling import scheduling
 from monitor.settings import StorageSettings
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Alert, Finding, Post
+from monitor.storage.models import AccountRow, AlertRow, FindingRow, PostRow
 
 LOCK_NAME = "daemon.lock"
 
@@ -82,17 +82,17 @@ def _grouped(session: Session, column: Any, *where: Any) -> dict[str, int]:
 def snapshot(engine: Engine, now: datetime, lock_file: Path | None = None) -> Snapshot:
     """Read the counts. ``lock_file`` (:func:`lock_path`) also tells whether a daemon runs."""
     with session_scope(engine) as s:
-        by_status = _grouped(s, col(Account.status))
-        by_network = _grouped(s, col(Account.network))
-        failing = _grouped(s, col(Account.network), col(Account.failure_count) > 0)
+        by_status = _grouped(s, col(AccountRow.status))
+        by_network = _grouped(s, col(AccountRow.network))
+        failing = _grouped(s, col(AccountRow.network), col(AccountRow.failure_count) > 0)
         due = polling.count_due(s, now)
-        last = s.exec(select(sa.func.max(Account.last_polled_at))).one()
-        posts = s.exec(select(sa.func.count()).select_from(Post)).one()
+        last = s.exec(select(sa.func.max(AccountRow.last_polled_at))).one()
+        posts = s.exec(select(sa.func.count()).select_from(PostRow)).one()
         with_text = s.exec(
-            select(sa.func.count()).select_from(Post).where(col(Post.text).is_not(None))
+            select(sa.func.count()).select_from(PostRow).where(col(PostRow.text).is_not(None))
         ).one()
-        findings = _grouped(s, col(Finding.category), col(Finding.status) == "open")
-        alerts = _grouped(s, col(Alert.status))
+        findings = _grouped(s, col(FindingRow.category), col(FindingRow.status) == "open")
+        alerts = _grouped(s, col(AlertRow.status))
         paused = scheduling.paused_networks(s, now)
         hosts = {f"{network}/{host}": {"until": rest.until, "reason": rest.reason}
                  for (network, host), rest in sorted(scheduling.resting_hosts(s, now).items())}
@@ -119,10 +119,10 @@ def snapshot(engine: Engine, now: datetime, lock_file: Path | None = None) -> Sn
 def list_failing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
     """Active accounts marked failing by the poller (see ``polling.FAILING``)."""
     query = (
-        sa.select(col(Account.id), col(Account.network), col(Account.status_reason))
-        .where(col(Account.status) == "active",
-               col(Account.status_reason).startswith(polling.FAILING))
-        .order_by(col(Account.id))
+        sa.select(col(AccountRow.id), col(AccountRow.network), col(AccountRow.status_reason))
+        .where(col(AccountRow.status) == "active",
+               col(AccountRow.status_reason).startswith(polling.FAILING))
+        .order_by(col(AccountRow.id))
         .limit(limit)
     )
     return [{"account_id": int(i), "network": str(n), "reason": str(r)}

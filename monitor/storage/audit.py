@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from monitor.clock import utcnow
-from monitor.storage.models import AuditEvent
+from monitor.storage.models import AuditEventRow
 
 
 def record(
@@ -19,5 +19,5 @@ def record(
     at: datetime | None = None,
 ) -> None:
     session.add(
-        AuditEvent(at=at or utcnow(), actor=actor, action=action, subject=subject, detail=detail)
+        AuditEventRow(at=at or utcnow(), actor=actor, action=action, subject=subject, detail=detail)
     )

@@ -8,15 +8,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from monitor.storage.models import (
-    Account,
-    Alert,
-    AuditEvent,
-    Employee,
-    Finding,
-    Post,
-    Review,
-    Suppression,
-    UsedToken,
+    AccountRow,
+    AlertRow,
+    AuditEventRow,
+    EmployeeRow,
+    FindingRow,
+    PostRow,
+    ReviewRow,
+    SuppressionRow,
+    UsedTokenRow,
 )
 
 
@@ -24,17 +24,18 @@ def erase_posts(session: Session, post_ids: Sequence[int]) -> None:
     """Delete posts with their findings, reviews and alerts (children first)."""
     if not post_ids:
         return
-    finding_ids = select(Finding.id).where(col(Finding.post_id).in_(post_ids))
-    session.execute(sa.delete(Review).where(col(Review.finding_id).in_(finding_ids)))
-    session.execute(sa.delete(Alert).where(col(Alert.finding_id).in_(finding_ids)))
-    session.execute(sa.delete(Finding).where(col(Finding.post_id).in_(post_ids)))
-    session.execute(sa.delete(Post).where(col(Post.id).in_(post_ids)))
+    finding_ids = select(FindingRow.id).where(col(FindingRow.post_id).in_(post_ids))
+    session.execute(sa.delete(ReviewRow).where(col(ReviewRow.finding_id).in_(finding_ids)))
+    session.execute(sa.delete(AlertRow).where(col(AlertRow.finding_id).in_(finding_ids)))
+    session.execute(sa.delete(FindingRow).where(col(FindingRow.post_id).in_(post_ids)))
+    session.execute(sa.delete(PostRow).where(col(PostRow.id).in_(post_ids)))
 
 
 def erase_accounts(session: Session, account_ids: Sequence[int]) -> None:
     if not account_ids:
         return
-    post_ids = list(session.exec(select(Post.id).where(col(Post.account_id).in_(account_ids))))
+    post_ids = list(session.exec(select(PostRow.id).where(col(PostRow.account_id).in_(
+        account_ids))))
     erase_posts(session, [p for p in post_ids if p is not None])
 
 
@@ -42,7 +43,7 @@ def _count(session: Session, model: type, *where: sa.ColumnElement[bool]) -> int
     return int(session.exec(select(sa.func.count()).select_from(model).where(*where)).one())
 
 
-def erase_employee(session: Session, employee: Employee) -> dict[str, int]:
+def erase_employee(session: Session, employee: EmployeeRow) -> dict[str, int]:
     """Delete everything stored about one person, the employee row included; return counts.
 
     Deleted: their accounts, posts, findings, reviews, alerts, suppressions, spent sign-in
@@ -54,38 +55,40 @@ def erase_employee(session: Session, employee: Employee) -> dict[str, int]:
     """
     emp_id = employee.id or 0
     account_ids = [i for i in session.exec(
-        select(Account.id).where(Account.employee_id == emp_id)) if i is not None]
+        select(AccountRow.id).where(AccountRow.employee_id == emp_id)) if i is not None]
     post_ids = [i for i in session.exec(
-        select(Post.id).where(col(Post.account_id).in_(account_ids))) if i is not None]
+        select(PostRow.id).where(col(PostRow.account_id).in_(account_ids))) if i is not None]
     finding_ids = [i for i in session.exec(
-        select(Finding.id).where(col(Finding.post_id).in_(post_ids))) if i is not None]
+        select(FindingRow.id).where(col(FindingRow.post_id).in_(post_ids))) if i is not None]
     subjects = (
         [f"employee:{emp_id}", employee.email]
         + [f"account:{i}" for i in account_ids]
         + [f"finding:{i}" for i in finding_ids]
     )
     actors = [f"employee:{emp_id}", employee.email]
-    names_them = sa.or_(col(AuditEvent.subject).in_(subjects), col(AuditEvent.actor).in_(actors))
-    reviews = sa.or_(col(Review.employee_id) == emp_id, col(Review.finding_id).in_(finding_ids))
-    alerts = sa.or_(col(Alert.employee_id) == emp_id, col(Alert.finding_id).in_(finding_ids))
+    names_them = sa.or_(col(AuditEventRow.subject).in_(subjects), col(AuditEventRow.actor).in_(
+        actors))
+    reviews = sa.or_(col(ReviewRow.employee_id) == emp_id, col(ReviewRow.finding_id).in_(
+        finding_ids))
+    alerts = sa.or_(col(AlertRow.employee_id) == emp_id, col(AlertRow.finding_id).in_(finding_ids))
     counts = {
         "accounts": len(account_ids),
         "posts": len(post_ids),
         "findings": len(finding_ids),
-        "reviews": _count(session, Review, reviews),
-        "alerts": _count(session, Alert, alerts),
-        "suppressions": _count(session, Suppression, col(Suppression.employee_id) == emp_id),
-        "used_tokens": _count(session, UsedToken, col(UsedToken.employee_id) == emp_id),
+        "reviews": _count(session, ReviewRow, reviews),
+        "alerts": _count(session, AlertRow, alerts),
+        "suppressions": _count(session, SuppressionRow, col(SuppressionRow.employee_id) == emp_id),
+        "used_tokens": _count(session, UsedTokenRow, col(UsedTokenRow.employee_id) == emp_id),
         "employees": 1,
-        "audit_events": _count(session, AuditEvent, names_them),
+        "audit_events": _count(session, AuditEventRow, names_them),
     }
-    session.execute(sa.delete(Review).where(reviews))
-    session.execute(sa.delete(Alert).where(alerts))
+    session.execute(sa.delete(ReviewRow).where(reviews))
+    session.execute(sa.delete(AlertRow).where(alerts))
     erase_posts(session, post_ids)
-    session.execute(sa.delete(Suppression).where(col(Suppression.employee_id) == emp_id))
-    session.execute(sa.delete(UsedToken).where(col(UsedToken.employee_id) == emp_id))
-    session.execute(sa.delete(Account).where(col(Account.employee_id) == emp_id))
-    session.execute(sa.delete(AuditEvent).where(names_them))
-    session.execute(sa.delete(Employee).where(col(Employee.id) == emp_id))
+    session.execute(sa.delete(SuppressionRow).where(col(SuppressionRow.employee_id) == emp_id))
+    session.execute(sa.delete(UsedTokenRow).where(col(UsedTokenRow.employee_id) == emp_id))
+    session.execute(sa.delete(AccountRow).where(col(AccountRow.employee_id) == emp_id))
+    session.execute(sa.delete(AuditEventRow).where(names_them))
+    session.execute(sa.delete(EmployeeRow).where(col(EmployeeRow.id) == emp_id))
     session.expunge(employee)
     return counts

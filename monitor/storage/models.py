@@ -1,5 +1,8 @@
 """Database tables (SQLModel). Rows stay in the storage layer; the rest sees domain values.
 
+Each table class ends in ``Row`` (``FindingRow``), so a stored row is never mistaken for a
+value of the same name (``classifiers.base.Finding``).
+
 Times are stored as UTC and always come back UTC-aware (see :class:`UTCDateTime`), on
 SQLite as on PostgreSQL. Deleting an employee's posts cascades to findings, reviews and
 alerts through the foreign keys.
@@ -45,7 +48,8 @@ def _fk(target: str, nullable: bool = False, index: bool = True) -> Any:
     )
 
 
-class Employee(SQLModel, table=True):
+class EmployeeRow(SQLModel, table=True):
+    __tablename__ = "employee"
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=320)
     name: str = Field(default="", max_length=200)
@@ -62,7 +66,8 @@ class Employee(SQLModel, table=True):
     created_at: datetime | None = _utc(nullable=False)
 
 
-class Account(SQLModel, table=True):
+class AccountRow(SQLModel, table=True):
+    __tablename__ = "account"
     __table_args__ = (
         sa.UniqueConstraint("network", "handle", name="uq_account_network_handle"),
         # The tick's per-network pick of due accounts, oldest first (see bench_growth.py).
@@ -89,7 +94,8 @@ class Account(SQLModel, table=True):
     host: str | None = Field(default=None, max_length=255)
 
 
-class Post(SQLModel, table=True):
+class PostRow(SQLModel, table=True):
+    __tablename__ = "post"
     __table_args__ = (
         # Native ids are unique per account only: two exports can both hold "same-1", and
         # Mastodon ids are unique per server. Every lookup of a post names its account.
@@ -129,7 +135,8 @@ class Post(SQLModel, table=True):
     read_notes: str = Field(default="", max_length=2048, sa_column_kwargs={"server_default": ""})
 
 
-class Finding(SQLModel, table=True):
+class FindingRow(SQLModel, table=True):
+    __tablename__ = "finding"
     __table_args__ = (
         # Open flags are always looked up through one employee's posts (review page, digest,
         # polling): post first, so the planner never starts from every open flag there is.
@@ -160,7 +167,8 @@ class Finding(SQLModel, table=True):
     created_at: datetime | None = _utc(nullable=False, index=True)
 
 
-class Alert(SQLModel, table=True):
+class AlertRow(SQLModel, table=True):
+    __tablename__ = "alert"
     """The outbox: one row per message to send; the dedupe key makes sending exactly-once."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -180,7 +188,8 @@ class Alert(SQLModel, table=True):
     sent_at: datetime | None = _utc()
 
 
-class Review(SQLModel, table=True):
+class ReviewRow(SQLModel, table=True):
+    __tablename__ = "review"
     id: int | None = Field(default=None, primary_key=True)
     finding_id: int = _fk("finding.id")
     employee_id: int = _fk("employee.id")
@@ -190,7 +199,8 @@ class Review(SQLModel, table=True):
     created_at: datetime | None = _utc(nullable=False)
 
 
-class Suppression(SQLModel, table=True):
+class SuppressionRow(SQLModel, table=True):
+    __tablename__ = "suppression"
     """Do not flag again: one post+rule by content hash, or a rule/category for an employee."""
 
     id: int | None = Field(default=None, primary_key=True)
@@ -201,7 +211,7 @@ class Suppression(SQLModel, table=True):
     created_at: datetime | None = _utc(nullable=False)
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEventRow(SQLModel, table=True):
     """Who did what when. Never post text: ids, actions and counts only."""
 
     __tablename__ = "audit_event"
@@ -214,7 +224,7 @@ class AuditEvent(SQLModel, table=True):
     detail: str = Field(default="", max_length=1000)
 
 
-class HostRest(SQLModel, table=True):
+class HostRestRow(SQLModel, table=True):
     """A host that must not be asked anything until ``until``: it answered 429 (``reason``
     ``RateLimited``) or refused the credentials (``AuthFailed``, a pause). One row per
     event, never updated (no race between workers); the latest ``until`` wins."""
@@ -230,7 +240,7 @@ class HostRest(SQLModel, table=True):
     until: datetime | None = _utc(nullable=False)
 
 
-class UsedToken(SQLModel, table=True):
+class UsedTokenRow(SQLModel, table=True):
     """A spent single-use sign-in link: the hash of its nonce, never the token itself."""
 
     __tablename__ = "used_token"
@@ -242,7 +252,7 @@ class UsedToken(SQLModel, table=True):
     used_at: datetime | None = _utc(nullable=False, index=True)
 
 
-class ComplianceLink(SQLModel, table=True):
+class ComplianceLinkRow(SQLModel, table=True):
     """A compliance-view link handed out (hash of its nonce only); revoked links open nothing."""
 
     __tablename__ = "compliance_link"

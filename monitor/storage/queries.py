@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from monitor.storage.models import Account, Finding, Post
+from monitor.storage.models import AccountRow, FindingRow, PostRow
 
 
 def employee_findings(employee_id: int, *columns: Any) -> Any:
@@ -17,9 +17,9 @@ def employee_findings(employee_id: int, *columns: Any) -> Any:
     Callers add their own filters and order.
     """
     return (
-        select(*(columns or (Finding, Post)))
-        .select_from(Finding)
-        .join(Post, col(Finding.post_id) == col(Post.id))
-        .join(Account, col(Post.account_id) == col(Account.id))
-        .where(Account.employee_id == employee_id)
+        select(*(columns or (FindingRow, PostRow)))
+        .select_from(FindingRow)
+        .join(PostRow, col(FindingRow.post_id) == col(PostRow.id))
+        .join(AccountRow, col(PostRow.account_id) == col(AccountRow.id))
+        .where(AccountRow.employee_id == employee_id)
     )

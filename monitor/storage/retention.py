@@ -13,7 +13,7 @@ from monitor.config import AppConfig
 from monitor.storage import audit
 from monitor.storage.db import session_scope
 from monitor.storage.erase import erase_posts
-from monitor.storage.models import Finding, Post
+from monitor.storage.models import FindingRow, PostRow
 
 
 @dataclass(frozen=True)
@@ -28,23 +28,23 @@ def purge(engine: Engine, app: AppConfig, now: datetime) -> PurgeReport:
     flag_cutoff = now - timedelta(days=r.resolved_flag_days)
     with session_scope(engine) as session:
         texts = session.execute(
-            sa.update(Post)
-            .where(col(Post.fetched_at) < text_cutoff, col(Post.text).is_not(None))
+            sa.update(PostRow)
+            .where(col(PostRow.fetched_at) < text_cutoff, col(PostRow.text).is_not(None))
             .values(text=None)
         ).rowcount  # type: ignore[attr-defined]
         old = session.exec(
-            select(Finding.id).where(
-                Finding.status == "resolved", col(Finding.resolved_at) < flag_cutoff
+            select(FindingRow.id).where(
+                FindingRow.status == "resolved", col(FindingRow.resolved_at) < flag_cutoff
             )
         ).all()
         flags = len(old)
         if old:
-            session.execute(sa.delete(Finding).where(col(Finding.id).in_(old)))
+            session.execute(sa.delete(FindingRow).where(col(FindingRow.id).in_(old)))
         # Posts with no text and no findings left carry nothing worth keeping.
         bare = session.exec(
-            select(Post.id).where(
-                col(Post.text).is_(None),
-                ~sa.exists().where(col(Finding.post_id) == col(Post.id)),
+            select(PostRow.id).where(
+                col(PostRow.text).is_(None),
+                ~sa.exists().where(col(FindingRow.post_id) == col(PostRow.id)),
             )
         ).all()
         erase_posts(session, [i for i in bare if i is not None])

@@ -28,7 +28,7 @@ from monitor.review import compliance as figures
 from monitor.review.signin import nonce_hash
 from monitor.storage import audit
 from monitor.storage.db import session_scope
-from monitor.storage.models import ComplianceLink
+from monitor.storage.models import ComplianceLinkRow
 from monitor.web.context import ctx, render, see_other
 from monitor.web.security import is_https
 
@@ -57,7 +57,7 @@ def create_link(engine: Engine, config: AppConfig, now: datetime, actor: str = "
     token = make_token(config, 0, PURPOSE)
     _, nonce = read_token(config, token, PURPOSE)
     with session_scope(engine) as session:
-        row = ComplianceLink(nonce_hash=nonce_hash(PURPOSE, nonce), created_at=now)
+        row = ComplianceLinkRow(nonce_hash=nonce_hash(PURPOSE, nonce), created_at=now)
         session.add(row)
         session.flush()
         link_id = row.id or 0
@@ -70,7 +70,7 @@ def create_link(engine: Engine, config: AppConfig, now: datetime, actor: str = "
 def list_links(session: Session, config: AppConfig, now: datetime) -> list[LinkInfo]:
     hours = config.settings.review.link_ttl_hours
     out = []
-    for row in session.exec(select(ComplianceLink).order_by(col(ComplianceLink.id))):
+    for row in session.exec(select(ComplianceLinkRow).order_by(col(ComplianceLinkRow.id))):
         if row.revoked_at is not None:
             status = "revoked"
         elif row.created_at is not None and (now - row.created_at).total_seconds() > hours * 3600:
@@ -89,14 +89,14 @@ def revoke_links(session: Session, ids: Sequence[int], every: bool, now: datetim
     """
     if not ids and not every:
         raise BadInput("give a link ID or --all (see `compliance-link list`)")
-    query = select(ComplianceLink).where(col(ComplianceLink.revoked_at).is_(None))
+    query = select(ComplianceLinkRow).where(col(ComplianceLinkRow.revoked_at).is_(None))
     if not every:
         known = set(session.exec(
-            select(ComplianceLink.id).where(col(ComplianceLink.id).in_(ids))))
+            select(ComplianceLinkRow.id).where(col(ComplianceLinkRow.id).in_(ids))))
         missing = [i for i in ids if i not in known]
         if missing:
             raise NotFound(f"no compliance link {missing[0]}; see `compliance-link list`")
-        query = query.where(col(ComplianceLink.id).in_(ids))
+        query = query.where(col(ComplianceLinkRow.id).in_(ids))
     revoked = []
     for row in session.exec(query):
         row.revoked_at = now
@@ -111,8 +111,8 @@ def _live_link(engine: Engine, config: AppConfig, token: str) -> int:
     """The id of the recorded, unrevoked link this token belongs to. Raises BadLink."""
     _, nonce = read_token(config, token, PURPOSE)
     with session_scope(engine) as session:
-        row = session.exec(select(ComplianceLink).where(
-            ComplianceLink.nonce_hash == nonce_hash(PURPOSE, nonce))).first()
+        row = session.exec(select(ComplianceLinkRow).where(
+            ComplianceLinkRow.nonce_hash == nonce_hash(PURPOSE, nonce))).first()
         if row is None:
             raise BadLink("this link is not valid")
         if row.revoked_at is not None:

@@ -29,7 +29,7 @@ from monitor.polling import poller
 from monitor.review import own
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert, Employee
+from monitor.storage.models import AlertRow, EmployeeRow
 
 LEAK = "our client Acme Corp signed with us!"
 SECRET_PATH = "hooks/T000/s3cr3t-webhook-token"
@@ -90,9 +90,9 @@ def _setup(app: App, posts_file: Path, texts: list[str]) -> None:
         employees.link_account(s, "alice@example.com", "file", str(posts_file))
 
 
-def _rows(app: App) -> dict[str, Alert]:
+def _rows(app: App) -> dict[str, AlertRow]:
     with session_scope(app.engine) as s:
-        return {a.channel: a for a in s.exec(select(Alert).order_by(Alert.id))}  # type: ignore[arg-type]
+        return {a.channel: a for a in s.exec(select(AlertRow).order_by(AlertRow.id))}  # type: ignore[arg-type]
 
 
 def test_every_channel_gets_the_alert_and_a_dead_channel_blocks_nothing(
@@ -199,7 +199,7 @@ def test_unsubscribing_from_the_digest_does_not_silence_immediate_alerts(
     app = make_app(db_url, channels={"urls": [receiver.url()]})
     _setup(app, tmp_path / "alice.jsonl", [LEAK])
     with session_scope(app.engine) as s:
-        emp = s.exec(select(Employee)).one()
+        emp = s.exec(select(EmployeeRow)).one()
         own.unsubscribe_digest(s, emp.id or 0, utcnow())
     # when a high-severity (immediate) flag comes in
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)

@@ -31,7 +31,7 @@ from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.service.status import lock_path
 from monitor.settings import Secrets
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Alert, AuditEvent, Finding
+from monitor.storage.models import AccountRow, AlertRow, AuditEventRow, FindingRow
 from testing.fake_api import FakeSocialAPI
 
 FLAGGED = "Big news: our client Acme Corp signed with us today"
@@ -93,16 +93,16 @@ def _x_account(app: App, api: FakeSocialAPI, n: int) -> int:
     with session_scope(app.engine) as s:
         emp = employees.get_employee(s, email)
         now = utcnow()
-        account = Account(employee_id=emp.id or 0, network="x", handle=handle,
+        account = AccountRow(employee_id=emp.id or 0, network="x", handle=handle,
                           next_poll_at=now, created_at=now)
         s.add(account)
         s.flush()
         return account.id or 0
 
 
-def _account(app: App, account_id: int) -> Account:
+def _account(app: App, account_id: int) -> AccountRow:
     with session_scope(app.engine) as s:
-        account = s.get(Account, account_id)
+        account = s.get(AccountRow, account_id)
         assert account is not None
         return account
 
@@ -171,7 +171,8 @@ def test_refused_credentials_pause_the_network_and_alert_the_operator(
     paused = [r for r in caplog.records if getattr(r, "event", "") == "network_paused"]
     assert len(paused) == 1 and paused[0].__dict__["network"] == "x"
     with session_scope(app.engine) as s:
-        events = s.exec(select(AuditEvent).where(AuditEvent.action == scheduling.PAUSED)).all()
+        events = s.exec(select(AuditEventRow).where(
+            AuditEventRow.action == scheduling.PAUSED)).all()
         assert [e.subject for e in events] == ["network:x"]
         assert "x" in scheduling.paused_networks(s, utcnow())
     assert _account(app, other).last_polled_at is not None
@@ -195,7 +196,7 @@ def test_recheck_closes_flags_of_deleted_and_edited_posts(tmp_path: Path,
     service = Service(app)
     service.poll_tick(wait=True)
     with session_scope(app.engine) as s:
-        assert len(s.exec(select(Finding).where(Finding.status == "open")).all()) == 2
+        assert len(s.exec(select(FindingRow).where(FindingRow.status == "open")).all()) == 2
     # when: the employee deletes the first post and rewrites the second
     _write_posts(tmp_path / "posts7.jsonl", 7, [FLAGGED, "Sneak peek: a new thing", HARMLESS],
                  skip=frozenset({0}))
@@ -203,13 +204,13 @@ def test_recheck_closes_flags_of_deleted_and_edited_posts(tmp_path: Path,
     # then: the edit closes its flag at once; a post missing from the export once is not
     # yet deleted (an export can be partial), missing twice in a row it is
     with session_scope(app.engine) as s:
-        assert {f.resolution for f in s.exec(select(Finding))} == {None, "post_edited"}
+        assert {f.resolution for f in s.exec(select(FindingRow))} == {None, "post_edited"}
     assert service.recheck() == 1
     # then: both flags are closed by themselves and their pending alerts cancelled
     with session_scope(app.engine) as s:
-        found = {f.resolution for f in s.exec(select(Finding))}
+        found = {f.resolution for f in s.exec(select(FindingRow))}
         assert found == {"post_deleted", "post_edited"}
-        assert {a.status for a in s.exec(select(Alert))} == {"cancelled"}
+        assert {a.status for a in s.exec(select(AlertRow))} == {"cancelled"}
     assert _account(app, account_id).status == "active"
 
 

@@ -27,7 +27,7 @@ from monitor.app import open_app
 from monitor.people import employees
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Alert, Post
+from monitor.storage.models import AccountRow, AlertRow, PostRow
 
 COMMAND = str(Path(sys.executable).parent / "social-monitor")
 FLAGGED = [
@@ -124,14 +124,14 @@ def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> tuple[int, s
     return proc.returncode, out, err
 
 
-def unconfirmed(engine: sa.engine.Engine) -> list[Alert]:
+def unconfirmed(engine: sa.engine.Engine) -> list[AlertRow]:
     with Session(engine) as s:
-        return list(s.exec(select(Alert).where(Alert.status == "unconfirmed")))
+        return list(s.exec(select(AlertRow).where(AlertRow.status == "unconfirmed")))
 
 
-def sent_alerts(engine: sa.engine.Engine) -> list[Alert]:
+def sent_alerts(engine: sa.engine.Engine) -> list[AlertRow]:
     with Session(engine) as s:
-        return list(s.exec(select(Alert).where(Alert.status == "sent")))
+        return list(s.exec(select(AlertRow).where(AlertRow.status == "sent")))
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -202,7 +202,7 @@ def test_kill_9_mid_poll_then_restart_loses_nothing_and_alerts_once(
 
     def stored() -> int:
         with Session(engine) as s:
-            return int(s.exec(select(sa.func.count()).select_from(Post)).one())
+            return int(s.exec(select(sa.func.count()).select_from(PostRow)).one())
 
     wait_for("some posts stored", lambda: stored() >= 6)
     # when: the process is killed without warning, part-way through
@@ -211,8 +211,8 @@ def test_kill_9_mid_poll_then_restart_loses_nothing_and_alerts_once(
     assert 0 < stored() < len(setup.posts)
     # then: cursor and stored posts agree for every account
     with Session(engine) as s:
-        for account in s.exec(select(Account)):
-            posts = s.exec(select(Post).where(Post.account_id == account.id)).all()
+        for account in s.exec(select(AccountRow)):
+            posts = s.exec(select(PostRow).where(PostRow.account_id == account.id)).all()
             assert (account.cursor is None) == (not posts), account.handle
     # when: it restarts and runs until every post is in and every alert is out
     again = setup.start()
@@ -221,7 +221,7 @@ def test_kill_9_mid_poll_then_restart_loses_nothing_and_alerts_once(
 
     def all_sent() -> bool:
         with Session(engine) as s:
-            pending = s.exec(select(sa.func.count()).select_from(Alert).where(
+            pending = s.exec(select(sa.func.count()).select_from(AlertRow).where(
                 sa.column("status").in_(("queued", "failed", "sending")))).one()
         return pending == 0 and len(sent_alerts(engine)) + len(unconfirmed(engine)) == 30
 
@@ -229,7 +229,7 @@ def test_kill_9_mid_poll_then_restart_loses_nothing_and_alerts_once(
     assert stop(again)[0] == 0
     # then: every post once, every alert once, by Message-ID and by dedupe key
     with Session(engine) as s:
-        native = Counter(p.native_id for p in s.exec(select(Post)))
+        native = Counter(p.native_id for p in s.exec(select(PostRow)))
     assert set(native) == set(setup.posts) and set(native.values()) == {1}
     ids = Counter(m["Message-ID"] for m in smtp_sink.messages)
     assert all(c == 1 for c in ids.values()), ids.most_common(3)

@@ -16,7 +16,7 @@ from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage import retention
 from monitor.storage.db import session_scope
-from monitor.storage.models import Finding, Post
+from monitor.storage.models import FindingRow, PostRow
 
 TEXT = "Big news: our client Acme Corp signed with us today"
 
@@ -44,7 +44,7 @@ def test_text_is_purged_after_its_period_and_findings_keep_the_masked_match(
     now = utcnow()
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for, now=now)
     with session_scope(app.engine) as s:
-        finding = s.exec(select(Finding)).one()
+        finding = s.exec(select(FindingRow)).one()
         masked, explanation = finding.masked, finding.explanation
     # when: 29 days later nothing goes; 31 days later the text does
     assert retention.purge(app.engine, app.config, now + timedelta(days=29)).texts_purged == 0
@@ -52,9 +52,9 @@ def test_text_is_purged_after_its_period_and_findings_keep_the_masked_match(
     # then: the flagged post stays without text, the harmless one is gone, the finding stays
     assert report.texts_purged == 2
     with session_scope(app.engine) as s:
-        remaining = s.exec(select(Post)).all()
+        remaining = s.exec(select(PostRow)).all()
         assert [(p.native_id, p.text) for p in remaining] == [("1", None)]
-        finding = s.exec(select(Finding)).one()
+        finding = s.exec(select(FindingRow)).one()
         assert (finding.masked, finding.explanation) == (masked, explanation)
         assert "Big news" not in finding.masked
         # when the flag is resolved, it goes after its own period
@@ -65,4 +65,4 @@ def test_text_is_purged_after_its_period_and_findings_keep_the_masked_match(
     report = retention.purge(app.engine, app.config, now + timedelta(days=213))
     assert report.resolved_flags_deleted == 1
     with session_scope(app.engine) as s:
-        assert s.exec(select(Finding)).all() == [] and s.exec(select(Post)).all() == []
+        assert s.exec(select(FindingRow)).all() == [] and s.exec(select(PostRow)).all() == []

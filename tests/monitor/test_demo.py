@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, create_engine, select
 
 from monitor.service.demo import run_demo
-from monitor.storage.models import Finding
+from monitor.storage.models import FindingRow
 
 CATEGORIES = {"harmful", "personal_data", "credentials", "confidential", "legal"}
 
@@ -18,7 +18,7 @@ def test_the_demo_finds_every_category_and_mails_one_alert_per_post(tmp_path: Pa
     engine = create_engine(result.database)
     try:
         with Session(engine) as s:
-            findings = s.exec(select(Finding)).all()
+            findings = s.exec(select(FindingRow)).all()
     finally:
         engine.dispose()
     assert {f.category for f in findings} == CATEGORIES

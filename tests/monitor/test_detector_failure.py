@@ -19,7 +19,7 @@ from monitor.clock import utcnow
 from monitor.people import employees
 from monitor.polling import poller
 from monitor.storage.db import session_scope
-from monitor.storage.models import Finding, Post
+from monitor.storage.models import FindingRow, PostRow
 from monitor.web import create_app
 
 TEXT = "our client Acme Corp signed with us!"
@@ -52,9 +52,9 @@ def test_a_failing_detector_is_recorded_and_shown_the_others_still_flag(
         alice = emp.id or 0
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     with Session(app.engine) as s:
-        post = s.exec(select(Post)).one()
+        post = s.exec(select(PostRow)).one()
         assert post.failed_detectors == "wording_model"
-        assert [f.category for f in s.exec(select(Finding)).all()] == ["confidential"]
+        assert [f.category for f in s.exec(select(FindingRow)).all()] == ["confidential"]
     with TestClient(create_app(app, clock=utcnow), follow_redirects=False) as client:
         token = make_token(app.config, alice)
         page = client.get("/signin", params={"token": token})

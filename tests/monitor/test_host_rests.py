@@ -30,7 +30,7 @@ from monitor.service.smtp_sink import SmtpSink
 from monitor.settings import Settings
 from monitor.storage import migrate
 from monitor.storage.db import make_engine, session_scope
-from monitor.storage.models import Account, AuditEvent
+from monitor.storage.models import AccountRow, AuditEventRow
 from testing.fake_api import FakeSocialAPI
 
 HARMLESS = "Lovely hike in the Alps this weekend"
@@ -108,9 +108,9 @@ def _link(app: App, n: int, network: str, handle: str) -> int:
         return employees.link_account(s, email, network, handle, actor="test").id or 0
 
 
-def _account(app: App, account_id: int) -> Account:
+def _account(app: App, account_id: int) -> AccountRow:
     with session_scope(app.engine) as s:
-        account = s.get(Account, account_id)
+        account = s.get(AccountRow, account_id)
         assert account is not None
         return account
 
@@ -150,7 +150,7 @@ def test_a_401_from_one_mastodon_server_pauses_that_server_only(
     with session_scope(app.engine) as s:
         assert scheduling.paused_networks(s, now) == {}
         assert set(scheduling.resting_hosts(s, now)) == {("mastodon", _host(one))}
-        events = s.exec(select(AuditEvent).where(AuditEvent.action == scheduling.HOST_PAUSED))
+        events = s.exec(select(AuditEventRow).where(AuditEventRow.action == scheduling.HOST_PAUSED))
         assert [e.subject for e in events] == [f"host:mastodon/{_host(one)}"]
     snap = status.snapshot(app.engine, now)
     assert list(snap.resting_hosts) == [f"mastodon/{_host(one)}"]

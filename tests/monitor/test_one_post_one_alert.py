@@ -25,7 +25,7 @@ from monitor.people import employees
 from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert, Finding
+from monitor.storage.models import AlertRow, FindingRow
 from monitor.web import create_app
 
 PHONE = "+44 20 7946 0958"
@@ -55,9 +55,9 @@ def test_a_post_with_two_findings_is_one_alert_one_card_resolved_once(
     alice = _alice(app, tmp_path)
     poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     with Session(app.engine) as s:
-        findings = s.exec(select(Finding)).all()
+        findings = s.exec(select(FindingRow)).all()
         assert sorted(f.kind for f in findings) == ["email", "phone"]
-        assert len(s.exec(select(Alert).where(Alert.channel == "email")).all()) == 1
+        assert len(s.exec(select(AlertRow).where(AlertRow.channel == "email")).all()) == 1
     assert app.outbox().deliver_due().sent == 1
     [msg] = smtp_sink.messages
     assert msg["Subject"] == "Possible customer or personal data in your exported post"
@@ -94,7 +94,7 @@ def test_a_post_with_two_findings_is_one_alert_one_card_resolved_once(
         assert r.status_code == 303
         assert "Nothing to review" in client.get("/").text
     with Session(app.engine) as s:
-        assert {f.status for f in s.exec(select(Finding)).all()} == {"resolved"}
+        assert {f.status for f in s.exec(select(FindingRow)).all()} == {"resolved"}
 
 
 @pytest.mark.parametrize(("category", "shown"), [

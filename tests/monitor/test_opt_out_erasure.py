@@ -20,14 +20,14 @@ from monitor.review import flags, own
 from monitor.storage import migrate
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.models import (
-    Account,
-    Alert,
-    AuditEvent,
-    Employee,
-    Finding,
-    Post,
-    Suppression,
-    UsedToken,
+    AccountRow,
+    AlertRow,
+    AuditEventRow,
+    EmployeeRow,
+    FindingRow,
+    PostRow,
+    SuppressionRow,
+    UsedTokenRow,
 )
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -44,14 +44,14 @@ def engine(db_url: str) -> Any:
     eng.dispose()
 
 
-def _post(account_id: int, native_id: str, text: str) -> Post:
-    return Post(account_id=account_id, network="file", native_id=native_id, text=text,
+def _post(account_id: int, native_id: str, text: str) -> PostRow:
+    return PostRow(account_id=account_id, network="file", native_id=native_id, text=text,
                 url=f"https://social.example/{native_id}", content_hash="h" + native_id,
                 created_at=NOW, fetched_at=NOW)
 
 
-def _finding(post: Post, category: str = "confidential") -> Finding:
-    return Finding(post_id=post.id or 0, detector="d", detector_version="1", category=category,
+def _finding(post: PostRow, category: str = "confidential") -> FindingRow:
+    return FindingRow(post_id=post.id or 0, detector="d", detector_version="1", category=category,
                    rule="4", start=0, end=6, masked="se••et", score=0.9, explanation="x",
                    content_hash=post.content_hash, decision="alert",
                    created_at=NOW - timedelta(hours=2))
@@ -78,15 +78,15 @@ def _populate(engine: Any) -> tuple[int, int]:
         findings = [_finding(posts[0]), _finding(posts[1], "harmful"), _finding(posts[3])]
         s.add_all(findings)
         s.flush()
-        s.add(Alert(employee_id=emp_id, finding_id=findings[0].id, kind="immediate",
+        s.add(AlertRow(employee_id=emp_id, finding_id=findings[0].id, kind="immediate",
                     dedupe_key="zelda-1", next_attempt_at=NOW, created_at=NOW))
-        s.add(Alert(employee_id=emp_id, kind="digest", dedupe_key="zelda-digest",
+        s.add(AlertRow(employee_id=emp_id, kind="digest", dedupe_key="zelda-digest",
                     next_attempt_at=NOW, created_at=NOW))
-        s.add(Alert(employee_id=other_id, finding_id=findings[2].id, kind="immediate",
+        s.add(AlertRow(employee_id=other_id, finding_id=findings[2].id, kind="immediate",
                     dedupe_key="other-1", next_attempt_at=NOW, created_at=NOW))
-        s.add(Suppression(employee_id=emp_id, category="legal", created_at=NOW))
-        s.add(UsedToken(nonce_hash="n" * 64, purpose="signin", employee_id=emp_id, used_at=NOW))
-        s.add(UsedToken(nonce_hash="o" * 64, purpose="signin", employee_id=other_id,
+        s.add(SuppressionRow(employee_id=emp_id, category="legal", created_at=NOW))
+        s.add(UsedTokenRow(nonce_hash="n" * 64, purpose="signin", employee_id=emp_id, used_at=NOW))
+        s.add(UsedTokenRow(nonce_hash="o" * 64, purpose="signin", employee_id=other_id,
                         used_at=NOW))
         f0, f1 = findings[0].id or 0, findings[1].id or 0
     with session_scope(engine) as s:
@@ -98,7 +98,7 @@ def _populate(engine: Any) -> tuple[int, int]:
         own.set_paused(s, emp_id, False, NOW)
         own.export_data(s, emp_id, NOW)
         # An audit line written by someone acting with the person's address as actor.
-        s.add(AuditEvent(at=NOW, actor=EMAIL, action="web.link_requested", subject=""))
+        s.add(AuditEventRow(at=NOW, actor=EMAIL, action="web.link_requested", subject=""))
     return emp_id, other_id
 
 
@@ -157,15 +157,16 @@ def test_opt_out_leaves_nothing_that_names_the_person_and_one_counts_only_audit_
     assert [t for t, v in _employee_id_values(engine) if v == emp_id] == []
     with session_scope(engine) as s:
         # The bystander keeps everything.
-        assert s.get(Employee, other_id) is not None
-        assert [p.native_id for p in s.exec(select(Post))] == ["o1"]
-        assert len(s.exec(select(Finding)).all()) == 1
-        assert len(s.exec(select(Alert)).all()) == 1
-        assert len(s.exec(select(Account)).all()) == 1
-        assert len(s.exec(select(UsedToken)).all()) == 1
-        assert s.exec(select(AuditEvent).where(
-            AuditEvent.subject == f"employee:{other_id}")).first() is not None
-        [line] = s.exec(select(AuditEvent).where(AuditEvent.action == "employee.opt_out")).all()
+        assert s.get(EmployeeRow, other_id) is not None
+        assert [p.native_id for p in s.exec(select(PostRow))] == ["o1"]
+        assert len(s.exec(select(FindingRow)).all()) == 1
+        assert len(s.exec(select(AlertRow)).all()) == 1
+        assert len(s.exec(select(AccountRow)).all()) == 1
+        assert len(s.exec(select(UsedTokenRow)).all()) == 1
+        assert s.exec(select(AuditEventRow).where(
+            AuditEventRow.subject == f"employee:{other_id}")).first() is not None
+        [line] = s.exec(select(AuditEventRow).where(
+            AuditEventRow.action == "employee.opt_out")).all()
     assert line.actor == "cli"
     assert line.subject.startswith("erasure:") and len(line.subject) > len("erasure:") + 8
     detail = json.loads(line.detail)
@@ -179,8 +180,9 @@ def test_opt_out_from_the_review_page_does_not_name_the_employee_as_actor(engine
         counts = own.opt_out(s, emp_id)
     assert counts["posts"] == 3
     with session_scope(engine) as s:
-        [line] = s.exec(select(AuditEvent).where(AuditEvent.action == "employee.opt_out")).all()
-        assert s.get(Employee, emp_id) is None
+        [line] = s.exec(select(AuditEventRow).where(
+            AuditEventRow.action == "employee.opt_out")).all()
+        assert s.get(EmployeeRow, emp_id) is None
     assert line.actor == "employee (self)"
     assert str(emp_id) not in line.actor + line.subject + line.detail
 

@@ -24,7 +24,7 @@ from monitor.people import employees
 from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert
+from monitor.storage.models import AlertRow
 
 LEAKS = [f"post {i}: our client Acme Corp signed with us" for i in range(12)]
 
@@ -42,9 +42,9 @@ def _people(app: App, tmp_path: Path, people: int = 1, posts: int = 3) -> None:
             employees.link_account(s, email, "file", str(path))
 
 
-def _alerts(app: App) -> list[Alert]:
+def _alerts(app: App) -> list[AlertRow]:
     with Session(app.engine) as s:
-        return list(s.exec(select(Alert).where(Alert.channel == "email")))
+        return list(s.exec(select(AlertRow).where(AlertRow.channel == "email")))
 
 
 def test_an_smtp_outage_longer_than_the_retry_budget_kills_no_alert(

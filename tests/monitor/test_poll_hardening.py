@@ -25,7 +25,7 @@ from monitor.polling import report, store
 from monitor.polling.recheck import recheck_account
 from monitor.service import status
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Finding, Post
+from monitor.storage.models import AccountRow, FindingRow, PostRow
 
 LEAK = "our client Acme Corp signed with us today"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -49,9 +49,9 @@ def _poll(app: App, account_id: int, connector_for: Callable[[str], Connector] |
                                 connector_for or app.connector_for, account_id, now)
 
 
-def _posts(app: App) -> list[Post]:
+def _posts(app: App) -> list[PostRow]:
     with Session(app.engine) as s:
-        return list(s.exec(select(Post).order_by(Post.id)))
+        return list(s.exec(select(PostRow).order_by(PostRow.id)))
 
 
 def test_two_employees_with_the_same_native_id_keep_their_own_posts(
@@ -92,7 +92,7 @@ def test_a_huge_post_is_cut_to_its_head_and_the_finding_says_so(
     assert post.text is not None and huge.startswith(post.text)
     assert len(post.text.encode("utf-8")) <= app.config.settings.polling.max_text_bytes
     with Session(app.engine) as s:
-        findings = list(s.exec(select(Finding)))
+        findings = list(s.exec(select(FindingRow)))
     assert findings, "the leak at the head is still found"
     assert all("only its first 100 KB were checked" in f.explanation for f in findings)
 
@@ -150,7 +150,7 @@ def test_an_unexpected_exception_is_contained_backed_off_and_marked_failing(
         report = _poll(app, acc, lambda _n: crashing, now=now)
         assert report.outcome == "crashed"
         with Session(app.engine) as s:
-            account = s.get(Account, acc)
+            account = s.get(AccountRow, acc)
             assert account is not None and account.next_poll_at is not None
             assert account.failure_count == n
             # backed off: not due again at the next tick
@@ -202,8 +202,8 @@ class _Recheck:
 
 def _open(app: App) -> int:
     with Session(app.engine) as s:
-        return int(s.exec(select(sa.func.count()).select_from(Finding)
-                          .where(Finding.status == "open")).one())
+        return int(s.exec(select(sa.func.count()).select_from(FindingRow)
+                          .where(FindingRow.status == "open")).one())
 
 
 def test_deletions_need_confirmation_never_an_empty_answer(
@@ -240,7 +240,7 @@ def test_deletions_need_confirmation_never_an_empty_answer(
     report = recheck(FetchResult(deleted=["p2"]))
     assert report.resolved == 1 and _open(app) == 1
     with Session(app.engine) as s:
-        resolutions = {f.resolution for f in s.exec(select(Finding)) if f.status == "resolved"}
+        resolutions = {f.resolution for f in s.exec(select(FindingRow)) if f.status == "resolved"}
     assert resolutions == {"post_deleted"}
 
 

@@ -14,7 +14,7 @@ from monitor.app import App
 from monitor.people import employees
 from monitor.polling import poller
 from monitor.storage.db import session_scope
-from monitor.storage.models import Post
+from monitor.storage.models import PostRow
 
 SAMPLE = Path(__file__).resolve().parents[1] / "connectors" / "samples_linkedin" / "export"
 
@@ -34,7 +34,7 @@ def test_an_undated_row_is_stored_with_the_note_that_says_so(
     [report] = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
     assert report.outcome == "ok", report
     with Session(app.engine) as s:
-        posts = s.exec(select(Post)).all()
+        posts = s.exec(select(PostRow)).all()
     noted = {p.native_id: json.loads(p.read_notes) for p in posts if p.read_notes}
     assert list(noted.values()) == [{
         "created_at": "archive time",

@@ -26,7 +26,7 @@ from monitor.service.daemon import Service
 from monitor.service.smtp_sink import SmtpSink
 from monitor.settings import Secrets
 from monitor.storage.db import session_scope
-from monitor.storage.models import Account, Alert, Finding, Post
+from monitor.storage.models import AccountRow, AlertRow, FindingRow, PostRow
 from testing.fake_api import FakeSocialAPI
 
 LEAK = "Big news: our client Acme Corp signed with us today"
@@ -60,8 +60,8 @@ def _link(app: App, api: FakeSocialAPI, user: str) -> int:
 
 def _open_findings(app: App) -> dict[str, int]:
     with session_scope(app.engine) as s:
-        rows = s.exec(select(Post.native_id, Finding.id).join(Finding)
-                      .where(Finding.status == "open"))
+        rows = s.exec(select(PostRow.native_id, FindingRow.id).join(FindingRow)
+                      .where(FindingRow.status == "open"))
         out: dict[str, int] = {}
         for native_id, _ in rows:
             out[native_id] = out.get(native_id, 0) + 1
@@ -70,7 +70,7 @@ def _open_findings(app: App) -> dict[str, int]:
 
 def _immediate_alerts(app: App) -> int:
     with session_scope(app.engine) as s:
-        return len(s.exec(select(Alert).where(Alert.kind == "immediate")).all())
+        return len(s.exec(select(AlertRow).where(AlertRow.kind == "immediate")).all())
 
 
 def test_a_clean_status_edited_to_add_a_leak_is_alerted_within_the_window_not_after(
@@ -89,7 +89,7 @@ def test_a_clean_status_edited_to_add_a_leak_is_alerted_within_the_window_not_af
     api.edit_post("mastodon", recent.native_id, LEAK)
     # then the regular poll (from the newest id on) does not see the edits
     with session_scope(app.engine) as s:
-        s.execute(sa.update(Account).where(col(Account.id) == account_id)
+        s.execute(sa.update(AccountRow).where(col(AccountRow.id) == account_id)
                   .values(next_poll_at=utcnow()))
     service.poll_tick(wait=True)
     assert _open_findings(app) == {}
@@ -101,7 +101,7 @@ def test_a_clean_status_edited_to_add_a_leak_is_alerted_within_the_window_not_af
     assert list(_open_findings(app)) == [recent.native_id]
     assert _immediate_alerts(app) == 1
     with session_scope(app.engine) as s:
-        stored = {p.native_id: p for p in s.exec(select(Post))}
+        stored = {p.native_id: p for p in s.exec(select(PostRow))}
     assert stored[recent.native_id].checked_at is not None
     assert stored[old.native_id].checked_at is None
     assert stored[old.native_id].text == CLEAN
@@ -129,7 +129,7 @@ def test_recent_posts_are_looked_at_once_per_interval_and_in_bounded_batches(
     assert api.requests_for("mastodon", "bob") == 0
     # a day later (the posts' last look moved back by a day): two per run, then the third
     with session_scope(app.engine) as s:
-        s.execute(sa.update(Post).values(fetched_at=utcnow() - timedelta(hours=25)))
+        s.execute(sa.update(PostRow).values(fetched_at=utcnow() - timedelta(hours=25)))
     service.recheck()
     assert api.requests_for("mastodon", "bob") == 2
     service.recheck()

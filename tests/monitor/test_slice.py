@@ -18,7 +18,7 @@ from monitor.people import employees
 from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert, Finding, Post
+from monitor.storage.models import AlertRow, FindingRow, PostRow
 
 POSTS = [
     {"id": "1", "text": "Lovely weather for a walk today", "created_at": "2026-11-20T08:00:00Z"},
@@ -86,8 +86,8 @@ def test_poll_flags_the_post_and_emails_one_alert(
     link = next(w for w in plain.split() if "/signin?token=" in w)
     assert "Acme" not in link and "signed" not in link
     with session_scope(app.engine) as s:
-        [finding] = s.exec(select(Finding)).all()
-        post = s.get(Post, finding.post_id)
+        [finding] = s.exec(select(FindingRow)).all()
+        post = s.get(PostRow, finding.post_id)
         assert post is not None and post.native_id == "2"
         assert (finding.category, finding.rule, finding.decision) == ("confidential", "4", "alert")
         assert post.text is not None
@@ -110,9 +110,9 @@ def test_repoll_and_restart_store_and_alert_nothing_twice(
     _make_due(again)
     _poll_and_send(again)
     with session_scope(again.engine) as s:
-        assert s.exec(select(sa.func.count()).select_from(Post)).one() == 3
-        assert s.exec(select(sa.func.count()).select_from(Finding)).one() == 1
-        assert s.exec(select(sa.func.count()).select_from(Alert)).one() == 1
+        assert s.exec(select(sa.func.count()).select_from(PostRow)).one() == 3
+        assert s.exec(select(sa.func.count()).select_from(FindingRow)).one() == 1
+        assert s.exec(select(sa.func.count()).select_from(AlertRow)).one() == 1
     assert len(smtp_sink.messages) == 1
 
 
@@ -127,8 +127,8 @@ def test_edit_that_removes_the_term_resolves_the_flag_and_cancels_the_alert(
     report = _poll_and_send(app)
     assert report.sent == 0 and report.cancelled == 0
     with session_scope(app.engine) as s:
-        [finding] = s.exec(select(Finding)).all()
-        [alert] = s.exec(select(Alert)).all()
+        [finding] = s.exec(select(FindingRow)).all()
+        [alert] = s.exec(select(AlertRow)).all()
     assert (finding.status, finding.resolution) == ("resolved", "post_edited")
     assert alert.status == "cancelled"
     assert smtp_sink.messages == []
@@ -210,7 +210,7 @@ def test_immediate_alerts_are_rate_limited_per_employee_overflow_goes_to_digest(
     report = _poll_and_send(app)
     assert report.sent == 2
     with session_scope(app.engine) as s:
-        assert s.exec(select(sa.func.count()).select_from(Finding)).one() == 5
+        assert s.exec(select(sa.func.count()).select_from(FindingRow)).one() == 5
     # the other three are still open and reach the employee in the digest
     digest.enqueue_due_digests(app.engine, app.config, utcnow(), ignore_hour=True)
     app.outbox().deliver_due()

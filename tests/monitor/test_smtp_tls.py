@@ -30,7 +30,7 @@ from monitor.people import employees
 from monitor.polling import poller
 from monitor.service.smtp_sink import free_port
 from monitor.storage.db import session_scope
-from monitor.storage.models import Alert
+from monitor.storage.models import AlertRow
 
 x509 = pytest.importorskip("cryptography.x509", reason="needs the cryptography package")
 
@@ -154,9 +154,9 @@ def _app(make_app: Callable[..., App], server: TlsServer, tmp_path: Path,
     return app
 
 
-def _alert(app: App) -> Alert:
+def _alert(app: App) -> AlertRow:
     with session_scope(app.engine) as s:
-        return s.exec(select(Alert)).one()
+        return s.exec(select(AlertRow)).one()
 
 
 def test_alert_goes_out_over_tls_with_auth(

@@ -15,7 +15,7 @@ from monitor.people import employees
 from monitor.polling.poller import due_accounts
 from monitor.storage import migrate
 from monitor.storage.db import make_engine, session_scope
-from monitor.storage.models import Account, AuditEvent, Employee, Finding, Post
+from monitor.storage.models import AccountRow, AuditEventRow, EmployeeRow, FindingRow, PostRow
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -28,8 +28,8 @@ def engine(db_url: str) -> Any:
     eng.dispose()
 
 
-def _post(account_id: int, native_id: str, text: str = "hello") -> Post:
-    return Post(account_id=account_id, network="file", native_id=native_id, text=text,
+def _post(account_id: int, native_id: str, text: str = "hello") -> PostRow:
+    return PostRow(account_id=account_id, network="file", native_id=native_id, text=text,
                 content_hash="h" + native_id, created_at=NOW, fetched_at=NOW)
 
 
@@ -44,11 +44,11 @@ def test_times_come_back_utc_aware_and_naive_times_are_refused(engine: Any) -> N
         emp = employees.add_employee(s, "a@example.com", "A")
         emp_id = emp.id
     with Session(engine) as s:
-        row = s.get(Employee, emp_id)
+        row = s.get(EmployeeRow, emp_id)
         assert row is not None and row.created_at is not None
         assert row.created_at.tzinfo is not None
     with pytest.raises(sa.exc.StatementError), session_scope(engine) as s:
-        s.add(Employee(email="b@example.com", created_at=datetime(2026, 1, 1)))
+        s.add(EmployeeRow(email="b@example.com", created_at=datetime(2026, 1, 1)))
 
 
 def test_post_is_unique_per_account_and_native_id(engine: Any) -> None:
@@ -76,7 +76,7 @@ def test_due_accounts_only_returns_opted_in_active_due_accounts(engine: Any) -> 
         employees.opt_out(s, "out@example.com")
     with session_scope(engine) as s:
         due = due_accounts(s, datetime.now(UTC), 100)
-        handles = {s.get(Account, i).handle for i in due}  # type: ignore[union-attr]
+        handles = {s.get(AccountRow, i).handle for i in due}  # type: ignore[union-attr]
     assert handles == {"in@example.com.jsonl"}
 
 
@@ -88,7 +88,7 @@ def test_opt_out_erases_the_employee_and_keeps_one_counts_only_audit_line(engine
         post = _post(acc.id or 0, "1", "secret text")
         s.add(post)
         s.flush()
-        s.add(Finding(post_id=post.id or 0, detector="d", detector_version="1",
+        s.add(FindingRow(post_id=post.id or 0, detector="d", detector_version="1",
                       category="confidential", rule="4", start=0, end=6, masked="se••et",
                       score=0.9, explanation="x", content_hash="h1", decision="alert",
                       created_at=NOW))
@@ -96,12 +96,12 @@ def test_opt_out_erases_the_employee_and_keeps_one_counts_only_audit_line(engine
         counts = employees.opt_out(s, "a@example.com")
     assert counts["posts"] == 1 and counts["accounts"] == 1
     with session_scope(engine) as s:
-        assert s.exec(select(sa.func.count()).select_from(Post)).one() == 0
-        assert s.exec(select(sa.func.count()).select_from(Finding)).one() == 0
-        assert s.exec(select(sa.func.count()).select_from(Account)).one() == 0
-        assert s.exec(select(sa.func.count()).select_from(Employee)).one() == 0
+        assert s.exec(select(sa.func.count()).select_from(PostRow)).one() == 0
+        assert s.exec(select(sa.func.count()).select_from(FindingRow)).one() == 0
+        assert s.exec(select(sa.func.count()).select_from(AccountRow)).one() == 0
+        assert s.exec(select(sa.func.count()).select_from(EmployeeRow)).one() == 0
         # The add, opt-in and link lines named her: gone; one line with counts is left.
-        [event] = s.exec(select(AuditEvent)).all()
+        [event] = s.exec(select(AuditEventRow)).all()
         assert event.action == "employee.opt_out" and "a@example.com" not in event.subject
         assert json.loads(event.detail) == {
             "accounts": 1, "posts": 1, "findings": 1, "reviews": 0, "alerts": 0,

@@ -32,7 +32,7 @@ from monitor.review import compliance
 from monitor.service.smtp_sink import free_port
 from monitor.settings import Settings
 from monitor.storage.db import session_scope
-from monitor.storage.models import AuditEvent, ComplianceLink, Finding, Post
+from monitor.storage.models import AuditEventRow, ComplianceLinkRow, FindingRow, PostRow
 from monitor.web import create_app
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday of 2026-W48
@@ -51,12 +51,12 @@ def _add_flags(app: App, flags: list[Flag]) -> None:
                 employees.add_employee(s, email, f"Person {who}")
                 employees.opt_in(s, email)
                 accounts[who] = employees.link_account(s, email, "file", f"p{who}.jsonl").id or 0
-            post = Post(account_id=accounts[who], network="file", native_id=f"n{n}",
+            post = PostRow(account_id=accounts[who], network="file", native_id=f"n{n}",
                         url=f"https://social.example/p{who}/{n}", text=f"text {n}",
                         content_hash=f"h{n}", created_at=created, fetched_at=created)
             s.add(post)
             s.flush()
-            s.add(Finding(post_id=post.id or 0, detector="t", detector_version="1",
+            s.add(FindingRow(post_id=post.id or 0, detector="t", detector_version="1",
                           category=category, rule="4", start=0, end=4, masked="t••t",
                           score=0.95, explanation="x", content_hash=f"h{n}", decision="alert",
                           status="open" if hours is None else "resolved",
@@ -265,7 +265,7 @@ def test_links_are_recorded_listed_and_revoked_and_a_revoked_cookie_opens_nothin
     rows = json.loads(out)
     assert [(r["id"], r["status"]) for r in rows] == [(1, "active"), (2, "active")]
     with Session(app.engine) as s:
-        stored = s.exec(select(ComplianceLink)).all()
+        stored = s.exec(select(ComplianceLinkRow)).all()
         token = first.strip().split("token=", 1)[1]
         assert all(token not in c.nonce_hash and len(c.nonce_hash) == 64 for c in stored)
 
@@ -288,7 +288,7 @@ def test_links_are_recorded_listed_and_revoked_and_a_revoked_cookie_opens_nothin
     one.close()
     two.close()
     with Session(app.engine) as s:
-        actions = [e.action for e in s.exec(select(AuditEvent))
+        actions = [e.action for e in s.exec(select(AuditEventRow))
                    if e.action.startswith("compliance.link")]
     assert actions.count("compliance.link_created") == 2
     assert actions.count("compliance.link_revoked") == 2

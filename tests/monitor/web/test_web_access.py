@@ -15,7 +15,7 @@ from web_helpers import ANN_TEXT, BOB_TEXT, NOW, World, csrf_from, sign_in
 from monitor.alerts import links
 from monitor.alerts.links import make_token
 from monitor.app import App
-from monitor.storage.models import AuditEvent, Finding, UsedToken
+from monitor.storage.models import AuditEventRow, FindingRow, UsedTokenRow
 from monitor.web import create_app
 
 PRIVATE_PAGES = ["/", "/history", "/settings", "/export", "/opt-out", "/flags/1"]
@@ -43,7 +43,7 @@ def test_another_employees_flag_is_not_found_and_cannot_be_resolved(
     assert "4111 1111" not in page.text + post.text  # (a random CSRF token may hold "4111")
     assert BOB_TEXT not in client.get("/").text
     with Session(world.app.engine) as s:
-        bob = s.get(Finding, world.bob_flag)
+        bob = s.get(FindingRow, world.bob_flag)
         assert bob is not None and bob.status == "open"
     assert client.get(f"/flags/{world.ann_flag}").status_code == 200
 
@@ -78,9 +78,9 @@ def test_sign_in_link_works_once(client: TestClient, world: World,
         assert post.status_code == 400
         assert other.get("/").status_code == 303
     with Session(world.app.engine) as s:
-        spent = s.exec(select(UsedToken)).all()
+        spent = s.exec(select(UsedTokenRow)).all()
         assert len(spent) == 1 and token not in spent[0].nonce_hash
-        assert s.exec(select(AuditEvent).where(AuditEvent.action == "web.signin")).first()
+        assert s.exec(select(AuditEventRow).where(AuditEventRow.action == "web.signin")).first()
 
 
 def _old_token(app: App, employee_id: int, purpose: str, hours_ago: int) -> str:
@@ -130,7 +130,7 @@ def test_forms_without_the_right_csrf_token_are_refused(client: TestClient, worl
                        ("/link", {"email": "ann@example.com"})):
         assert client.post(path, data={**data, "csrf_token": foreign}).status_code == 403, path
     with Session(world.app.engine) as s:
-        ann = s.get(Finding, world.ann_flag)
+        ann = s.get(FindingRow, world.ann_flag)
         assert ann is not None and ann.status == "open"
     assert client.get("/").status_code == 200  # still signed in, nothing changed
 
@@ -188,7 +188,7 @@ def test_sign_out_ends_the_session(client: TestClient, world: World) -> None:
     assert client.get("/").status_code == 303
     assert client.get("/signin").status_code == 200
     with Session(world.app.engine) as s:
-        [event] = s.exec(select(AuditEvent).where(AuditEvent.action == "web.signout")).all()
+        [event] = s.exec(select(AuditEventRow).where(AuditEventRow.action == "web.signout")).all()
         assert event.actor == f"employee:{world.ann}"
 
 

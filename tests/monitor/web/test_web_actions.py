@@ -14,14 +14,22 @@ from monitor.alerts.links import make_token
 from monitor.app import App
 from monitor.policy import Escalation
 from monitor.service.smtp_sink import SmtpSink
-from monitor.storage.models import Alert, AuditEvent, Employee, Finding, Post, Review, Suppression
+from monitor.storage.models import (
+    AlertRow,
+    AuditEventRow,
+    EmployeeRow,
+    FindingRow,
+    PostRow,
+    ReviewRow,
+    SuppressionRow,
+)
 from monitor.web import create_app
 from monitor.web.compliance import create_link
 
 
-def _audit(app: App, action: str) -> list[AuditEvent]:
+def _audit(app: App, action: str) -> list[AuditEventRow]:
     with Session(app.engine) as s:
-        return list(s.exec(select(AuditEvent).where(AuditEvent.action == action)))
+        return list(s.exec(select(AuditEventRow).where(AuditEventRow.action == action)))
 
 
 @pytest.mark.parametrize(
@@ -39,7 +47,7 @@ def test_each_action_closes_or_snoozes_the_flag_and_is_audited(
 ) -> None:
     # Given Ann signed in, with a pending alert for her newest flag
     with Session(world.app.engine) as s:
-        s.add(Alert(employee_id=world.ann, finding_id=world.ann_flag, kind="immediate",
+        s.add(AlertRow(employee_id=world.ann, finding_id=world.ann_flag, kind="immediate",
                     dedupe_key="k", next_attempt_at=NOW, created_at=NOW))
         s.commit()
     sign_in(client, world.app, world.ann)
@@ -52,13 +60,13 @@ def test_each_action_closes_or_snoozes_the_flag_and_is_audited(
     assert f'id="flag-{world.ann_flag}"' not in page
     assert f'id="flag-{world.ann_old_flag}"' in page
     with Session(world.app.engine) as s:
-        f = s.get(Finding, world.ann_flag)
+        f = s.get(FindingRow, world.ann_flag)
         assert f is not None and (f.status, f.resolution) == (status, resolution)
-        [review] = s.exec(select(Review)).all()
+        [review] = s.exec(select(ReviewRow)).all()
         assert (review.action, review.comment, review.employee_id) == (action, "satire", world.ann)
-        alert = s.exec(select(Alert)).one()
+        alert = s.exec(select(AlertRow)).one()
         assert alert.status == ("queued" if action == "remind_later" else "cancelled")
-        supp = s.exec(select(Suppression)).all()
+        supp = s.exec(select(SuppressionRow)).all()
     [event] = _audit(world.app, f"review.{action}")
     assert event.subject == f"finding:{world.ann_flag}" and event.actor == f"employee:{world.ann}"
     assert "satire" not in event.detail
@@ -119,7 +127,7 @@ def test_the_time_zone_is_picked_from_a_list_and_an_alias_is_kept(client: TestCl
     assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in html
     assert '<optgroup label="America">' in html and "US/Eastern" not in html
     with Session(world.app.engine) as s:  # an employee added with a legacy alias
-        ann = s.get(Employee, world.ann)
+        ann = s.get(EmployeeRow, world.ann)
         assert ann is not None
         ann.timezone = "US/Eastern"
         s.add(ann)
@@ -140,7 +148,7 @@ def test_settings_change_hour_zone_and_digest(client: TestClient, world: World) 
     assert client.post("/settings", data={"digest_hour": "25", "timezone": "UTC",
                                           "csrf_token": token}).status_code == 400
     with Session(world.app.engine) as s:
-        ann = s.get(Employee, world.ann)
+        ann = s.get(EmployeeRow, world.ann)
         assert ann is not None
         assert (ann.digest_hour, ann.timezone, ann.digest_unsubscribed) == (
             18, "America/New_York", True)
@@ -154,7 +162,7 @@ def test_pause_and_resume(client: TestClient, world: World) -> None:
     assert "Resume monitoring" in client.get("/settings").text
     client.post("/settings/pause", data={"paused": "no", "csrf_token": token})
     with Session(world.app.engine) as s:
-        ann = s.get(Employee, world.ann)
+        ann = s.get(EmployeeRow, world.ann)
         assert ann is not None and ann.paused is False
     assert [len(_audit(world.app, a)) for a in ("employee.pause", "employee.resume")] == [1, 1]
 
@@ -168,8 +176,8 @@ def test_opt_out_needs_confirmation_then_erases_and_signs_out(client: TestClient
     assert done.status_code == 200 and "Monitoring stopped" in done.text
     assert client.get("/").status_code == 303
     with Session(world.app.engine) as s:
-        assert s.get(Employee, world.ann) is None  # the row itself is erased
-        texts = [p.text for p in s.exec(select(Post))]
+        assert s.get(EmployeeRow, world.ann) is None  # the row itself is erased
+        texts = [p.text for p in s.exec(select(PostRow))]
     assert texts == [BOB_TEXT]
     [event] = _audit(world.app, "employee.opt_out")  # counts only, not naming her
     assert event.actor == "employee (self)" and str(world.ann) not in event.subject
@@ -199,7 +207,7 @@ def test_unsubscribe_is_one_click_without_a_session(client: TestClient, world: W
     page = client.get("/unsubscribe", params={"token": token})
     assert page.status_code == 200 and "Unsubscribe from the digest" in page.text
     with Session(world.app.engine) as s:
-        ann = s.get(Employee, world.ann)
+        ann = s.get(EmployeeRow, world.ann)
         assert ann is not None and not ann.digest_unsubscribed  # GET changes nothing
     # RFC 8058: the mail client POSTs the form body to the List-Unsubscribe URL, no cookies.
     api = create_app(world.app, clock=lambda: NOW)
@@ -209,7 +217,7 @@ def test_unsubscribe_is_one_click_without_a_session(client: TestClient, world: W
                              headers={"content-type": "application/x-www-form-urlencoded"})
     assert r.status_code == 200 and "no longer get the daily digest" in r.text
     with Session(world.app.engine) as s:
-        ann = s.get(Employee, world.ann)
+        ann = s.get(EmployeeRow, world.ann)
         assert ann is not None and ann.digest_unsubscribed
     assert len(_audit(world.app, "digest.unsubscribe")) == 1
     for bad in ("", make_token(world.app.config, world.ann), token[:-2] + "zz"):

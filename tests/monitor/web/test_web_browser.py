@@ -18,7 +18,7 @@ from web_helpers import World
 from web_helpers import wait_for as _wait_for
 
 from monitor.service.smtp_sink import SmtpSink
-from monitor.storage.models import AuditEvent, Finding
+from monitor.storage.models import AuditEventRow, FindingRow
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -70,9 +70,9 @@ def test_sign_in_by_mail_resolve_a_flag_and_change_settings(
     assert page.locator(f"#flag-{world.ann_flag}").count() == 0
     assert page.locator("article.flag").count() == 1
     with Session(world.app.engine) as s:
-        finding = s.get(Finding, world.ann_flag)
+        finding = s.get(FindingRow, world.ann_flag)
         assert finding is not None and finding.resolution == "deleted"
-        events = s.exec(select(AuditEvent).where(AuditEvent.action == "review.deleted")).all()
+        events = s.exec(select(AuditEventRow).where(AuditEventRow.action == "review.deleted")).all()
         assert [e.subject for e in events] == [f"finding:{world.ann_flag}"]
 
     # Settings: change the digest hour, keyboard-reachable and labelled

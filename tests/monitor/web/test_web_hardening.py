@@ -18,7 +18,7 @@ from web_helpers import World, csrf_from
 from monitor.alerts import links
 from monitor.alerts.links import make_token
 from monitor.app import App
-from monitor.storage.models import Employee
+from monitor.storage.models import EmployeeRow
 
 _OPEN: list[httpx.Client] = []
 
@@ -52,7 +52,7 @@ def _with_cookie(base: str, cookie: str) -> httpx.Client:
 
 def _version(app: App, employee_id: int) -> int:
     with Session(app.engine) as s:
-        emp = s.get(Employee, employee_id)
+        emp = s.get(EmployeeRow, employee_id)
         assert emp is not None
         return emp.session_version
 
@@ -139,6 +139,6 @@ def test_an_old_digests_unsubscribe_link_still_works_a_sign_in_link_does_not(
         assert mail_client.post(f"/unsubscribe?token={fresh_signin}").status_code == 400
         assert mail_client.get("/signin", params={"token": old_unsubscribe}).status_code == 400
     with Session(world.app.engine) as s:
-        ann, bob = s.get(Employee, world.ann), s.get(Employee, world.bob)
+        ann, bob = s.get(EmployeeRow, world.ann), s.get(EmployeeRow, world.bob)
         assert ann is not None and ann.digest_unsubscribed
         assert bob is not None and not bob.digest_unsubscribed

@@ -16,7 +16,7 @@ from monitor.review.suggestions import suggest
 from monitor.service.demo import open_demo_app, run_demo
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.db import session_scope
-from monitor.storage.models import AuditEvent
+from monitor.storage.models import AuditEventRow
 from monitor.web import create_app
 
 
@@ -83,8 +83,8 @@ def test_compliance_link_command_prints_a_working_link(
         assert c.get("/compliance?" + out.split("?", 1)[1]).status_code == 303
         assert c.get("/compliance").status_code == 200
     with Session(world.app.engine) as s:
-        assert s.exec(select(AuditEvent).where(
-            AuditEvent.action == "compliance.link_created")).first()
+        assert s.exec(select(AuditEventRow).where(
+            AuditEventRow.action == "compliance.link_created")).first()
 
 
 def test_demo_prints_a_sign_in_link_that_works(tmp_path: Path) -> None:

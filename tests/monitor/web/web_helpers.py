@@ -18,7 +18,7 @@ from monitor.alerts.links import make_token
 from monitor.app import App
 from monitor.people import employees
 from monitor.storage.db import session_scope
-from monitor.storage.models import Finding, Post
+from monitor.storage.models import FindingRow, PostRow
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ANN_TEXT = "Our new intern is a total idiot, honestly."
@@ -36,11 +36,11 @@ class World:
     bob_flag: int
 
 
-def _flag(post: Post, category: str, rule: str, word: str, score: float, when: datetime,
-          decision: str = "alert") -> Finding:
+def _flag(post: PostRow, category: str, rule: str, word: str, score: float, when: datetime,
+          decision: str = "alert") -> FindingRow:
     text = post.text or ""
     start = text.index(word)
-    return Finding(post_id=post.id or 0, detector="test", detector_version="1",
+    return FindingRow(post_id=post.id or 0, detector="test", detector_version="1",
                    category=category, rule=rule, start=start, end=start + len(word),
                    masked=word if category != "personal_data" else "4111 **** **** 1111",
                    score=score, explanation=f"'{word}' looks like {category.replace('_', ' ')}",
@@ -63,7 +63,7 @@ def build_world(app: App) -> World:
             (ids["Ann_acc"], "a0", ANN_OLD_TEXT, "de", False),
             (ids["Bob_acc"], "b1", BOB_TEXT, "en", True),
         ):
-            post = Post(account_id=acc, network="file", native_id=native,
+            post = PostRow(account_id=acc, network="file", native_id=native,
                         url=f"https://social.example/{native}", text=text,
                         content_hash="hash-" + native, language=lang, wording_assessed=assessed,
                         created_at=NOW - timedelta(hours=3), fetched_at=NOW - timedelta(hours=2))
