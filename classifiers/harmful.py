@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from classifiers.base import DetectorConfig, Finding, PostText, mask
-from classifiers.harmful_model import SHIPPED_DIR, HarmfulModel, WordContribution
+from classifiers.harmful_format import SHIPPED_DIR
+from classifiers.harmful_model import HarmfulModel, WordContribution
 from classifiers.lexicon import DEFAULT_KIND_SCORES, Lexicon, LexiconHit, default_lexicon_dir
 
 NAME = "harmful_wording"

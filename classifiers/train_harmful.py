@@ -37,10 +37,8 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 from sklearn.model_selection import StratifiedKFold
 
 from classifiers.conv_block import ConvBlock
-from classifiers.harmful_model import (
-    SHIPPED_DIR,
+from classifiers.harmful_blocks import (
     WORD_TOKENS,
-    HarmfulModel,
     ProfanityBlock,
     TfidfBlock,
     conv_ids,
@@ -48,6 +46,8 @@ from classifiers.harmful_model import (
     preprocess,
     vector_features,
 )
+from classifiers.harmful_format import SHIPPED_DIR
+from classifiers.harmful_model import HarmfulModel
 from classifiers.lexicon import Lexicon, default_lexicon_dir
 from classifiers.train_conv import ConvParams, fit_conv
 from classifiers.word_vectors import WordVectors

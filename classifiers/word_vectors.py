@@ -122,7 +122,7 @@ class WordVectors:
 def vocabulary(texts: Iterable[str], extra: Iterable[str] = (), min_df: int = 1) -> list[str]:
     """Sorted table keys of the word-block tokens found in at least ``min_df`` of ``texts``,
     plus the words of the ``extra`` texts (any frequency)."""
-    from classifiers.harmful_model import WORD_TOKENS, preprocess
+    from classifiers.harmful_blocks import WORD_TOKENS, preprocess
 
     tokens = re.compile(WORD_TOKENS)
 

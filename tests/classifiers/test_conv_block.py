@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from classifiers.conv_block import ConvBlock
-from classifiers.harmful_model import HarmfulModel, ModelError
+from classifiers.harmful_format import ModelError
+from classifiers.harmful_model import HarmfulModel
 from classifiers.train_harmful import LabelledText, evaluate
 from classifiers.word_vectors import WordVectors, vocabulary
 

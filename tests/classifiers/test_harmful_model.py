@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 
-from classifiers.harmful_model import SHIPPED_DIR, HarmfulModel, ModelError
+from classifiers.harmful_format import SHIPPED_DIR, ModelError
+from classifiers.harmful_model import HarmfulModel
 from classifiers.train_harmful import evaluate, load_jsonl, load_tsv, retrain_with_feedback
 
 if TYPE_CHECKING:  # the fixture type, from this folder's conftest.py
