@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
@@ -97,7 +97,12 @@ class ConvBlock:
             if j == 0:
                 part += np.concatenate(self.biases).astype(np.float32)
             proj.append(part)
-        self._proj = proj
+        # One table, the offsets side by side: a single post is then one gather. ``_proj``
+        # are views of it (no second copy).
+        self._fused = np.ascontiguousarray(np.hstack(proj))
+        edges = np.cumsum([0, *(p.shape[1] for p in proj)])
+        self._spans = [(int(lo), int(hi)) for lo, hi in pairwise(edges)]
+        self._proj = [self._fused[:, lo:hi] for lo, hi in self._spans]
 
     def _windows(self, flat: np.ndarray, last: np.ndarray | None = None) -> np.ndarray:
         """(tokens, filters * widths): each filter's value (before the ReLU) on the window
@@ -151,7 +156,18 @@ class ConvBlock:
         n = min(len(ids), self.max_tokens)
         if not n:
             return self.out_bias
-        act = self._windows(np.array(ids[:n], dtype=np.int64))
+        if not self._proj:
+            raise ValueError("conv block: attach() it to its word vectors first")
+        try:
+            rows = self._fused[ids[:n]]
+        except IndexError as exc:
+            raise ValueError(f"conv block: word ids beyond its table ({exc})") from exc
+        # ``_windows`` on the fused rows: the first offset's columns, then each later word's.
+        act = rows[:, : self._spans[0][1]]
+        for j in range(1, len(self._spans)):
+            lo, hi = self._spans[j]
+            act[:-j, self._from[j] :] += rows[j:, lo:hi]
+            act[-j:, self._from[j] :] = -np.inf
         pooled = np.maximum(act.max(axis=0), 0.0).astype(np.float64)
         return float(pooled @ self.out) + self.out_bias
 

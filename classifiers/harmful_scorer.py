@@ -28,28 +28,33 @@ if TYPE_CHECKING:
     from classifiers.harmful_model import HarmfulModel
 
 
+_NO_FEATURES = np.zeros(0, dtype=np.int64)
+
+
 class _Chunk(NamedTuple):
     """What one raw whitespace chunk contributes, cached: chunks repeat across posts."""
 
     word_tokens: list[str]  # the word block's tokens (for its n-grams across chunks)
-    main: list[int]  # word unigram and char n-gram indices (char offset by the word vocab)
     profanity: list[int]  # alt-profanity-check vocabulary indices
     signal: int  # signal words (one-word ones; phrases are counted over the whole post)
     you: bool  # holds a second-person word
     phrase_head: bool  # may start a signal phrase ("shut up")
-    main_array: np.ndarray  # ``main`` as int64, for the single-post path
+    main: np.ndarray  # word unigram and char n-gram indices (char offset by the word vocab)
     own: np.ndarray  # distinct features of the chunk read alone (explanations)
     vector_rows: list[int]  # word-vector table rows of its tokens
     conv_ids: list[int]  # its tokens' ids for the conv block (0: no vector)
     vector_push: float  # what those vectors add to the decision before the post's norm
-    lexical: bool  # may take part in a lexicon hit (a post without one has none)
+    term: bool  # a lexicon term or a phrase's first word (see ``Lexicon.term_or_letter``)
+    letter: bool  # a single letter: three in a post may spell a term
 
 
 class _Post(NamedTuple):
     """One post as the scorer reads it (see ``FastScorer.post``)."""
 
     chunks: list[_Chunk]
-    ngrams: list[int]  # word n-grams (n >= 2) across its chunks
+    main: list[np.ndarray]  # its chunks' ``main`` and, last, its word n-grams (n >= 2)
+    profanity: list[int]
+    vector_rows: list[int]
     hits: list[LexiconHit]
     lexicon_features: tuple[float, float, float, float, float]
     conv_ids: list[int]
@@ -103,6 +108,9 @@ class FastScorer:
         self.n_prof = len(prof.terms)
         self.idf = np.concatenate([word.idf, char.idf])
         self.coef_main = np.asarray(model.coef[: self.n_main], dtype=np.float64)
+        # The single-post path multiplies by these: one gather each instead of two.
+        self.idf_coef = self.idf * self.coef_main
+        self.idf_square = self.idf * self.idf
         n_dense = self.n_main + 1 + len(LEXICON_FEATURES)
         self.coef_dense = np.asarray(model.coef[self.n_main : n_dense], dtype=np.float64)
         self.dense_coef = [float(c) for c in self.coef_dense]
@@ -150,17 +158,16 @@ class FastScorer:
         _, prof_ids = prof.chunk_features(prof._normalise(raw))
         n_signal, you = signal_and_you(norm, self.signal_words)
         head = any(h in norm for h in self.phrase_heads)
-        main = word_ids + [self.n_word + i for i in char_ids]
-        array = np.array(main, dtype=np.int64)
+        array = np.array(word_ids + [self.n_word + i for i in char_ids], dtype=np.int64)
         own = np.unique(
             np.concatenate([array, np.array(m.word.ngram_features(tokens), dtype=np.int64)])
         )
         ids = self.vectors.ids(tokens) if self.vectors is not None else []
         rows = [i - 1 for i in ids if i]
         push = float(self.vector_push[rows].sum()) if rows else 0.0
-        lexical = m.lexicon.may_hit(raw)
+        term, letter = m.lexicon.term_or_letter(raw)
         found = _Chunk(
-            tokens, main, prof_ids, n_signal, you, head, array, own, rows, ids, push, lexical
+            tokens, prof_ids, n_signal, you, head, array, own, rows, ids, push, term, letter
         )
         if len(self.chunks) > self.CACHE_LIMIT:
             self.chunks.clear()  # bound memory on a long-running service
@@ -170,30 +177,40 @@ class FastScorer:
     def post(self, text: str) -> _Post:
         """One post's chunks and what is read off the whole post: word n-grams across
         chunks, signal phrases, lexicon hits and features."""
-        chunks = [self.chunk(raw) for raw in text.split()]
-        n_signal, at_you, head, lexical = 0, False, False, False
+        known, chunk = self.chunks, self.chunk
+        chunks = [known.get(raw) or chunk(raw) for raw in text.split()]
+        n_signal, at_you, head, term, letters = 0, False, False, False, 0
         tokens: list[str] = []
         ids: list[int] = []
-        for c in chunks:
+        main: list[np.ndarray] = []
+        prof: list[int] = []
+        rows: list[int] = []
+        for c in chunks:  # one pass over the chunks gathers everything the post needs
             tokens += c.word_tokens
             ids += c.conv_ids
+            main.append(c.main)
+            prof += c.profanity
+            rows += c.vector_rows
             n_signal += c.signal
             at_you = at_you or c.you
             head = head or c.phrase_head
-            lexical = lexical or c.lexical
+            term = term or c.term
+            letters += c.letter
         if head and self.signal_phrases is not None:
             n_signal += len(self.signal_phrases.findall(preprocess(text)))
-        hits = self.model.lexicon.find(text) if lexical else []
+        hits = self.model.lexicon.find(text) if term or letters >= 3 else []
         ngrams = self.model.word.ngram_features(tokens)
-        return _Post(chunks, ngrams, hits, lexicon_row(hits, n_signal, at_you), ids)
+        if ngrams:
+            main.append(np.array(ngrams, dtype=np.int64))
+        return _Post(chunks, main, prof, rows, hits, lexicon_row(hits, n_signal, at_you), ids)
 
     @staticmethod
     def _tfidf(
-        ids: list[int], ptr: list[int], n_features: int, idf: np.ndarray,
+        ids: list[int] | np.ndarray, ptr: list[int], n_features: int, idf: np.ndarray,
         block: np.ndarray | None, sublinear: np.ndarray, n_blocks: int,
     ) -> _Tfidf:  # fmt: skip
         rows = len(ptr) - 1
-        cols = np.array(ids, dtype=np.int64)
+        cols = np.array(ids, dtype=np.int64)  # a copy: sorted in place below
         if rows > 1:
             cols += np.repeat(np.arange(rows, dtype=np.int64) * n_features, np.diff(ptr))
         key, counts = FastScorer._counts(cols)
@@ -239,11 +256,7 @@ class FastScorer:
         """
         m = self.model
         post = self.post(text)
-        main = [c.main_array for c in post.chunks]
-        prof = [i for c in post.chunks for i in c.profanity]
-        vector_rows = [i for c in post.chunks for i in c.vector_rows]
-        if post.ngrams:
-            main.append(np.array(post.ngrams, dtype=np.int64))
+        main, prof, vector_rows = post.main, post.profanity, post.vector_rows
         hits, feats = post.hits, post.lexicon_features
         decision = m.intercept
         # alt-profanity-check's block has a handful of features a post: plain Python floats
@@ -269,7 +282,7 @@ class FastScorer:
         ) / len(d)
         dense = self.dense_coef
         decision += prob * dense[0] + sum(f * w for f, w in zip(feats, dense[1:], strict=True))
-        cols = np.concatenate(main) if main else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(main) if main else _NO_FEATURES
         feature, counts = self._counts(cols)
         split = int(np.searchsorted(feature, self.n_word))
         # Both blocks at once (fewer numpy calls, which dominate a short post's cost); each
@@ -282,9 +295,8 @@ class FastScorer:
             tf = counts.copy()
             lo, hi = (0, split) if self.sublinear[0] else (split, len(tf))
             tf[lo:hi] = np.log(tf[lo:hi]) + 1.0
-        value = tf * self.idf[feature]
-        weight = value * self.coef_main[feature]
-        square = value * value
+        weight = tf * self.idf_coef[feature]
+        square = tf * tf * self.idf_square[feature]
         if split:
             weight[:split] /= math.sqrt(float(square[:split].sum()))
         if split < len(feature):
@@ -294,7 +306,8 @@ class FastScorer:
         if vector_rows and self.vector_matrix is not None:
             total = self.vector_matrix[vector_rows].sum(axis=0)
             vector_norm = float(np.sqrt(total @ total)) or 1.0
-            decision += float(total @ self.coef_vec) / vector_norm
+            # ``total @ coef_vec`` is the sum of the chunks' cached pushes
+            decision += sum(c.vector_push for c in post.chunks) / vector_norm
         if self.conv is not None:
             decision += self.conv.weight * self.conv.logit(post.conv_ids)
         return float(decision), hits, feature, weight, vector_norm
@@ -316,7 +329,7 @@ class FastScorer:
         """Decision values, the model lexicon's hits per text, the main TF-IDF rows and the
         norms of the posts' word-vector sums."""
         m = self.model
-        main: list[int] = []
+        main: list[np.ndarray] = []
         prof: list[int] = []
         vector_rows: list[int] = []
         main_ptr, prof_ptr, vector_ptr = [0], [0], [0]
@@ -326,12 +339,10 @@ class FastScorer:
         for row, text in enumerate(texts):
             post = self.post(text)
             conv_posts.append(post.conv_ids)
-            for c in post.chunks:
-                main += c.main
-                prof += c.profanity
-                vector_rows += c.vector_rows
-            main += post.ngrams
-            main_ptr.append(len(main))
+            main += post.main
+            prof += post.profanity
+            vector_rows += post.vector_rows
+            main_ptr.append(main_ptr[-1] + sum(len(a) for a in post.main))
             prof_ptr.append(len(prof))
             vector_ptr.append(len(vector_rows))
             dense[row, 1:] = post.lexicon_features
@@ -350,7 +361,8 @@ class FastScorer:
             d[:, k] = np.bincount(p.row, scaled * self.prof_coef[p.feature, k], minlength=rows)
         d += pb.intercept
         dense[:, 0] = (1.0 / (1.0 + np.exp(pb.cal_a * d + pb.cal_b))).mean(axis=1)
-        t = self._tfidf(main, main_ptr, self.n_main, self.idf, self.block, self.sublinear, 2)
+        cols = np.concatenate(main) if main else _NO_FEATURES
+        t = self._tfidf(cols, main_ptr, self.n_main, self.idf, self.block, self.sublinear, 2)
         contrib = t.value * self.coef_main[t.feature] / t.norm[t.row, self.block[t.feature]]
         # (bincount of nothing is an int array: an empty post still needs float decisions)
         decision = np.bincount(t.row, contrib, minlength=rows).astype(np.float64)

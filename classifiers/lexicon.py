@@ -315,8 +315,15 @@ class Lexicon:
     def may_hit(self, token: str) -> bool:
         """Whether a whitespace token can take part in a hit: a term, a phrase's first word or
         a single letter. ``find`` of a text none of whose tokens can is empty."""
+        term, letter = self.term_or_letter(token)
+        return term or letter
+
+    def term_or_letter(self, token: str) -> tuple[bool, bool]:
+        """Whether a whitespace token is a term or a phrase's first word, and whether it is a
+        single letter. ``find`` of a text with no term and fewer than three letters is empty:
+        letters only spell a term three or more in a row ("i d i o t")."""
         info = self._token_info(token)
-        return info.flag >= _TERM or info.letter
+        return info.flag >= _TERM, info.letter
 
     def find(self, text: str) -> list[LexiconHit]:
         """Every term found in ``text``, longest phrase first at each position, no overlaps."""
