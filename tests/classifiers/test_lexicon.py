@@ -94,14 +94,22 @@ def test_token_shortcut_finds_what_the_word_walk_finds(shared_data: Path) -> Non
         for line in (shared_data / "tweeteval" / split).read_text(encoding="utf-8").splitlines()[1:]
     ]
     texts += ["go kill   yourself now", "you are a y0u 1d10t.", "well, i d i o t!", "shut up"]
-    with_hits = skipped = 0
+    texts += ["a b c d", "i, a @x d i o t", "a @someone b c"]  # letters across mentions
+    with_hits = skipped = letters_only = 0
     for text in texts:
         found = lexicon.find(text)
         assert found == lexicon.walk(canonical_words(text)), text
         with_hits += bool(found)
-        # The wording model skips ``find`` for posts none of whose tokens may hit.
+        # The wording model skips ``find`` for posts none of whose tokens may hit, and for
+        # posts with no term and fewer than three single letters.
+        kinds = [lexicon.term_or_letter(token) for token in text.split()]
         if not any(lexicon.may_hit(token) for token in text.split()):
             assert found == [], text
             skipped += 1
+        if not any(term for term, _ in kinds) and sum(letter for _, letter in kinds) < 3:
+            assert found == [], text
+            letters_only += any(letter for _, letter in kinds)
     assert with_hits > 500  # the comparison covered many posts with hits, not only clean ones
     assert skipped > 500
+    assert letters_only > 300  # many posts hold an "a" or an "I" and nothing else that may hit
+    assert lexicon.find("what a t w a t")  # three or more letters in a row can spell a term
