@@ -11,6 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
+# Entries each per-token or per-chunk cache of a detector may hold before it starts over: the
+# daemon runs for months, and 50,000 covers the words of most posts (Zipf) in a few MB each.
+CACHE_ENTRIES = 50_000
+
 Category = Literal["harmful", "personal_data", "credentials", "confidential", "legal"]
 CATEGORIES: tuple[Category, ...] = (
     "harmful",

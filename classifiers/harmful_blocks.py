@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # training and reference paths only: not imported when scorin
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+from classifiers.base import CACHE_ENTRIES
 from classifiers.lexicon import Lexicon, LexiconHit
 from classifiers.word_vectors import WordVectors
 
@@ -131,7 +132,7 @@ class TfidfBlock:
                     out.append(i)
             if stop == 1:
                 break
-        if len(self._word_cache) > 200_000:
+        if len(self._word_cache) > CACHE_ENTRIES:
             self._word_cache.clear()  # bound memory on a long-running service
         self._word_cache[word] = out
         return out

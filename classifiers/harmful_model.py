@@ -207,12 +207,8 @@ class HarmfulModel:
         # Each token's own features (as if it were a post alone): its chunk's unigram and
         # char n-grams plus the word n-grams inside it. All are features of the whole post.
         chunks = [self._fast.chunk(m.group(0)) for m in tokens]
-        own = [c.own for c in chunks]
-        owner = np.repeat(np.arange(len(tokens)), [len(ids) for ids in own])
-        ids = np.concatenate(own)
-        # An n-gram found in several tokens is split between them. Every id is one of the
-        # post's (sorted, distinct) features, so its position there counts the sharing.
-        pos = np.searchsorted(feature, ids)
+        owner, pos = self._fast.own_features(chunks, feature)
+        # An n-gram found in several tokens is split between them.
         share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
         per_token = np.bincount(owner, share, minlength=len(tokens)).astype(np.float64)
         per_token += np.array([c.vector_push for c in chunks]) / vector_norm

@@ -9,10 +9,12 @@ that training uses; a test checks both give the same values.
 from __future__ import annotations
 
 import math
+from array import array
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from classifiers.base import CACHE_ENTRIES
 from classifiers.harmful_blocks import (
     LEXICON_FEATURES,
     lexicon_row,
@@ -28,21 +30,31 @@ if TYPE_CHECKING:
     from classifiers.harmful_model import HarmfulModel
 
 
-_NO_FEATURES = np.zeros(0, dtype=np.int64)
+# Feature indices are kept as int32 bytes: the chunk cache lives as long as the daemon, and
+# tens of thousands of small arrays would cost several times their data in headers.
+_INT32 = "i" if array("i").itemsize == 4 else "l"
+
+
+def _as_bytes(indices: list[int]) -> bytes:
+    return array(_INT32, indices).tobytes()
+
+
+def _from_bytes(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, dtype=np.int32)  # read-only: the cached bytes stay as they are
 
 
 class _Chunk(NamedTuple):
     """What one raw whitespace chunk contributes, cached: chunks repeat across posts."""
 
-    word_tokens: list[str]  # the word block's tokens (for its n-grams across chunks)
-    profanity: list[int]  # alt-profanity-check vocabulary indices
+    word_tokens: tuple[str, ...]  # the word block's tokens (for its n-grams across chunks)
+    profanity: tuple[int, ...]  # alt-profanity-check vocabulary indices
     signal: int  # signal words (one-word ones; phrases are counted over the whole post)
     you: bool  # holds a second-person word
     phrase_head: bool  # may start a signal phrase ("shut up")
-    main: np.ndarray  # word unigram and char n-gram indices (char offset by the word vocab)
-    own: np.ndarray  # distinct features of the chunk read alone (explanations)
-    vector_rows: list[int]  # word-vector table rows of its tokens
-    conv_ids: list[int]  # its tokens' ids for the conv block (0: no vector)
+    main: bytes  # word unigram and char n-gram indices (char offset by the word vocab), int32
+    inner: bytes  # word n-grams (n >= 2) inside the chunk, int32 (explanations; mostly empty)
+    vector_rows: tuple[int, ...]  # word-vector table rows of its tokens
+    conv_ids: tuple[int, ...]  # its tokens' ids for the conv block (0: no vector)
     vector_push: float  # what those vectors add to the decision before the post's norm
     term: bool  # a lexicon term or a phrase's first word (see ``Lexicon.term_or_letter``)
     letter: bool  # a single letter: three in a post may spell a term
@@ -52,7 +64,7 @@ class _Post(NamedTuple):
     """One post as the scorer reads it (see ``FastScorer.post``)."""
 
     chunks: list[_Chunk]
-    main: list[np.ndarray]  # its chunks' ``main`` and, last, its word n-grams (n >= 2)
+    main: list[bytes]  # its chunks' ``main`` and, last, its word n-grams (n >= 2)
     profanity: list[int]
     vector_rows: list[int]
     hits: list[LexiconHit]
@@ -98,7 +110,6 @@ class FastScorer:
     fraction of scipy's per-call overhead: a single post costs about a tenth of a millisecond.
     """
 
-    CACHE_LIMIT = 200_000
 
     def __init__(self, model: HarmfulModel) -> None:
         self.model = model
@@ -158,21 +169,33 @@ class FastScorer:
         _, prof_ids = prof.chunk_features(prof._normalise(raw))
         n_signal, you = signal_and_you(norm, self.signal_words)
         head = any(h in norm for h in self.phrase_heads)
-        array = np.array(word_ids + [self.n_word + i for i in char_ids], dtype=np.int64)
-        own = np.unique(
-            np.concatenate([array, np.array(m.word.ngram_features(tokens), dtype=np.int64)])
-        )
+        main = _as_bytes(word_ids + [self.n_word + i for i in char_ids])
+        inner = _as_bytes(m.word.ngram_features(tokens))
         ids = self.vectors.ids(tokens) if self.vectors is not None else []
         rows = [i - 1 for i in ids if i]
         push = float(self.vector_push[rows].sum()) if rows else 0.0
         term, letter = m.lexicon.term_or_letter(raw)
         found = _Chunk(
-            tokens, prof_ids, n_signal, you, head, array, own, rows, ids, push, term, letter
-        )
-        if len(self.chunks) > self.CACHE_LIMIT:
+            tuple(tokens), tuple(prof_ids), n_signal, you, head, main, inner, tuple(rows),
+            tuple(ids), push, term, letter,
+        )  # fmt: skip
+        if len(self.chunks) > CACHE_ENTRIES:
             self.chunks.clear()  # bound memory on a long-running service
         self.chunks[raw] = found
         return found
+
+    def own_features(
+        self, chunks: Sequence[_Chunk], feature: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each chunk's distinct features read alone, as if it were a post (explanations): as
+        pairs (chunk number, position in ``feature``), ``feature`` being the sorted distinct
+        features of a post made of these chunks (so each of theirs is one of its)."""
+        parts = [c.main + c.inner for c in chunks]
+        ids = _from_bytes(b"".join(parts))
+        owner = np.repeat(np.arange(len(chunks)), [len(p) // 4 for p in parts])
+        width = max(len(feature), 1)
+        pairs, _ = self._counts(owner * width + np.searchsorted(feature, ids))
+        return np.divmod(pairs, width)
 
     def post(self, text: str) -> _Post:
         """One post's chunks and what is read off the whole post: word n-grams across
@@ -182,7 +205,7 @@ class FastScorer:
         n_signal, at_you, head, term, letters = 0, False, False, False, 0
         tokens: list[str] = []
         ids: list[int] = []
-        main: list[np.ndarray] = []
+        main: list[bytes] = []
         prof: list[int] = []
         rows: list[int] = []
         for c in chunks:  # one pass over the chunks gathers everything the post needs
@@ -201,7 +224,7 @@ class FastScorer:
         hits = self.model.lexicon.find(text) if term or letters >= 3 else []
         ngrams = self.model.word.ngram_features(tokens)
         if ngrams:
-            main.append(np.array(ngrams, dtype=np.int64))
+            main.append(_as_bytes(ngrams))
         return _Post(chunks, main, prof, rows, hits, lexicon_row(hits, n_signal, at_you), ids)
 
     @staticmethod
@@ -210,7 +233,7 @@ class FastScorer:
         block: np.ndarray | None, sublinear: np.ndarray, n_blocks: int,
     ) -> _Tfidf:  # fmt: skip
         rows = len(ptr) - 1
-        cols = np.array(ids, dtype=np.int64)  # a copy: sorted in place below
+        cols = np.array(ids, dtype=np.int64)  # a copy: row offsets are added in place
         if rows > 1:
             cols += np.repeat(np.arange(rows, dtype=np.int64) * n_features, np.diff(ptr))
         key, counts = FastScorer._counts(cols)
@@ -233,11 +256,11 @@ class FastScorer:
 
     @staticmethod
     def _counts(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct feature indices (sorted) and how often each occurs; sorts ``cols``.
+        """Distinct feature indices (sorted) and how often each occurs.
 
         ``np.unique(return_counts=True)`` minus its generic overhead, which matters per post.
         """
-        cols.sort()
+        cols = np.sort(cols)
         n = len(cols)
         edge = np.empty(n + 1, dtype=bool)  # True where a run of equal indices starts or ends
         edge[0] = edge[n] = True
@@ -282,7 +305,7 @@ class FastScorer:
         ) / len(d)
         dense = self.dense_coef
         decision += prob * dense[0] + sum(f * w for f, w in zip(feats, dense[1:], strict=True))
-        cols = np.concatenate(main) if main else _NO_FEATURES
+        cols = _from_bytes(b"".join(main))
         feature, counts = self._counts(cols)
         split = int(np.searchsorted(feature, self.n_word))
         # Both blocks at once (fewer numpy calls, which dominate a short post's cost); each
@@ -329,7 +352,7 @@ class FastScorer:
         """Decision values, the model lexicon's hits per text, the main TF-IDF rows and the
         norms of the posts' word-vector sums."""
         m = self.model
-        main: list[np.ndarray] = []
+        main: list[bytes] = []
         prof: list[int] = []
         vector_rows: list[int] = []
         main_ptr, prof_ptr, vector_ptr = [0], [0], [0]
@@ -342,7 +365,7 @@ class FastScorer:
             main += post.main
             prof += post.profanity
             vector_rows += post.vector_rows
-            main_ptr.append(main_ptr[-1] + sum(len(a) for a in post.main))
+            main_ptr.append(main_ptr[-1] + sum(len(a) for a in post.main) // 4)
             prof_ptr.append(len(prof))
             vector_ptr.append(len(vector_rows))
             dense[row, 1:] = post.lexicon_features
@@ -361,7 +384,7 @@ class FastScorer:
             d[:, k] = np.bincount(p.row, scaled * self.prof_coef[p.feature, k], minlength=rows)
         d += pb.intercept
         dense[:, 0] = (1.0 / (1.0 + np.exp(pb.cal_a * d + pb.cal_b))).mean(axis=1)
-        cols = np.concatenate(main) if main else _NO_FEATURES
+        cols = _from_bytes(b"".join(main))
         t = self._tfidf(cols, main_ptr, self.n_main, self.idf, self.block, self.sublinear, 2)
         contrib = t.value * self.coef_main[t.feature] / t.norm[t.row, self.block[t.feature]]
         # (bincount of nothing is an int array: an empty post still needs float decisions)

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from classifiers.base import CACHE_ENTRIES
+
 # Characters people substitute for letters. Only mapped inside a token that also holds a real
 # letter, so numbers ("2024", "$5") are never read as words.
 _LEET = {
@@ -150,7 +152,7 @@ def _token_word(tok: str) -> tuple[int, int, str, tuple[int, ...]] | None:
         canon = _canonical_token(core) if core else ""
         if canon:
             result = (lead, len(core), *_runs(canon))
-    if len(_TOKEN_CACHE) > 200_000:
+    if len(_TOKEN_CACHE) > CACHE_ENTRIES:
         _TOKEN_CACHE.clear()  # bound memory on a long-running service
     _TOKEN_CACHE[tok] = result
     return result
@@ -254,7 +256,7 @@ class Lexicon:
         if key in self._word_cache:
             return self._word_cache[key]
         hit = self._lookup_uncached(word.canon, word.runs)
-        if len(self._word_cache) > 200_000:
+        if len(self._word_cache) > CACHE_ENTRIES:
             self._word_cache.clear()
         self._word_cache[key] = hit
         return hit
@@ -307,7 +309,7 @@ class Lexicon:
                 flag = _PLAIN
             letter = len(canon) == 1 and runs == (1,)
             info = _TokenInfo(flag, entry, lead, size, canon, letter)
-        if len(self._tokens) > 200_000:
+        if len(self._tokens) > CACHE_ENTRIES:
             self._tokens.clear()  # bound memory on a long-running service
         self._tokens[token] = info
         return info
