@@ -50,7 +50,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -60,7 +60,6 @@ from pydantic import Field
 from connectors._http import (
     Clock,
     TimeoutAdapter,
-    as_utc,
     clamp_retry_at,
     keep_usable,
     max_retry_after,
@@ -83,6 +82,7 @@ from connectors.base import (
     RateLimited,
     SourceUnavailable,
 )
+from connectors.x_posts import _to_post, _usable_tweets
 from connectors.x_problems import (
     _NOT_AUTHORIZED,
     _NOT_FOUND,
@@ -95,7 +95,6 @@ from connectors.x_problems import (
     _said,
     next_month_day,
 )
-from connectors.x_text import _api_text
 
 NETWORK = "x"
 API_BASE = "https://api.twitter.com"
@@ -110,7 +109,8 @@ TWEET_FIELDS = [
 MAX_PAGES = 40  # X serves at most 3,200 tweets of a timeline: 32 pages of 100
 _LOOKUP_BATCH = 100  # most ids one get_tweets call takes
 HANDLE = re.compile(r"^@?([A-Za-z0-9_]{1,15})$")
-_TWITTER_EPOCH_MS = 1288834974657  # snowflake ids carry their creation time after this
+
+
 class _NoDebugHeaders(logging.Filter):
     """tweepy logs request headers (the bearer token) at DEBUG: never let those out."""
 
@@ -119,11 +119,6 @@ class _NoDebugHeaders(logging.Filter):
 
 
 logging.getLogger("tweepy.client").addFilter(_NoDebugHeaders())
-
-
-def _snowflake_time(tweet_id: int) -> datetime:
-    """Creation time encoded in a tweet id (used when ``created_at`` was not sent)."""
-    return datetime.fromtimestamp(((tweet_id >> 22) + _TWITTER_EPOCH_MS) / 1000, UTC)
 
 
 class XConnector:
@@ -290,7 +285,7 @@ class XConnector:
             for tweet in sorted(tweets, key=lambda t: int(t.id)):
                 if any(ref.type == "retweeted" for ref in tweet.referenced_tweets or ()):
                     continue
-                post = self._to_post(tweet, account)
+                post = _to_post(tweet, account)
                 (edited if post.group_id != post.native_id else new).append(post)
         new, bad_new = keep_usable(new, "x: timeline")
         edited, bad_edited = keep_usable(edited, "x: timeline")
@@ -340,7 +335,7 @@ class XConnector:
                 )
                 requests_made += 1
                 tweets, _ = _usable_tweets(response.data or ())
-                edited += [self._to_post(t, account) for t in tweets]
+                edited += [_to_post(t, account) for t in tweets]
         edited, dropped = keep_usable(edited, "x: tweet lookup")
         return FetchResult(
             edited=edited,
@@ -350,33 +345,12 @@ class XConnector:
             dropped=dropped,
         )
 
-    def _to_post(self, tweet: tweepy.Tweet, account: AccountRef) -> FetchedPost:
-        tweet_id = str(tweet.id)
-        history = [str(i) for i in tweet.edit_history_tweet_ids or ()] or [tweet_id]
-        created = as_utc(tweet.created_at) if tweet.created_at else _snowflake_time(int(tweet_id))
-        name = account.handle.strip().lstrip("@")
-        return FetchedPost(
-            native_id=tweet_id,
-            text=_api_text(tweet.data),
-            created_at=created,
-            url=f"https://x.com/{name}/status/{tweet_id}",
-            # A later version of an edited tweet was created by the edit.
-            edited_at=created if history[0] != tweet_id else None,
-            group_id=history[0],
-        )
-
 
 def _request_url(error: requests.RequestException) -> str:
     """The address a failed request went to (after the adapter moved it), else X's own."""
     request = getattr(error, "request", None)
     url = getattr(request, "url", None)
     return url if isinstance(url, str) and url else API_BASE
-
-
-def _usable_tweets(data: Any) -> tuple[list[tweepy.Tweet], int]:
-    """The tweets with a numeric, storable id, and how many others there were."""
-    kept = [t for t in data if str(t.id).isdigit() and usable_id(str(t.id))]
-    return kept, len(data) - len(kept)
 
 
 class Options(ConnectorOptions):
