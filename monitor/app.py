@@ -18,6 +18,8 @@ from monitor.alerts.mailer import SmtpTransport
 from monitor.alerts.outbox import Outbox, Sender
 from monitor.classify.pipeline import make_pipeline
 from monitor.config import AppConfig, load_config
+from monitor.polling.poller import Poller
+from monitor.polling.report import ConnectorFor
 from monitor.storage import migrate
 from monitor.storage.db import make_engine
 
@@ -58,6 +60,12 @@ class App:
         for connector in connectors:
             connector.close()
         self.engine.dispose()
+
+    def poller(self, *, connector_for: ConnectorFor | None = None) -> Poller:
+        """Polling wired with this app's engine, settings and pipeline; connectors from this
+        app (one per network and thread) unless ``connector_for`` is given."""
+        return Poller(engine=self.engine, config=self.config, pipeline=self.pipeline,
+                      connector_for=connector_for or self.connector_for)
 
     def transport(self) -> SmtpTransport:
         return SmtpTransport(self.config)

@@ -54,8 +54,7 @@ def register(cli: click.Group) -> None:
         now = utcnow()
         with session_scope(app.engine) as session:
             ids = poller.due_accounts(session, now, app.config.settings.polling.batch_size)
-        reports = [poller.poll_account(app.engine, app.config, app.pipeline, app.connector_for,
-                                       i, now) for i in progress(ids, "polling")]
+        reports = [app.poller().poll_account(i, now=now) for i in progress(ids, "polling")]
         totals = poller.summarize(reports)
         d = app.outbox().deliver_due()
         totals.update(alerts_sent=d.sent, alerts_failed=d.failed, alerts_dead=d.dead)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -82,23 +83,45 @@ def _next_poll(app: AppConfig, now: datetime, rng: random.Random) -> datetime:
     return now + timedelta(minutes=p.interval_minutes, seconds=rng.uniform(0, p.jitter_seconds))
 
 
-def poll_account(
-    engine: Engine,
-    app: AppConfig,
-    pipeline: Pipeline,
-    connector_for: ConnectorFor,
-    account_id: int,
-    now: datetime | None = None,
-    rng: random.Random | None = None,
-    only_if_due: bool = False,
-) -> PollReport:
-    """Poll one account. Connector errors become scheduling decisions, never exceptions.
+@dataclass(frozen=True, kw_only=True)
+class Poller:
+    """Polling, wired once (``App.poller()``): the engine, the settings, the classifier
+    pipeline and the connector lookup (one connector per network and thread)."""
 
-    ``only_if_due`` skips an account that is no longer due (outcome ``not_due``): a queued
-    job that another worker has already done, or a duplicate, costs one query, no request.
-    """
-    now = now or utcnow()
-    rng = rng or random.Random()
+    engine: Engine
+    config: AppConfig
+    pipeline: Pipeline
+    connector_for: ConnectorFor
+
+    def poll_account(
+        self,
+        account_id: int,
+        *,
+        now: datetime | None = None,
+        rng: random.Random | None = None,
+        only_if_due: bool = False,
+    ) -> PollReport:
+        """Poll one account. Connector errors become scheduling decisions, never exceptions.
+
+        ``only_if_due`` skips an account that is no longer due (outcome ``not_due``): a
+        queued job that another worker has already done, or a duplicate, costs one query,
+        no request.
+        """
+        return _poll_account(self, account_id, now or utcnow(), rng or random.Random(),
+                             only_if_due)
+
+    def poll_due(self, *, now: datetime | None = None,
+                 limit: int | None = None) -> list[PollReport]:
+        """Poll every due account once (sequentially); the daemon runs this in a worker pool."""
+        now = now or utcnow()
+        with session_scope(self.engine) as session:
+            ids = due_accounts(session, now, limit or self.config.settings.polling.batch_size)
+        return [self.poll_account(i, now=now) for i in ids]
+
+
+def _poll_account(poller: Poller, account_id: int, now: datetime, rng: random.Random,
+                  only_if_due: bool) -> PollReport:
+    engine, app = poller.engine, poller.config
     report = PollReport(account_id)
     with session_scope(engine) as session:
         account = session.get(AccountRow, account_id)
@@ -118,14 +141,14 @@ def poll_account(
         ref = AccountRef(account.network, account.handle, account.native_id)
         cursor = account.cursor
     try:
-        result = connector_for(ref.network).fetch(ref, cursor)
+        result = poller.connector_for(ref.network).fetch(ref, cursor)
     except Exception as exc:  # contained per account, see _record_failure
         report.requests = 1
         _record_failure(engine, app, account_id, exc, now, rng, report)
         return report
     report.requests = result.requests_made
     try:
-        _store_poll(engine, app, pipeline, account_id, result, now, rng, report)
+        _store_poll(engine, app, poller.pipeline, account_id, result, now, rng, report)
     except Exception as exc:  # the transaction rolled back: nothing stored
         _record_failure(engine, app, account_id, exc, now, rng, report)
         return report
@@ -277,21 +300,6 @@ def _log_host_rest(report: PollReport, account_id: int, exc: Exception, started:
     elif started:
         log.error("host paused: credentials refused; fix them and resume the host or wait",
                   extra={"event": "host_paused", "reason": scheduling.AUTH_FAILED, **where})
-
-
-def poll_due(
-    engine: Engine,
-    app: AppConfig,
-    pipeline: Pipeline,
-    connector_for: ConnectorFor,
-    now: datetime | None = None,
-    limit: int | None = None,
-) -> list[PollReport]:
-    """Poll every due account once (sequentially); the daemon runs this in a worker pool."""
-    now = now or utcnow()
-    with session_scope(engine) as session:
-        ids = due_accounts(session, now, limit or app.settings.polling.batch_size)
-    return [poll_account(engine, app, pipeline, connector_for, i, now) for i in ids]
 
 
 def summarize(reports: Sequence[PollReport]) -> dict[str, int]:

@@ -203,8 +203,7 @@ class Service:
                 return None  # budget spent or network resting: the account stays due
             try:
                 report = self._tracked(functools.partial(
-                    poller.poll_account, self.app.engine, self.app.config, self.app.pipeline,
-                    self.app.connector_for, pick.account_id, now=now, only_if_due=True,
+                    self.app.poller().poll_account, pick.account_id, now=now, only_if_due=True,
                 ))
             except Exception as exc:
                 # poll_account contains what the source and the store do; this is the

@@ -76,8 +76,7 @@ def run_demo(folder: Path, config_dir: Path | None = None) -> DemoResult:
                 employees.opt_in(s, person["email"], actor="demo")
                 employees.link_account(s, person["email"], "file", str(target), actor="demo")
         now = utcnow()
-        reports = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for,
-                                   now=now)
+        reports = app.poller().poll_due(now=now)
         sent = app.outbox().deliver_due(now=now)
         # The digest normally waits for each person's local hour; the demo sends it now.
         digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True)

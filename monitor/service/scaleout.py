@@ -11,10 +11,10 @@ on any number of machines share the work:
   puts jobs of dead workers (no heartbeat) back in the queue, so a killed worker loses
   nothing.
 - ``poll`` (queue ``poll``) runs with the *lock* ``account:<id>`` (one poll per account at a
-  time) and calls :func:`monitor.polling.poller.poll_account` with ``only_if_due``, so a job that
-  arrives after another worker already polled the account does nothing. Store, classify
-  and alert-queueing stay in that one transaction: that is what makes a restart or a retry
-  safe, so classification is not split into a job of its own.
+  time) and calls :meth:`monitor.polling.poller.Poller.poll_account` with ``only_if_due``,
+  so a job that arrives after another worker already polled the account does nothing.
+  Store, classify and alert-queueing stay in that one transaction: that is what makes a
+  restart or a retry safe, so classification is not split into a job of its own.
 - ``deliver`` (queue ``notify``, lock ``deliver``) sends due alerts; polls that queued
   alerts defer it, and it is also periodic (retries). ``recheck``, ``digest`` and
   ``retention`` run on queue ``maintenance``.
@@ -41,7 +41,7 @@ from monitor.alerts import digest
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.errors import MonitorError
-from monitor.polling import poller, scheduling
+from monitor.polling import scheduling
 from monitor.polling.recheck import recheck_account, recheck_targets
 from monitor.polling.report import PollReport
 from monitor.storage import retention
@@ -134,8 +134,7 @@ def build(app: App) -> procrastinate.App:
 
     @papp.task(name="social_monitor.poll", queue="poll")
     def poll(account_id: int) -> dict[str, Any]:
-        report = poller.poll_account(app.engine, app.config, app.pipeline,
-                                      app.connector_for, account_id, only_if_due=True)
+        report = app.poller().poll_account(account_id, only_if_due=True)
         _pause_if_refused(report)
         if report.alerts:
             # AlreadyEnqueued: a delivery run is already waiting; it will send these too.

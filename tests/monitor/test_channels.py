@@ -25,7 +25,6 @@ from monitor.alerts.channels import channel_label
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.review import own
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.storage.db import session_scope
@@ -106,7 +105,7 @@ def test_every_channel_gets_the_alert_and_a_dead_channel_blocks_nothing(
     _setup(app, tmp_path / "alice.jsonl", ["Lovely weather today", LEAK])
     caplog.set_level(logging.DEBUG)
     # when the posts are polled and alerts delivered
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     first = app.outbox().deliver_due()
     # then the e-mail and the working channel got it; the broken channel is retried later
     assert (first.sent, first.failed, first.dead) == (2, 1, 0)
@@ -149,7 +148,7 @@ def test_an_invalid_channel_url_is_dead_at_once_with_a_clear_error(
 ) -> None:
     app = make_app(db_url, channels={"urls": ["nosuchservice://abc/def"]})
     _setup(app, tmp_path / "alice.jsonl", [LEAK])
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     report = app.outbox().deliver_due()
     assert (report.sent, report.dead) == (1, 1)
     label = channel_label("nosuchservice://abc/def")
@@ -165,13 +164,13 @@ def test_a_resolved_flag_cancels_its_channel_alerts_too(
     app = make_app(db_url, channels={"urls": [receiver.url()]})
     posts_file = tmp_path / "alice.jsonl"
     _setup(app, posts_file, [LEAK])
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     # the employee edits the leak out before anything went out; the next poll notices
     _write(posts_file, ["we signed a new client!"])
     with session_scope(app.engine) as s:
         s.execute(sa.text("UPDATE account SET next_poll_at = :t"),
                   {"t": utcnow().replace(tzinfo=None)})
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     report = app.outbox().deliver_due()
     assert report.sent == 0
     assert {a.status for a in _rows(app).values()} <= {"cancelled"}
@@ -185,7 +184,7 @@ def test_channels_do_not_eat_into_the_immediate_alert_budget(
     app = make_app(db_url, channels={"urls": [receiver.url()]},
                    alerts={"immediate_per_hour": 2})
     _setup(app, tmp_path / "alice.jsonl", [f"post {i}: {LEAK}" for i in range(4)])
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     report = app.outbox().deliver_due()
     assert report.sent == 4  # 2 e-mails + 2 notifications; the other 2 flags wait for the digest
     assert len(smtp_sink.messages) == 2 and len(receiver.bodies) == 2
@@ -202,7 +201,7 @@ def test_unsubscribing_from_the_digest_does_not_silence_immediate_alerts(
         emp = s.exec(select(EmployeeRow)).one()
         own.unsubscribe_digest(s, emp.id or 0, utcnow())
     # when a high-severity (immediate) flag comes in
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     report = app.outbox().deliver_due()
     # then the immediate e-mail and notification still go out, but no digest is queued
     assert report.sent == 2

@@ -23,7 +23,7 @@ from monitor.app import App, open_app
 from monitor.clock import utcnow
 from monitor.errors import Conflict
 from monitor.people import employees
-from monitor.polling import poller, scheduling
+from monitor.polling import scheduling
 from monitor.service.daemon import Service
 from monitor.service.locks import DatabaseLock, InstanceLock
 from monitor.service.metrics import Metrics, OpsServer
@@ -217,9 +217,9 @@ def test_recheck_closes_flags_of_deleted_and_edited_posts(tmp_path: Path,
 def test_a_poll_that_is_no_longer_due_is_skipped(tmp_path: Path, smtp_sink: SmtpSink) -> None:
     app = _app(tmp_path, smtp_sink)
     account_id = _file_account(app, tmp_path, 1, [HARMLESS])
-    args = (app.engine, app.config, app.pipeline, app.connector_for, account_id)
-    assert poller.poll_account(*args, only_if_due=True).outcome == "ok"
-    assert poller.poll_account(*args, only_if_due=True).outcome == "not_due"
+    polls = app.poller()
+    assert polls.poll_account(account_id, only_if_due=True).outcome == "ok"
+    assert polls.poll_account(account_id, only_if_due=True).outcome == "not_due"
 
 
 def _get(url: str) -> tuple[int, str]:

@@ -12,7 +12,6 @@ from sqlmodel import select
 from monitor.app import App, open_app
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage import retention
 from monitor.storage.db import session_scope
@@ -42,7 +41,7 @@ def test_text_is_purged_after_its_period_and_findings_keep_the_masked_match(
         employees.opt_in(s, "a@example.com", actor="test")
         employees.link_account(s, "a@example.com", "file", str(posts), actor="test")
     now = utcnow()
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for, now=now)
+    app.poller().poll_due(now=now)
     with session_scope(app.engine) as s:
         finding = s.exec(select(FindingRow)).one()
         masked, explanation = finding.masked, finding.explanation

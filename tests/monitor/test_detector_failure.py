@@ -17,7 +17,6 @@ from monitor.alerts.links import make_token
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.storage.db import session_scope
 from monitor.storage.models import FindingRow, PostRow
 from monitor.web import create_app
@@ -50,7 +49,7 @@ def test_a_failing_detector_is_recorded_and_shown_the_others_still_flag(
         employees.opt_in(s, "alice@example.com")
         employees.link_account(s, "alice@example.com", "file", str(posts))
         alice = emp.id or 0
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     with Session(app.engine) as s:
         post = s.exec(select(PostRow)).one()
         assert post.failed_detectors == "wording_model"

@@ -22,7 +22,6 @@ from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
 from monitor.people.employees import get_employee
-from monitor.polling import poller
 from monitor.storage.db import session_scope
 
 pytestmark = NEEDS_CHROMIUM
@@ -49,7 +48,7 @@ def digest_html(make_app: Callable[..., App], tmp_path: Path) -> tuple[Path, str
         employees.add_employee(s, "alice@example.com", "Alice Martin", "Europe/Paris")
         employees.opt_in(s, "alice@example.com")
         employees.link_account(s, "alice@example.com", "file", str(posts))
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     with session_scope(app.engine) as s:
         alice = get_employee(s, "alice@example.com")
     result = digest.preview(app.engine, app.config, alice, tmp_path / "preview", utcnow())

@@ -18,7 +18,6 @@ from monitor.alerts import digest
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.db import session_scope
 
@@ -53,7 +52,7 @@ def _alice_with(app: App, tmp_path: Path, url: str) -> None:
 
 
 def _send_alert_and_digest(app: App) -> None:
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     assert app.outbox().deliver_due().sent == 1
     now = utcnow()
     assert digest.enqueue_due_digests(app.engine, app.config, now, ignore_hour=True) == 1

@@ -22,7 +22,6 @@ from monitor.alerts.spans import Segment, segments, window
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.db import session_scope
 from monitor.storage.models import AlertRow, FindingRow
@@ -53,7 +52,7 @@ def test_a_post_with_two_findings_is_one_alert_one_card_resolved_once(
 ) -> None:
     app = make_app(db_url)
     alice = _alice(app, tmp_path)
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     with Session(app.engine) as s:
         findings = s.exec(select(FindingRow)).all()
         assert sorted(f.kind for f in findings) == ["email", "phone"]

@@ -21,7 +21,6 @@ from monitor.app import App
 from monitor.cli import cli
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink, free_port
 from monitor.storage.db import session_scope
 from monitor.storage.models import AlertRow
@@ -55,7 +54,7 @@ def test_an_smtp_outage_longer_than_the_retry_budget_kills_no_alert(
     app = make_app(db_url, smtp={"host": "127.0.0.1", "port": port},
                    alerts={"max_attempts": 2, "immediate_per_hour": 50})
     _people(app, tmp_path, posts=3)
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     now = utcnow()
     # when delivery runs many times past every retry delay, far beyond max_attempts
     for step in range(8):
@@ -79,7 +78,7 @@ def test_two_deliverers_on_one_database_send_each_alert_once(
 ) -> None:
     app = make_app(db_url, alerts={"immediate_per_hour": 50})
     _people(app, tmp_path, people=4, posts=10)
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     queued = len(_alerts(app))
     assert queued == 40
     start = threading.Barrier(2)
@@ -103,7 +102,7 @@ def test_a_crash_mid_send_is_unconfirmed_never_resent_and_still_reaches_the_empl
 ) -> None:
     app = make_app(db_url)
     _people(app, tmp_path, posts=1)
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
 
     class DiesWhileSending:
         """The process 'dies' while the server holds the message: nothing is recorded."""

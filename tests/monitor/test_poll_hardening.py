@@ -20,7 +20,6 @@ from sqlmodel import Session, select
 from connectors.base import AccountRef, Connector, FetchedPost, FetchResult, RateLimited
 from monitor.app import App
 from monitor.people import employees
-from monitor.polling import poller as polling
 from monitor.polling import report, store
 from monitor.polling.recheck import recheck_account
 from monitor.service import status
@@ -45,8 +44,7 @@ def _person(app: App, email: str, network: str, handle: str) -> int:
 
 def _poll(app: App, account_id: int, connector_for: Callable[[str], Connector] | None = None,
           now: datetime = NOW) -> report.PollReport:
-    return polling.poll_account(app.engine, app.config, app.pipeline,
-                                connector_for or app.connector_for, account_id, now)
+    return app.poller(connector_for=connector_for).poll_account(account_id, now=now)
 
 
 def _posts(app: App) -> list[PostRow]:

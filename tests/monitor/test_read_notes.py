@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 
 from monitor.app import App
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.storage.db import session_scope
 from monitor.storage.models import PostRow
 
@@ -31,7 +30,7 @@ def test_an_undated_row_is_stored_with_the_note_that_says_so(
         employees.add_employee(s, "ann@example.com", "Ann", "Europe/Paris")
         employees.opt_in(s, "ann@example.com")
         employees.link_account(s, "ann@example.com", "linkedin-export", str(folder))
-    [report] = poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    [report] = app.poller().poll_due()
     assert report.outcome == "ok", report
     with Session(app.engine) as s:
         posts = s.exec(select(PostRow)).all()

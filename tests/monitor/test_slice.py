@@ -15,7 +15,6 @@ from monitor.alerts import digest, outbox
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.db import session_scope
 from monitor.storage.models import AlertRow, FindingRow, PostRow
@@ -51,7 +50,7 @@ def _alice(app: App, tmp_path: Path, posts: list[dict[str, str]] = POSTS) -> tup
 
 
 def _poll_and_send(app: App) -> outbox.DeliveryReport:
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     return app.outbox().deliver_due()
 
 
@@ -120,7 +119,7 @@ def test_edit_that_removes_the_term_resolves_the_flag_and_cancels_the_alert(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
     app, posts_file = _alice(make_app(db_url), tmp_path)
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)  # not sent yet
+    app.poller().poll_due()  # not sent yet
     edited = [POSTS[0], {**POSTS[1], "text": "we signed a new client!"}]
     _write(posts_file, edited)
     _make_due(app)
@@ -153,7 +152,7 @@ def test_crash_between_send_and_commit_sends_no_second_mail(
     db_url: str, make_app: Callable[..., App], smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
     app, _posts_file = _alice(make_app(db_url), tmp_path)
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
 
     class DiesAfterSending:
         """The real SMTP transport, then the process 'dies' before recording success."""

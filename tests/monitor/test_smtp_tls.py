@@ -27,7 +27,6 @@ from sqlmodel import select
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller
 from monitor.service.smtp_sink import free_port
 from monitor.storage.db import session_scope
 from monitor.storage.models import AlertRow
@@ -150,7 +149,7 @@ def _app(make_app: Callable[..., App], server: TlsServer, tmp_path: Path,
             employees.add_employee(s, "alice@example.com", "Alice", "Europe/Paris")
             employees.opt_in(s, "alice@example.com")
             employees.link_account(s, "alice@example.com", "file", str(posts))
-        poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+        app.poller().poll_due()
     return app
 
 

@@ -11,7 +11,7 @@ from monitor.app import App, open_app
 from monitor.cli import cli
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.polling import poller, scheduling
+from monitor.polling import scheduling
 from monitor.service import status
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.db import session_scope
@@ -35,7 +35,7 @@ def _populated(tmp_path: Path, sink: SmtpSink) -> tuple[Path, App]:
         employees.opt_in(s, "b@example.com", actor="test")
         employees.link_account(s, "b@example.com", "file", str(tmp_path / "b.jsonl"),
                                actor="test")
-    poller.poll_due(app.engine, app.config, app.pipeline, app.connector_for)
+    app.poller().poll_due()
     now = utcnow()
     with session_scope(app.engine) as s:
         scheduling.pause_network(s, "x", now.replace(year=now.year + 1), "AuthFailed", now)
