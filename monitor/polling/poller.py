@@ -118,6 +118,20 @@ class Poller:
             ids = due_accounts(session, now, limit or self.config.settings.polling.batch_size)
         return [self.poll_account(i, now=now) for i in ids]
 
+    def recheck_account(self, account_id: int, native_ids: Sequence[str], *,
+                        now: datetime | None = None) -> PollReport:
+        """Look again at posts of one account (flagged ones, recent ones): deletions and edits
+        close flags, an edit that adds something is classified and alerted like a new post.
+
+        A connector error is logged and counted, never raised, and does not touch the
+        account's schedule (the next regular poll meets the same error and decides); a rate
+        limit or refused credentials of a host read per host rest or pause that host. An
+        account whose host rests is skipped without a request (outcome ``not_due``).
+        """
+        from monitor.polling import recheck  # recheck builds on this module's failure helpers
+
+        return recheck._recheck_account(self, account_id, native_ids, now or utcnow())
+
 
 def _poll_account(poller: Poller, account_id: int, now: datetime, rng: random.Random,
                   only_if_due: bool) -> PollReport:

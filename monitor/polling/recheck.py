@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from classifiers.pipeline import Pipeline
 from connectors.base import (
     AccountRef,
     AuthFailed,
@@ -21,8 +20,8 @@ from connectors.base import (
 from monitor.clock import utcnow
 from monitor.config import AppConfig
 from monitor.polling import scheduling
-from monitor.polling.poller import _log_host_rest, _rest_host, _retry_at, error_name
-from monitor.polling.report import ConnectorFor, PollReport
+from monitor.polling.poller import Poller, _log_host_rest, _rest_host, _retry_at, error_name
+from monitor.polling.report import PollReport
 from monitor.polling.store import store_result
 from monitor.settings import Settings
 from monitor.storage.db import session_scope
@@ -101,24 +100,10 @@ def recheck_targets(session: Session, settings: Settings,
                          recent_networks=d.recheck_recent_networks)
 
 
-def recheck_account(
-    engine: Engine,
-    app: AppConfig,
-    pipeline: Pipeline,
-    connector_for: ConnectorFor,
-    account_id: int,
-    native_ids: Sequence[str],
-    now: datetime | None = None,
-) -> PollReport:
-    """Look again at posts of one account (flagged ones, recent ones): deletions and edits
-    close flags, an edit that adds something is classified and alerted like a new post.
-
-    A connector error is logged and counted, never raised, and does not touch the
-    account's schedule (the next regular poll meets the same error and decides); a rate
-    limit or refused credentials of a host read per host rest or pause that host. An
-    account whose host rests is skipped without a request (outcome ``not_due``).
-    """
-    now = now or utcnow()
+def _recheck_account(poller: Poller, account_id: int, native_ids: Sequence[str],
+                     now: datetime) -> PollReport:
+    """See :meth:`Poller.recheck_account`."""
+    engine, app = poller.engine, poller.config
     report = PollReport(account_id, outcome="rechecked")
     with session_scope(engine) as session:
         account = session.get(AccountRow, account_id)
@@ -132,7 +117,7 @@ def recheck_account(
             return report
         ref = AccountRef(account.network, account.handle, account.native_id)
     try:
-        result = connector_for(ref.network).recheck(ref, native_ids)
+        result = poller.connector_for(ref.network).recheck(ref, native_ids)
         report.requests = result.requests_made
         with session_scope(engine) as session:
             account = session.get(AccountRow, account_id)
@@ -141,7 +126,7 @@ def recheck_account(
                     or employee.opted_out_at is not None:
                 report.outcome = "no_consent"
                 return report
-            store_result(session, app, pipeline, account, employee, result, now, report,
+            store_result(session, app, poller.pipeline, account, employee, result, now, report,
                          asked=native_ids)
             session.execute(
                 sa.update(PostRow)

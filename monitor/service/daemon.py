@@ -19,7 +19,6 @@ runs in a thread of the daemon on ``review.host:review.port``; it stops with the
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import signal
@@ -30,7 +29,7 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -48,6 +47,7 @@ from monitor.storage.db import session_scope
 
 log = logging.getLogger("monitor.daemon")
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class ReviewServer:
@@ -131,11 +131,11 @@ class Service:
         return False
 
     # -- in-flight accounting (for a bounded shutdown) --------------------------------------
-    def _tracked(self, fn: Callable[..., T], *args: Any) -> T:
+    def _tracked(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         with self._idle:
             self._inflight += 1
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         finally:
             with self._idle:
                 self._inflight -= 1
@@ -202,9 +202,8 @@ class Service:
             if not budget.take(pick.network, now):
                 return None  # budget spent or network resting: the account stays due
             try:
-                report = self._tracked(functools.partial(
-                    self.app.poller().poll_account, pick.account_id, now=now, only_if_due=True,
-                ))
+                report = self._tracked(self.app.poller().poll_account, pick.account_id,
+                                       now=now, only_if_due=True)
             except Exception as exc:
                 # poll_account contains what the source and the store do; this is the
                 # database failing around it. Never lost inside the pool's future: logged
@@ -264,10 +263,8 @@ class Service:
                 break
             if network in paused or self.rests.is_resting(network, utcnow()):
                 continue
-            report = self._tracked(
-                recheck.recheck_account, self.app.engine, self.app.config, self.app.pipeline,
-                self.app.connector_for, account_id, native_ids, utcnow(),
-            )
+            report = self._tracked(self.app.poller().recheck_account, account_id, native_ids,
+                                   now=utcnow())
             self._after(report)
             done += 1
         return done

@@ -42,7 +42,7 @@ from monitor.app import App
 from monitor.clock import utcnow
 from monitor.errors import MonitorError
 from monitor.polling import scheduling
-from monitor.polling.recheck import recheck_account, recheck_targets
+from monitor.polling.recheck import recheck_targets
 from monitor.polling.report import PollReport
 from monitor.storage import retention
 from monitor.storage.db import session_scope
@@ -184,8 +184,7 @@ def build(app: App) -> procrastinate.App:
         with session_scope(app.engine) as session:
             groups = recheck_targets(session, s, utcnow())
         for (account_id, _network), ids in groups.items():
-            recheck_account(app.engine, app.config, app.pipeline, app.connector_for,
-                                    account_id, ids)
+            app.poller().recheck_account(account_id, ids)
         return len(groups)
 
     @papp.periodic(cron="1 * * * *", periodic_id="digest")

@@ -21,7 +21,6 @@ from connectors.base import AccountRef, Connector, FetchedPost, FetchResult, Rat
 from monitor.app import App
 from monitor.people import employees
 from monitor.polling import report, store
-from monitor.polling.recheck import recheck_account
 from monitor.service import status
 from monitor.storage.db import session_scope
 from monitor.storage.models import AccountRow, FindingRow, PostRow
@@ -217,8 +216,7 @@ def test_deletions_need_confirmation_never_an_empty_answer(
 
     def recheck(answer: FetchResult) -> report.PollReport:
         source.answer = answer
-        return recheck_account(app.engine, app.config, app.pipeline,
-                                       lambda _n: source, acc, ids, NOW)
+        return app.poller(connector_for=lambda _n: source).recheck_account(acc, ids, now=NOW)
 
     # an answer that holds none of the posts (Bluesky's {"posts": []}) closes nothing, ever
     for _ in range(3):
