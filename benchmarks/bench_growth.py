@@ -158,14 +158,15 @@ def account_growth(sizes: list[int], tmp: Path) -> list[dict[str, Any]]:
         app, db = open_db(tmp / f"accounts-{n}")
         due = min(n, 1000)
         seed_people(db, 0, n, due, random.Random(n))
-        service = Service(app, Metrics())
+        service = Service(app, metrics=Metrics())
         budget = app.config.settings.daemon.network_request_budget
         batch = app.config.settings.polling.batch_size
 
         def pick(app: App = app, budget: int = budget, batch: int = batch) -> None:
             with session_scope(app.engine) as s:
                 paused = scheduling.paused_networks(s, NOW)
-                scheduling.pick_due(s, datetime.now(UTC), budget, batch, skip=paused)
+                scheduling.pick_due(s, datetime.now(UTC), per_network=budget, batch_size=batch,
+                                    skip=paused)
 
         pick_t = timings(pick, 50)
         tick_ms = []

@@ -143,7 +143,7 @@ def embedded(args: argparse.Namespace, api: RemoteFakeAPI, pop: list[SeedAccount
     with environment(SECRETS):
         app = open_app(overrides=overrides)
     seed_accounts(app.engine, pop, utcnow())
-    service = Service(app, Metrics())
+    service = Service(app, metrics=Metrics())
     app.pipeline.classify  # noqa: B018 - load the models before timing
     rows = []
     for name in ("first poll", "no new posts", "realistic mix"):

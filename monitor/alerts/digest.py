@@ -85,7 +85,7 @@ def local_date(employee: EmployeeRow, now: datetime) -> tuple[str, int]:
 
 
 def enqueue_due_digests(
-    engine: Engine, app: AppConfig, now: datetime, ignore_hour: bool = False
+    engine: Engine, app: AppConfig, now: datetime, *, ignore_hour: bool = False
 ) -> int:
     """Queue today's digest for every employee whose local digest hour has come.
 

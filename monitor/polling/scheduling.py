@@ -269,7 +269,7 @@ def interleave(groups: Iterable[Sequence[Pick]]) -> list[Pick]:
     return out
 
 
-def pick_due(session: Session, now: datetime, per_network: int, batch_size: int,
+def pick_due(session: Session, now: datetime, *, per_network: int, batch_size: int,
              skip: Iterable[str] = ()) -> list[Pick]:
     """Due accounts of every network not in ``skip``: at most ``per_network`` each,
     ``batch_size`` in all, interleaved across networks. Consent (and resting hosts) are

@@ -99,7 +99,7 @@ class RunReport:
 class Service:
     """The jobs of the embedded daemon, over one App, sharing rests, metrics and a stop flag."""
 
-    def __init__(self, app: App, metrics: Metrics | None = None,
+    def __init__(self, app: App, *, metrics: Metrics | None = None,
                  stopping: threading.Event | None = None) -> None:
         self.app = app
         self.settings = app.config.settings
@@ -150,7 +150,7 @@ class Service:
             return self._inflight
 
     # -- polling ------------------------------------------------------------------------------
-    def poll_tick(self, wait: bool = False) -> dict[str, int]:
+    def poll_tick(self, *, wait: bool = False) -> dict[str, int]:
         """Pick due accounts fairly across networks and hand them to the worker pool.
 
         The tick does not wait for the polls (``wait=True`` does, for tests and scripts):
@@ -172,7 +172,7 @@ class Service:
         with session_scope(self.app.engine) as session:
             paused = scheduling.paused_networks(session, now)
             picks = scheduling.pick_due(
-                session, now, d.network_request_budget, room + len(busy),
+                session, now, per_network=d.network_request_budget, batch_size=room + len(busy),
                 skip=set(paused) | self.rests.resting(now),
             )
         picks = [p for p in picks if p.account_id not in busy][:room]
@@ -309,7 +309,7 @@ class Service:
         return sched
 
 
-def run(app: App, tick_seconds: int | None = None, stop: threading.Event | None = None,
+def run(app: App, *, tick_seconds: int | None = None, stop: threading.Event | None = None,
         on_ready: Callable[[Service, OpsServer | None], None] | None = None) -> RunReport:
     """Run until SIGTERM/SIGINT (or ``stop`` is set); finish in-flight work, then return.
 
@@ -326,8 +326,8 @@ def run(app: App, tick_seconds: int | None = None, stop: threading.Event | None 
     except Conflict:
         lock.release()
         raise
-    service = Service(app, Metrics(app.engine, lock_path(app.config.settings.storage)),
-                      stopping)
+    service = Service(app, metrics=Metrics(app.engine, lock_path(app.config.settings.storage)),
+                      stopping=stopping)
     service.db_lock = db_lock
     service.health.tick_seconds = tick
     ops: OpsServer | None = None

@@ -156,8 +156,8 @@ def build(app: App) -> procrastinate.App:
         now = utcnow()
         with session_scope(app.engine) as session:
             paused = scheduling.paused_networks(session, now)
-            return scheduling.pick_due(session, now, s.daemon.network_request_budget,
-                                       s.polling.batch_size, skip=paused)
+            return scheduling.pick_due(session, now, per_network=s.daemon.network_request_budget,
+                                       batch_size=s.polling.batch_size, skip=paused)
 
     @papp.periodic(cron=tick, periodic_id="dispatch")
     @papp.task(name="social_monitor.dispatch", queue="dispatch", queueing_lock="dispatch")

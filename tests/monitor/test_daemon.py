@@ -128,7 +128,7 @@ def test_rate_limit_rests_the_network_until_its_reset(tmp_path: Path, smtp_sink:
     other = _file_account(app, tmp_path, 1, [HARMLESS])
     reset = (utcnow() + timedelta(minutes=10)).replace(microsecond=0)
     api.fail("x", 429, times=1, reset_at=reset)
-    service = Service(app, Metrics())
+    service = Service(app, metrics=Metrics())
     # when: the first X request is refused with 429
     totals = service.poll_tick(wait=True)
     # then: that account waits for the reset, the others are not asked, the file account is
@@ -233,7 +233,7 @@ def _get(url: str) -> tuple[int, str]:
 def test_metrics_and_healthz_endpoints(tmp_path: Path, smtp_sink: SmtpSink) -> None:
     app = _app(tmp_path, smtp_sink)
     _file_account(app, tmp_path, 1, [FLAGGED, HARMLESS])
-    service = Service(app, Metrics(app.engine))
+    service = Service(app, metrics=Metrics(app.engine))
     ops = OpsServer("127.0.0.1", free_port(), service.metrics, service.health).start()
     try:
         service.poll_tick(wait=True)
@@ -337,7 +337,7 @@ def test_a_lost_database_lock_is_taken_again_or_the_daemon_stops(
     other.acquire()
     # then this one must stop, and the service says so
     assert not lock.verify()
-    service = Service(app, Metrics())
+    service = Service(app, metrics=Metrics())
     service.db_lock = lock
     assert service.poll_tick() == {} and service.stopping.is_set() and service.lost_lock
     other.release()
