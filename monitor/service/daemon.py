@@ -155,7 +155,7 @@ class Service:
 
         The tick does not wait for the polls (``wait=True`` does, for tests and scripts):
         a poll stuck on a slow source must not hold up the next tick. Accounts queued or
-        in flight are not picked again, and at most ``poller.batch_size`` are, so the
+        in flight are not picked again, and at most ``polling.batch_size`` are, so the
         queue stays bounded.
         """
         if self.stopping.is_set() or not self._still_ours():
