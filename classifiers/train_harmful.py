@@ -49,7 +49,7 @@ from classifiers.harmful_blocks import (
 from classifiers.harmful_format import SHIPPED_DIR
 from classifiers.harmful_model import HarmfulModel
 from classifiers.lexicon import Lexicon, default_lexicon_dir
-from classifiers.train_conv import ConvParams, fit_conv
+from classifiers.training.conv import ConvParams, fit_conv
 from classifiers.word_vectors import WordVectors
 
 log = logging.getLogger(__name__)

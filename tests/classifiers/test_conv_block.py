@@ -90,7 +90,7 @@ def test_bad_shapes_are_refused() -> None:
 
 def test_trained_block_equals_torch_and_learns(toy: ToyData) -> None:
     torch = pytest.importorskip("torch", reason="training the conv block needs torch")
-    from classifiers.train_conv import ConvParams, fit_conv
+    from classifiers.training.conv import ConvParams, fit_conv
 
     words = vocabulary([*toy.rude, *toy.nice])
     table = np.random.default_rng(0).normal(size=(len(words), 8))
