@@ -33,9 +33,9 @@ RESULTS = REPO / "benchmarks" / "results"
 sys.path.insert(0, str(REPO))
 
 from classifiers.base import CompanyTerms, DetectorConfig, EmployerIdentity, PostText  # noqa: E402
-from classifiers.leak_eval import load_tweets  # noqa: E402
 from classifiers.pipeline import Pipeline  # noqa: E402
 from classifiers.registry import DETECTORS  # noqa: E402
+from classifiers.training.leak_eval import load_tweets  # noqa: E402
 
 LEAK_DETECTORS = (
     "confidential_terms",

@@ -18,8 +18,8 @@ Prints, and writes to ``benchmarks/results/leak_quality.json``:
   the category), per split; train and dev were looked at while writing the rules, test was
   not (it is still written by the same author: see datasets/leak_prose/SOURCE.md).
 
-A detection is a finding with score >= 0.5 (digest or alert); see classifiers/leak_eval.py
-for the span-matching rule.
+A detection is a finding with score >= 0.5 (digest or alert); see
+classifiers/training/leak_eval.py for the span-matching rule.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ from bench_leak import (  # noqa: E402
 
 from classifiers import credentials, legal, personal_data  # noqa: E402
 from classifiers.base import DetectorConfig, PostText  # noqa: E402
-from classifiers.leak_eval import (  # noqa: E402
+from classifiers.registry import DETECTORS  # noqa: E402
+from classifiers.training.leak_eval import (  # noqa: E402
     PII_KINDS,
     PROSE_KINDS,
     detector_spans,
@@ -60,7 +61,6 @@ from classifiers.leak_eval import (  # noqa: E402
     score_posts,
     score_spans,
 )
-from classifiers.registry import DETECTORS  # noqa: E402
 
 
 def _row(name: str, c: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ import pytest
 
 from classifiers import commercial
 from classifiers.base import DetectorConfig, PostText
-from classifiers.leak_eval import false_alarms, load_tweets
+from classifiers.training.leak_eval import false_alarms, load_tweets
 
 DETECTOR = commercial.build(DetectorConfig())
 

@@ -8,7 +8,7 @@ import pytest
 
 from classifiers import credentials
 from classifiers.base import DetectorConfig, PostText
-from classifiers.leak_eval import load_secrets, load_tweets, score_binary
+from classifiers.training.leak_eval import load_secrets, load_tweets, score_binary
 
 DETECTOR = credentials.build(DetectorConfig())
 

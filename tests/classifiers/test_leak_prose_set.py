@@ -13,7 +13,12 @@ import pytest
 
 from classifiers import credentials, personal_data
 from classifiers.base import Detector, DetectorConfig, PostText
-from classifiers.leak_eval import PROSE_KINDS, load_prose, score_category_spans, score_posts
+from classifiers.training.leak_eval import (
+    PROSE_KINDS,
+    load_prose,
+    score_category_spans,
+    score_posts,
+)
 
 SET = Path(__file__).resolve().parents[2] / "datasets" / "leak_prose"
 

@@ -8,7 +8,7 @@ import pytest
 
 from classifiers import legal
 from classifiers.base import DetectorConfig, EmployerIdentity, PostText
-from classifiers.leak_eval import load_legal, load_tweets, score_binary
+from classifiers.training.leak_eval import load_legal, load_tweets, score_binary
 
 DETECTOR = legal.build(DetectorConfig(employer=EmployerIdentity(names=("Acme Corp",))))
 

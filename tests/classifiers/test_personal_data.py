@@ -8,7 +8,13 @@ import pytest
 
 from classifiers import personal_data
 from classifiers.base import DetectorConfig, PostText
-from classifiers.leak_eval import detector_spans, false_alarms, load_pii, load_tweets, score_spans
+from classifiers.training.leak_eval import (
+    detector_spans,
+    false_alarms,
+    load_pii,
+    load_tweets,
+    score_spans,
+)
 
 DETECTOR = personal_data.build(DetectorConfig())
 
