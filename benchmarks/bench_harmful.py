@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import f1_score, recall_score  # noqa: E402
 
 from classifiers.harmful_model import HarmfulModel  # noqa: E402
-from classifiers.train_harmful import load_tsv  # noqa: E402
+from classifiers.training.data import load_tsv  # noqa: E402
 
 DATA = Path(os.environ.get("SOCIAL_MONITOR_SHARED", REPO.parent / "shared")) / "data"
 OUT = REPO / "benchmarks" / "results" / "bench_harmful.json"

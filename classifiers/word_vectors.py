@@ -173,7 +173,7 @@ def build(texts: Sequence[str], extra: Sequence[str], dims: int, min_df: int = 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     from classifiers.lexicon import Lexicon, default_lexicon_dir
-    from classifiers.train_harmful import WORKPLACE_BENIGN, WORKPLACE_HARMFUL, load_tsv
+    from classifiers.training.data import WORKPLACE_BENIGN, WORKPLACE_HARMFUL, load_tsv
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", required=True, type=Path, help="the tweeteval folder")

@@ -105,7 +105,8 @@ def train(engine: Engine, app: AppConfig, data_dir: Path) -> TrainOutcome:
     """Retrain with the feedback; install only if macro-F1 on the held-out split is not worse."""
     try:
         from classifiers.harmful_model import HarmfulModel
-        from classifiers.train_harmful import LabelledText, retrain_with_feedback
+        from classifiers.training.data import LabelledText
+        from classifiers.training.harmful import retrain_with_feedback
     except ImportError as exc:  # the training extra is optional
         raise MonitorError(
             "training needs the train extra: pip install 'social-monitor[train]'"

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from classifiers.harmful_model import HarmfulModel
-from classifiers.train_harmful import LabelledText, Params, train
+from classifiers.training.data import LabelledText
+from classifiers.training.harmful import Params, train
 
 
 @dataclass(frozen=True)

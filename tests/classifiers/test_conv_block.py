@@ -13,7 +13,8 @@ import pytest
 from classifiers.conv_block import ConvBlock
 from classifiers.harmful_format import ModelError
 from classifiers.harmful_model import HarmfulModel
-from classifiers.train_harmful import LabelledText, evaluate
+from classifiers.training.data import LabelledText
+from classifiers.training.harmful import evaluate
 from classifiers.word_vectors import WordVectors, vocabulary
 
 if TYPE_CHECKING:  # the fixture type, from this folder's conftest.py

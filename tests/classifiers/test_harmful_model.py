@@ -12,7 +12,8 @@ import pytest
 
 from classifiers.harmful_format import SHIPPED_DIR, ModelError
 from classifiers.harmful_model import HarmfulModel
-from classifiers.train_harmful import evaluate, load_jsonl, load_tsv, retrain_with_feedback
+from classifiers.training.data import load_jsonl, load_tsv
+from classifiers.training.harmful import evaluate, retrain_with_feedback
 
 if TYPE_CHECKING:  # the fixture type, from this folder's conftest.py
     from conftest import ToyData
