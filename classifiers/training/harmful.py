@@ -9,11 +9,12 @@ from 5-fold out-of-fold decision values on that same data, so test stays untouch
 figures are printed. ``retrain_with_feedback`` is what ``social-monitor train`` calls.
 
 Training needs alt-profanity-check (its model is exported into our arrays); running the
-trained model does not. The word-vector table (``classifiers/word_vectors.py``) is built once
-with a sentence-embedding model and then reused from the shipped model, so retraining needs no
-transformer. The conv block over the word vectors (``classifiers/conv_block.py``) is trained
-with torch (the ``embeddings`` extra) by this command; ``social-monitor train`` keeps the
-current model's block and retrains the linear part only, so it needs no torch.
+trained model does not. The word-vector table (``classifiers/training/word_vectors.py``) is
+built once with a sentence-embedding model and then reused from the shipped model, so
+retraining needs no transformer. The conv block over the word vectors
+(``classifiers/conv_block.py``) is trained with torch (the ``embeddings`` extra) by this
+command; ``social-monitor train`` keeps the current model's block and retrains the linear part
+only, so it needs no torch.
 """
 
 from __future__ import annotations
@@ -330,8 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     table.add_argument(
         "--vectors",
         type=Path,
-        help="word-vector table from `python -m classifiers.word_vectors` (default: the "
-        "shipped model's own table, if it has one)",
+        help="word-vector table from `python -m classifiers.training.word_vectors` (default: "
+        "the shipped model's own table, if it has one)",
     )
     table.add_argument("--no-vectors", action="store_true", help="train without word vectors")
     ap.add_argument(

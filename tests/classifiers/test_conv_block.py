@@ -15,7 +15,8 @@ from classifiers.harmful_format import ModelError
 from classifiers.harmful_model import HarmfulModel
 from classifiers.training.data import LabelledText
 from classifiers.training.harmful import evaluate
-from classifiers.word_vectors import WordVectors, vocabulary
+from classifiers.training.word_vectors import vocabulary
+from classifiers.word_vectors import WordVectors
 
 if TYPE_CHECKING:  # the fixture type, from this folder's conftest.py
     from conftest import ToyData

@@ -15,7 +15,8 @@ from classifiers.harmful_format import ModelError
 from classifiers.harmful_model import HarmfulModel
 from classifiers.training.data import LabelledText
 from classifiers.training.harmful import evaluate
-from classifiers.word_vectors import WordVectors, lookup_key, reduce, vocabulary
+from classifiers.training.word_vectors import reduce, vocabulary
+from classifiers.word_vectors import WordVectors, lookup_key
 
 if TYPE_CHECKING:  # the fixture type, from this folder's conftest.py
     from conftest import ToyData
@@ -136,8 +137,8 @@ def test_files_of_two_models_are_refused(vector_model: HarmfulModel, tmp_path: P
 
 
 def test_command_line_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from classifiers import word_vectors
     from classifiers.training import harmful as train_harmful
+    from classifiers.training import word_vectors
 
     assert train_harmful.main(["--data", str(tmp_path), "--vectors", str(tmp_path / "no")]) == 2
     assert "no word-vector table in" in capsys.readouterr().err
