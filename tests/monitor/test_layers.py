@@ -7,6 +7,7 @@ function), so a wrong-way import fails here even if it is only reached at run ti
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -98,14 +99,14 @@ def test_the_checker_sees_a_wrong_way_import(tmp_path: Path) -> None:
     assert RANKS[_room("monitor.service")] > RANKS[_room("monitor.storage.db")]
 
 
-def _top_level_imports(path: Path, package_modules: set[str]) -> set[str]:
-    """Modules of the project imported when ``path`` is imported (not inside functions, not
-    under ``if TYPE_CHECKING``)."""
+def _project_imports(path: Path, package_modules: set[str]) -> set[str]:
+    """Modules of the project that ``path`` imports, at module level or inside a function
+    (not under ``if TYPE_CHECKING``)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     found: set[str] = set()
 
-    def visit(body: list[ast.stmt]) -> None:
-        for node in body:
+    def visit(nodes: Iterable[ast.AST]) -> None:
+        for node in nodes:
             if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
                 continue
             if isinstance(node, ast.Import):
@@ -113,21 +114,25 @@ def _top_level_imports(path: Path, package_modules: set[str]) -> set[str]:
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 found.add(node.module)
                 found.update(f"{node.module}.{a.name}" for a in node.names)
-            elif isinstance(node, ast.If | ast.Try):
-                visit(node.body)
-                visit(node.orelse)
+            visit(ast.iter_child_nodes(node))
 
     visit(tree.body)
     return {m for m in found if m in package_modules}
 
 
-def test_no_import_circle_at_import_time() -> None:
+# The one import left that closes a circle, inside a function: scheduling.pick_due reads
+# poller.due_accounts, and poller imports scheduling for the host rests. It belongs to
+# monitor/polling's own work, not to this test; drop the line once it is taken apart.
+KNOWN_WAY_BACK = {("monitor.polling.scheduling", "monitor.polling.poller")}
+
+
+def test_no_import_circle() -> None:
     """No module needs itself to be imported first, across monitor, connectors, classifiers
-    and testing. (Imports inside functions are left out here: classifiers' word_vectors still
-    reaches the training code that way, until training moves apart.)"""
+    and testing, counting imports inside functions too (they close a circle at run time)."""
     paths = {_module_name(p): p for pkg in ("monitor", "connectors", "classifiers", "testing")
              for p in _sources(pkg)}
-    graph = {name: _top_level_imports(path, set(paths)) - {name}
+    graph = {name: {m for m in _project_imports(path, set(paths)) - {name}
+                    if (name, m) not in KNOWN_WAY_BACK}
              for name, path in paths.items()}
     state: dict[str, int] = {}
     circles: list[str] = []
@@ -148,3 +153,39 @@ def test_no_import_circle_at_import_time() -> None:
     circles = [c for c in circles if not all(
         part.startswith(c.split(" -> ")[-1]) for part in c.split(" -> "))]
     assert not circles, "import circles:\n" + "\n".join(circles)
+
+
+def _training_imports(path: Path, module: str) -> list[int]:
+    """Lines of ``path`` (module ``module``) that import ``classifiers.training``, wherever
+    they stand (inside a function or under ``if TYPE_CHECKING`` too)."""
+    here = module.split(".")
+    if path.name != "__init__.py":
+        here.pop()
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = here[: len(here) - node.level + 1] if node.level else []
+            target = ".".join([*base, *([node.module] if node.module else [])])
+            names = [target, *(f"{target}.{a.name}" for a in node.names)]
+        else:
+            continue
+        if any(n == "classifiers.training" or n.startswith("classifiers.training.")
+               for n in names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_runtime_classifiers_never_import_training(tmp_path: Path) -> None:
+    """classifiers/training/ may import the detectors and the wording model; no runtime
+    module of classifiers imports it back."""
+    wrong = [f"{p.relative_to(ROOT)}:{line} imports classifiers.training"
+             for p in _sources("classifiers") if p.relative_to(ROOT).parts[1] != "training"
+             for line in _training_imports(p, _module_name(p))]
+    assert not wrong, "\n".join(wrong)
+    # the checker sees one inside a function, and a relative one
+    source = tmp_path / "bad.py"
+    source.write_text("def f():\n    from classifiers.training import harmful\n"
+                      "def g():\n    from .training.data import load_tsv\n")
+    assert _training_imports(source, "classifiers.bad") == [2, 4]
