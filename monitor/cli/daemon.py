@@ -13,7 +13,7 @@ from monitor.app import App
 from monitor.cli.common import get_app, print_json, progress, warn
 from monitor.clock import utcnow
 from monitor.errors import BadInput, MonitorError
-from monitor.polling import poller
+from monitor.polling import poller, scheduling
 from monitor.service import daemon, logs, scaleout
 from monitor.storage.db import session_scope
 from monitor.storage.models import AccountRow, EmployeeRow
@@ -53,7 +53,7 @@ def register(cli: click.Group) -> None:
         warn(app)
         now = utcnow()
         with session_scope(app.engine) as session:
-            ids = poller.due_accounts(session, now, app.config.settings.polling.batch_size)
+            ids = scheduling.due_accounts(session, now, app.config.settings.polling.batch_size)
         reports = [app.poller().poll_account(i, now=now) for i in progress(ids, "polling")]
         totals = poller.summarize(reports)
         d = app.outbox().deliver_due()

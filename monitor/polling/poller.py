@@ -1,4 +1,4 @@
-"""Poll accounts: pick the due ones, fetch, store, classify, decide and queue alerts.
+"""Poll accounts (the due ones come from ``scheduling``): fetch, store, classify, decide, alert.
 
 The fetch happens outside any transaction; storing the posts, advancing the cursor and
 recording findings and alerts happen in one transaction, so a crash or a re-poll never
@@ -15,9 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from classifiers.pipeline import Pipeline
 from connectors.base import (
@@ -32,7 +30,7 @@ from connectors.base import (
 from monitor.backoff import backoff
 from monitor.clock import utcnow
 from monitor.config import AppConfig
-from monitor.polling import scheduling
+from monitor.polling import failures, recheck, scheduling
 from monitor.polling.report import ConnectorFor, PollReport
 from monitor.polling.store import store_result
 from monitor.storage import audit
@@ -40,42 +38,6 @@ from monitor.storage.db import session_scope
 from monitor.storage.models import AccountRow, EmployeeRow
 
 log = logging.getLogger("monitor.polling")
-
-def _due_filter(now: datetime) -> list[sa.ColumnElement[bool]]:
-    return [
-        col(AccountRow.status) == "active",
-        col(AccountRow.next_poll_at) <= now,
-        col(EmployeeRow.opted_in_at).is_not(None),
-        col(EmployeeRow.opted_out_at).is_(None),
-        col(EmployeeRow.paused).is_(False),
-        ~scheduling.on_resting_host(now),
-    ]
-
-
-def due_accounts(
-    session: Session,
-    now: datetime,
-    limit: int,
-    network: str | None = None,
-) -> list[int]:
-    """Accounts that are active, due, and whose owner has opted in and not out.
-
-    Consent is enforced here, in the one query that feeds every connector, and accounts
-    on a resting or paused host wait. ``network`` narrows the pick to one network (the
-    daemon picks per network, within its budget).
-    """
-    query = select(AccountRow.id).join(EmployeeRow).where(*_due_filter(now))
-    if network is not None:
-        query = query.where(AccountRow.network == network)
-    query = query.order_by(col(AccountRow.next_poll_at)).limit(limit)
-    return [i for i in session.exec(query) if i is not None]
-
-
-def count_due(session: Session, now: datetime) -> int:
-    """How many accounts :func:`due_accounts` would return without a limit."""
-    query = select(sa.func.count()).select_from(AccountRow).join(EmployeeRow).where(*_due_filter(
-        now))
-    return int(session.exec(query).one())
 
 
 def _next_poll(app: AppConfig, now: datetime, rng: random.Random) -> datetime:
@@ -115,7 +77,8 @@ class Poller:
         """Poll every due account once (sequentially); the daemon runs this in a worker pool."""
         now = now or utcnow()
         with session_scope(self.engine) as session:
-            ids = due_accounts(session, now, limit or self.config.settings.polling.batch_size)
+            limit = limit or self.config.settings.polling.batch_size
+            ids = scheduling.due_accounts(session, now, limit)
         return [self.poll_account(i, now=now) for i in ids]
 
     def recheck_account(self, account_id: int, native_ids: Sequence[str], *,
@@ -128,7 +91,6 @@ class Poller:
         limit or refused credentials of a host read per host rest or pause that host. An
         account whose host rests is skipped without a request (outcome ``not_due``).
         """
-        from monitor.polling import recheck  # recheck builds on this module's failure helpers
 
         return recheck._recheck_account(self, account_id, native_ids, now or utcnow())
 
@@ -202,7 +164,7 @@ def _store_poll(engine: Engine, app: AppConfig, pipeline: Pipeline, account_id: 
                                                  "network": report.network,
                                                  "failures": account.failure_count})
         account.failure_count = 0
-        if account.status_reason.startswith(FAILING):
+        if account.status_reason.startswith(failures.FAILING):
             account.status_reason = ""
         account.last_polled_at = now
         account.next_poll_at = _next_poll(app, now, rng)
@@ -212,20 +174,6 @@ def _store_poll(engine: Engine, app: AppConfig, pipeline: Pipeline, account_id: 
 
 # An account whose last polls all failed (``polling.failing_after`` in a row) carries a
 # status reason starting so; `status` and /healthz count them.
-FAILING = "failing:"
-
-
-def error_name(exc: BaseException) -> str:
-    """What failed, in words fit for a log line or a status page: never the message (a
-    library's message can quote post text or SQL parameters)."""
-    name = type(exc).__name__
-    cause = exc.__cause__ or exc.__context__
-    # A connector error already says what it is; anything else also names what caused it.
-    if isinstance(exc, ConnectorError) or cause is None or type(cause).__name__ == name:
-        return name
-    return f"{name} ({type(cause).__name__})"
-
-
 def _record_failure(
     engine: Engine,
     app: AppConfig,
@@ -240,7 +188,7 @@ def _record_failure(
     bug or a hostile answer: it is logged with ids, counted, and backed off like an outage,
     so one account never takes the tick down and is never retried every tick."""
     p = app.settings.polling
-    report.error = str(exc) if isinstance(exc, ConnectorError) else error_name(exc)
+    report.error = str(exc) if isinstance(exc, ConnectorError) else failures.error_name(exc)
     with session_scope(engine) as session:
         account = session.get(AccountRow, account_id)
         if account is None:
@@ -250,9 +198,9 @@ def _record_failure(
         started = False
         if isinstance(exc, RateLimited):
             report.outcome = "rate_limited"
-            account.next_poll_at = _retry_at(app, exc, now)
+            account.next_poll_at = failures.retry_at(app, exc, now)
             if report.host:  # that host rests; other hosts of the network carry on
-                started = _rest_host(session, report, account.next_poll_at, exc, now)
+                started = failures.rest_host(session, report, account.next_poll_at, exc, now)
             else:  # the caller rests the whole network
                 report.retry_at = account.next_poll_at
         elif isinstance(exc, AccountUnavailable):
@@ -265,7 +213,7 @@ def _record_failure(
             account.next_poll_at = now + timedelta(minutes=app.settings.daemon.auth_pause_minutes)
             if report.host:
                 report.outcome = "host_auth_failed"
-                started = _rest_host(session, report, account.next_poll_at, exc, now)
+                started = failures.rest_host(session, report, account.next_poll_at, exc, now)
             else:
                 report.outcome = "auth_failed"
         else:
@@ -277,43 +225,16 @@ def _record_failure(
                             rng=rng)
             account.next_poll_at = now + timedelta(seconds=delay)
         if account.failure_count >= p.failing_after and account.status == "active":
-            account.status_reason = (f"{FAILING} {account.failure_count} polls in a row failed, "
-                                     f"last with {error_name(exc)}")[:500]
+            account.status_reason = (f"{failures.FAILING} {account.failure_count} polls in a row "
+                                     f"failed, "
+                                     f"last with {failures.error_name(exc)}")[:500]
         session.add(account)
     log.warning(
         "poll failed",
         extra={"account_id": account_id, "network": report.network, "outcome": report.outcome,
-               "error": error_name(exc), "failures": account.failure_count},
+               "error": failures.error_name(exc), "failures": account.failure_count},
     )
-    _log_host_rest(report, account_id, exc, started)
-
-
-def _retry_at(app: AppConfig, exc: RateLimited, now: datetime) -> datetime:
-    """When a rate-limited source may be asked again: its reset, within the configured cap."""
-    longest = timedelta(seconds=app.settings.polling.max_retry_after_seconds)
-    return min(max(exc.retry_at, now), now + longest)
-
-
-def _rest_host(session: Session, report: PollReport, until: datetime, exc: Exception,
-               now: datetime) -> bool:
-    """Rest (rate limit) or pause (credentials refused) the report's host until ``until``;
-    True if it was not resting for that reason already."""
-    reason = scheduling.AUTH_FAILED if isinstance(exc, AuthFailed) else scheduling.RATE_LIMITED
-    report.host_until = until
-    return scheduling.rest_host(session, report.network, report.host, until, reason, now)
-
-
-def _log_host_rest(report: PollReport, account_id: int, exc: Exception, started: bool) -> None:
-    """The operator's line naming the host: each rate limit, and a pause once."""
-    if report.host_until is None:
-        return
-    where = {"network": report.network, "host": report.host, "account_id": account_id,
-             "until": report.host_until.isoformat()}
-    if not isinstance(exc, AuthFailed):
-        log.warning("host rate limited", extra={"event": "rate_limited", **where})
-    elif started:
-        log.error("host paused: credentials refused; fix them and resume the host or wait",
-                  extra={"event": "host_paused", "reason": scheduling.AUTH_FAILED, **where})
+    failures.log_host_rest(report, account_id, exc, started)
 
 
 def summarize(reports: Sequence[PollReport]) -> dict[str, int]:

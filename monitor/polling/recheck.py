@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -19,13 +20,15 @@ from connectors.base import (
 )
 from monitor.clock import utcnow
 from monitor.config import AppConfig
-from monitor.polling import scheduling
-from monitor.polling.poller import Poller, _log_host_rest, _rest_host, _retry_at, error_name
+from monitor.polling import failures, scheduling
 from monitor.polling.report import PollReport
 from monitor.polling.store import store_result
 from monitor.settings import Settings
 from monitor.storage.db import session_scope
 from monitor.storage.models import AccountRow, EmployeeRow, FindingRow, PostRow
+
+if TYPE_CHECKING:  # the poller calls this module; only its type is needed here
+    from monitor.polling.poller import Poller
 
 log = logging.getLogger("monitor.polling")
 
@@ -135,10 +138,10 @@ def _recheck_account(poller: Poller, account_id: int, native_ids: Sequence[str],
                 .values(checked_at=now)
             )
     except Exception as exc:  # a failed re-check closes nothing; next one retries
-        report.outcome, report.error = "recheck_failed", error_name(exc)
+        report.outcome, report.error = "recheck_failed", failures.error_name(exc)
         report.requests = max(report.requests, 1)
         log.warning("recheck failed", extra={"account_id": account_id, "network": ref.network,
-                                             "error": error_name(exc)})
+                                             "error": failures.error_name(exc)})
         _recheck_refused(engine, app, report, exc, now)
         return report
     log.info("rechecked flagged posts", extra={
@@ -153,7 +156,7 @@ def _recheck_refused(engine: Engine, app: AppConfig, report: PollReport, exc: Ex
     """A re-check told to wait: the network rests (the caller, from ``retry_at``), or the
     host rests or pauses (here)."""
     if isinstance(exc, RateLimited):
-        until = _retry_at(app, exc, now)
+        until = failures.retry_at(app, exc, now)
     elif isinstance(exc, AuthFailed) and report.host:
         until = now + timedelta(minutes=app.settings.daemon.auth_pause_minutes)
     else:
@@ -162,5 +165,5 @@ def _recheck_refused(engine: Engine, app: AppConfig, report: PollReport, exc: Ex
         report.retry_at = until
         return
     with session_scope(engine) as session:
-        started = _rest_host(session, report, until, exc, now)
-    _log_host_rest(report, report.account_id, exc, started)
+        started = failures.rest_host(session, report, until, exc, now)
+    failures.log_host_rest(report, report.account_id, exc, started)

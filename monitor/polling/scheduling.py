@@ -39,7 +39,7 @@ from sqlmodel import Session, col, select
 from connectors.registry import known_networks
 from monitor.settings import Settings
 from monitor.storage import audit
-from monitor.storage.models import AccountRow, AuditEventRow, HostRestRow
+from monitor.storage.models import AccountRow, AuditEventRow, EmployeeRow, HostRestRow
 
 PAUSED = "network.paused"
 RESUMED = "network.resumed"
@@ -273,14 +273,50 @@ def pick_due(session: Session, now: datetime, *, per_network: int, batch_size: i
              skip: Iterable[str] = ()) -> list[Pick]:
     """Due accounts of every network not in ``skip``: at most ``per_network`` each,
     ``batch_size`` in all, interleaved across networks. Consent (and resting hosts) are
-    checked by :func:`monitor.polling.poller.due_accounts`."""
-    from monitor.polling import poller  # poller imports this module for the host rests
+    checked by :func:`due_accounts`."""
 
     skipped = set(skip)
     groups = [
-        [Pick(n, i) for i in poller.due_accounts(session, now, per_network, network=n)]
+        [Pick(n, i) for i in due_accounts(session, now, per_network, network=n)]
         # The registry, not a DISTINCT over accounts: each pick is then one indexed query.
         for n in known_networks()
         if n not in skipped
     ]
     return interleave(groups)[:batch_size]
+
+
+def _due_filter(now: datetime) -> list[sa.ColumnElement[bool]]:
+    return [
+        col(AccountRow.status) == "active",
+        col(AccountRow.next_poll_at) <= now,
+        col(EmployeeRow.opted_in_at).is_not(None),
+        col(EmployeeRow.opted_out_at).is_(None),
+        col(EmployeeRow.paused).is_(False),
+        ~on_resting_host(now),
+    ]
+
+
+def due_accounts(
+    session: Session,
+    now: datetime,
+    limit: int,
+    network: str | None = None,
+) -> list[int]:
+    """Accounts that are active, due, and whose owner has opted in and not out.
+
+    Consent is enforced here, in the one query that feeds every connector, and accounts
+    on a resting or paused host wait. ``network`` narrows the pick to one network (the
+    daemon picks per network, within its budget).
+    """
+    query = select(AccountRow.id).join(EmployeeRow).where(*_due_filter(now))
+    if network is not None:
+        query = query.where(AccountRow.network == network)
+    query = query.order_by(col(AccountRow.next_poll_at)).limit(limit)
+    return [i for i in session.exec(query) if i is not None]
+
+
+def count_due(session: Session, now: datetime) -> int:
+    """How many accounts :func:`due_accounts` would return without a limit."""
+    query = select(sa.func.count()).select_from(AccountRow).join(EmployeeRow).where(*_due_filter(
+        now))
+    return int(session.exec(query).one())

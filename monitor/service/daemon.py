@@ -37,7 +37,7 @@ from monitor.alerts import digest, outbox
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.errors import Conflict, MonitorError
-from monitor.polling import poller, recheck, scheduling
+from monitor.polling import failures, poller, recheck, scheduling
 from monitor.polling.report import PollReport
 from monitor.service.locks import DatabaseLock, InstanceLock
 from monitor.service.metrics import Health, Metrics, OpsServer
@@ -211,7 +211,7 @@ class Service:
                 log.warning("poll failed", extra={"account_id": pick.account_id,
                                                   "network": pick.network,
                                                   "outcome": "crashed",
-                                                  "error": poller.error_name(exc)})
+                                                  "error": failures.error_name(exc)})
                 self.metrics.errors.labels(pick.network, "crashed").inc()
                 return None
             budget.spend(pick.network, report.requests)

@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from monitor.polling import poller as polling
-from monitor.polling import scheduling
+from monitor.polling import failures, scheduling
 from monitor.settings import StorageSettings
 from monitor.storage.db import session_scope
 from monitor.storage.models import AccountRow, AlertRow, FindingRow, PostRow
@@ -85,7 +84,7 @@ def snapshot(engine: Engine, now: datetime, lock_file: Path | None = None) -> Sn
         by_status = _grouped(s, col(AccountRow.status))
         by_network = _grouped(s, col(AccountRow.network))
         failing = _grouped(s, col(AccountRow.network), col(AccountRow.failure_count) > 0)
-        due = polling.count_due(s, now)
+        due = scheduling.count_due(s, now)
         last = s.exec(select(sa.func.max(AccountRow.last_polled_at))).one()
         posts = s.exec(select(sa.func.count()).select_from(PostRow)).one()
         with_text = s.exec(
@@ -117,11 +116,11 @@ def snapshot(engine: Engine, now: datetime, lock_file: Path | None = None) -> Sn
 
 
 def list_failing(session: Session, limit: int = 50) -> list[dict[str, Any]]:
-    """Active accounts marked failing by the poller (see ``polling.FAILING``)."""
+    """Active accounts marked failing by the poller (see ``failures.FAILING``)."""
     query = (
         sa.select(col(AccountRow.id), col(AccountRow.network), col(AccountRow.status_reason))
         .where(col(AccountRow.status) == "active",
-               col(AccountRow.status_reason).startswith(polling.FAILING))
+               col(AccountRow.status_reason).startswith(failures.FAILING))
         .order_by(col(AccountRow.id))
         .limit(limit)
     )

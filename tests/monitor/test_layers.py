@@ -120,19 +120,12 @@ def _project_imports(path: Path, package_modules: set[str]) -> set[str]:
     return {m for m in found if m in package_modules}
 
 
-# The one import left that closes a circle, inside a function: scheduling.pick_due reads
-# poller.due_accounts, and poller imports scheduling for the host rests. It belongs to
-# monitor/polling's own work, not to this test; drop the line once it is taken apart.
-KNOWN_WAY_BACK = {("monitor.polling.scheduling", "monitor.polling.poller")}
-
-
 def test_no_import_circle() -> None:
     """No module needs itself to be imported first, across monitor, connectors, classifiers
     and testing, counting imports inside functions too (they close a circle at run time)."""
     paths = {_module_name(p): p for pkg in ("monitor", "connectors", "classifiers", "testing")
              for p in _sources(pkg)}
-    graph = {name: {m for m in _project_imports(path, set(paths)) - {name}
-                    if (name, m) not in KNOWN_WAY_BACK}
+    graph = {name: {m for m in _project_imports(path, set(paths)) - {name}}
              for name, path in paths.items()}
     state: dict[str, int] = {}
     circles: list[str] = []

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from monitor.errors import BadInput, Conflict, NotFound
 from monitor.people import employees
-from monitor.polling.poller import due_accounts
+from monitor.polling.scheduling import due_accounts
 from monitor.storage import migrate
 from monitor.storage.db import make_engine, session_scope
 from monitor.storage.models import AccountRow, AuditEventRow, EmployeeRow, FindingRow, PostRow
