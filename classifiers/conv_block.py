@@ -8,7 +8,7 @@ post (max-pooling after a ReLU) and adds a weighted logit to the model's decisio
 Five-fold cross-validation on OLID train+val chose it: macro-F1 76.23 -> 76.63, ROC-AUC
 0.842 -> 0.847, mean of three fold seeds (see the model card).
 
-It is trained with torch (``classifiers/train_conv.py``, the ``embeddings`` extra) and runs
+It is trained with torch (``classifiers/training/conv.py``, the ``embeddings`` extra) and runs
 here in numpy from plain arrays: every word's part of every filter at every offset is one
 table row (computed once when the block is attached to its word vectors), so a post costs a
 gather, a few additions and a maximum per filter.
