@@ -7,16 +7,15 @@ import os
 import sys
 
 import click
-from sqlmodel import col, select
 
 from monitor.app import App
 from monitor.cli.common import get_app, print_json, progress, warn
 from monitor.clock import utcnow
 from monitor.errors import BadInput, MonitorError
+from monitor.people.employees import list_accounts
 from monitor.polling import poller, scheduling
 from monitor.service import daemon, logs, scaleout
 from monitor.storage.db import session_scope
-from monitor.storage.models import AccountRow, EmployeeRow
 
 
 def _account_context(app: App, ids: list[int]) -> dict[int, str]:
@@ -25,13 +24,11 @@ def _account_context(app: App, ids: list[int]) -> dict[int, str]:
         return {}
     out: dict[int, str] = {}
     with session_scope(app.engine) as s:
-        rows = s.exec(select(AccountRow, EmployeeRow.email).join(EmployeeRow)
-                      .where(col(AccountRow.id).in_(ids)))
-        for acc, email in rows:
-            when = (f", next try {acc.next_poll_at:%Y-%m-%d %H:%M} UTC"
-                    if acc.next_poll_at else "")
-            state = f", {acc.status}" if acc.status != "active" else ""
-            out[acc.id or 0] = f"{acc.network} {acc.handle} ({email}{state}{when})"
+        accounts = list_accounts(s, ids=ids)
+    for acc in accounts:
+        when = f", next try {acc.next_poll_at:%Y-%m-%d %H:%M} UTC" if acc.next_poll_at else ""
+        state = f", {acc.status}" if acc.status != "active" else ""
+        out[acc.id] = f"{acc.network} {acc.handle} ({acc.email}{state}{when})"
     return out
 
 

@@ -7,30 +7,24 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlmodel import select
 
-from connectors.base import AccountRef, ConnectorError
 from monitor.app import App
 from monitor.cli.common import get_app, print_json, print_rows
 from monitor.errors import BadInput, NotFound
 from monitor.people import employees as svc
 from monitor.people import handles
 from monitor.storage.db import session_scope
-from monitor.storage.models import AccountRow, EmployeeRow
 
 
-def _employee_json(emp: EmployeeRow, accounts: int | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {
+def _employee_json(emp: svc.EmployeeInfo) -> dict[str, Any]:
+    return {
         "email": emp.email,
         "name": emp.name,
         "timezone": emp.timezone,
         "digest_hour": emp.digest_hour,
-        "opted_in": emp.opted_in_at is not None and emp.opted_out_at is None,
+        "opted_in": emp.opted_in,
         "opted_in_at": emp.opted_in_at,
     }
-    if accounts is not None:
-        out["accounts"] = accounts
-    return out
 
 
 def _file_base(app: App) -> Path | None:
@@ -63,10 +57,9 @@ def register(cli: click.Group) -> None:
         with session_scope(app.engine) as s:
             emp = svc.add_employee(s, email, name, timezone, hour, own_contacts)
             if opt_in:
-                svc.opt_in(s, emp.email)
-            info = _employee_json(emp)
+                emp = svc.opt_in(s, emp.email)
         if as_json:
-            print_json(info)
+            print_json(_employee_json(emp))
             return
         click.echo(f"added {emp.email}" + (" (opted in)" if opt_in else " (not opted in yet)"))
 
@@ -78,9 +71,8 @@ def register(cli: click.Group) -> None:
         """Record the employee's consent: their linked public accounts are polled from now."""
         with session_scope(get_app(ctx).engine) as s:
             emp = svc.opt_in(s, email)
-            info = _employee_json(emp)
         if as_json:
-            print_json(info)
+            print_json(_employee_json(emp))
             return
         click.echo(f"{emp.email} opted in")
 
@@ -96,8 +88,7 @@ def register(cli: click.Group) -> None:
         This cannot be undone; it asks first unless --yes is given."""
         app = get_app(ctx)
         with session_scope(app.engine) as s:
-            emp = svc.get_employee(s, email)  # NotFound before any question
-            address = emp.email
+            address = svc.employee_info(s, email).email  # NotFound before any question
         if not yes:
             if not sys.stdin.isatty():
                 raise BadInput(f"opt-out erases everything stored about {address} and cannot "
@@ -192,29 +183,17 @@ def register(cli: click.Group) -> None:
 
         Exits 1 if any account has a problem."""
         app = get_app(ctx)
-        with session_scope(app.engine) as s:
-            accs = [(a.id, e, a.network, a.handle, a.native_id)
-                    for a, e in s.exec(select(AccountRow, EmployeeRow.email).join(EmployeeRow))]
         results: list[dict[str, Any]] = []
-        for acc_id, email, network, handle, native_id in accs:
-            entry: dict[str, Any] = {"id": acc_id, "email": email, "network": network,
-                                     "handle": handle, "ok": True, "error": None,
-                                     "message": None}
-            results.append(entry)
-            try:
-                ref = app.connector_for(network).verify(AccountRef(network, handle, native_id))
-            except ConnectorError as exc:
-                entry.update(ok=False, error=type(exc).__name__, message=str(exc))
-                if not as_json:
-                    click.echo(f"PROBLEM {network} {handle}: {type(exc).__name__}: {exc}")
+        for acc in svc.verify_accounts(app.engine, app.connector_for):
+            results.append({"id": acc.id, "email": acc.email, "network": acc.network,
+                            "handle": acc.handle, "ok": acc.error is None, "error": acc.error,
+                            "message": acc.message})
+            if as_json:
                 continue
-            with session_scope(app.engine) as s:
-                row = s.get(AccountRow, acc_id)
-                if row is not None and ref.native_id:
-                    row.native_id = ref.native_id
-                    s.add(row)
-            if not as_json:
-                click.echo(f"ok      {network} {handle}")
+            if acc.error is None:
+                click.echo(f"ok      {acc.network} {acc.handle}")
+            else:
+                click.echo(f"PROBLEM {acc.network} {acc.handle}: {acc.error}: {acc.message}")
         problems = sum(1 for r in results if not r["ok"])
         if as_json:
             print_json({"ok": problems == 0, "problems": problems, "accounts": results})

@@ -1,23 +1,30 @@
-"""Employees and their linked accounts: consent, linking, and erasure on opt-out."""
+"""Employees and their linked accounts: consent, linking, and erasure on opt-out.
+
+What the page and the commands get back is a value (:class:`EmployeeInfo`,
+:class:`AccountInfo`), never a row; :func:`get_employee`'s row is for the stage rooms.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from connectors.base import UnknownNetwork
+from connectors.base import AccountRef, Connector, ConnectorError, UnknownNetwork
 from connectors.registry import check_network
 from monitor.clock import utcnow
 from monitor.errors import BadInput, Conflict, NotFound
 from monitor.storage import audit
+from monitor.storage.db import session_scope
 from monitor.storage.erase import erase_accounts, erase_employee
 from monitor.storage.models import AccountRow, EmployeeRow
 
@@ -56,6 +63,46 @@ class AccountInfo:
     last_polled_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Verified:
+    """One linked account as ``accounts verify`` found it; ``error`` (the connector error's
+    class name) and ``message`` are None when the network says it exists and is public."""
+
+    id: int
+    email: str
+    network: str
+    handle: str
+    error: str | None
+    message: str | None
+
+
+def _employee_info(emp: EmployeeRow, accounts: int) -> EmployeeInfo:
+    return EmployeeInfo(
+        id=emp.id or 0,
+        email=emp.email,
+        name=emp.name,
+        timezone=emp.timezone,
+        digest_hour=emp.digest_hour,
+        opted_in=emp.opted_in_at is not None and emp.opted_out_at is None,
+        opted_in_at=emp.opted_in_at,
+        opted_out_at=emp.opted_out_at,
+        accounts=accounts,
+    )
+
+
+def _account_info(acc: AccountRow, email: str) -> AccountInfo:
+    return AccountInfo(
+        id=acc.id or 0,
+        email=email,
+        network=acc.network,
+        handle=acc.handle,
+        status=acc.status,
+        status_reason=acc.status_reason,
+        next_poll_at=acc.next_poll_at,
+        last_polled_at=acc.last_polled_at,
+    )
+
+
 def check_email(email: str) -> str:
     email = email.strip()
     if not _EMAIL.match(email):
@@ -80,6 +127,24 @@ def get_employee(session: Session, email: str) -> EmployeeRow:
     return emp
 
 
+def employee_info(session: Session, email: str) -> EmployeeInfo:
+    """The employee with this address, as a value. Raises NotFound."""
+    return _counted(session, get_employee(session, email))
+
+
+def _counted(session: Session, emp: EmployeeRow) -> EmployeeInfo:
+    return _employee_info(emp, _account_counts(session, [emp.id or 0]).get(emp.id or 0, 0))
+
+
+def _account_counts(session: Session, employee_ids: Collection[int] | None = None
+                    ) -> dict[int, int]:
+    """Linked accounts per employee id (all employees, or those given)."""
+    query = select(AccountRow.employee_id, sa.func.count()).group_by(col(AccountRow.employee_id))
+    if employee_ids is not None:
+        query = query.where(col(AccountRow.employee_id).in_(employee_ids))
+    return dict(session.exec(query).all())
+
+
 def _fresh_id(session: Session) -> int:
     while True:
         candidate = _ID_LOW + secrets.randbelow(_ID_HIGH - _ID_LOW)
@@ -95,7 +160,7 @@ def add_employee(
     digest_hour: int = 8,
     own_contacts: Sequence[str] = (),
     actor: str = "cli",
-) -> EmployeeRow:
+) -> EmployeeInfo:
     email = check_email(email)
     check_timezone(timezone)
     if not 0 <= digest_hour <= 23:
@@ -114,10 +179,10 @@ def add_employee(
     session.add(emp)
     session.flush()
     audit.record(session, actor, "employee.add", f"employee:{emp.id}")
-    return emp
+    return _employee_info(emp, 0)
 
 
-def opt_in(session: Session, email: str, actor: str = "cli") -> EmployeeRow:
+def opt_in(session: Session, email: str, actor: str = "cli") -> EmployeeInfo:
     emp = get_employee(session, email)
     now = utcnow()
     emp.opted_in_at, emp.opted_out_at, emp.paused = now, None, False
@@ -127,7 +192,7 @@ def opt_in(session: Session, email: str, actor: str = "cli") -> EmployeeRow:
         sa.update(AccountRow).where(col(AccountRow.employee_id) == emp.id).values(next_poll_at=now)
     )
     audit.record(session, actor, "employee.opt_in", f"employee:{emp.id}")
-    return emp
+    return _counted(session, emp)
 
 
 def opt_out(session: Session, email: str, actor: str = "cli") -> dict[str, int]:
@@ -157,25 +222,9 @@ def opt_out(session: Session, email: str, actor: str = "cli") -> dict[str, int]:
 
 
 def list_employees(session: Session) -> list[EmployeeInfo]:
-    counts = dict(
-        session.exec(
-            select(AccountRow.employee_id, sa.func.count()).group_by(col(AccountRow.employee_id))
-        ).all()
-    )
-    return [
-        EmployeeInfo(
-            id=e.id or 0,
-            email=e.email,
-            name=e.name,
-            timezone=e.timezone,
-            digest_hour=e.digest_hour,
-            opted_in=e.opted_in_at is not None and e.opted_out_at is None,
-            opted_in_at=e.opted_in_at,
-            opted_out_at=e.opted_out_at,
-            accounts=counts.get(e.id or 0, 0),
-        )
-        for e in session.exec(select(EmployeeRow).order_by(col(EmployeeRow.email)))
-    ]
+    counts = _account_counts(session)
+    return [_employee_info(e, counts.get(e.id or 0, 0))
+            for e in session.exec(select(EmployeeRow).order_by(col(EmployeeRow.email)))]
 
 
 def known_network(network: str) -> str:
@@ -188,7 +237,7 @@ def known_network(network: str) -> str:
 
 def link_account(
     session: Session, email: str, network: str, handle: str, actor: str = "cli"
-) -> AccountRow:
+) -> AccountInfo:
     """Link ``handle`` (checked for its shape by the caller, see
     :func:`monitor.people.handles.check_handle`) to the employee."""
     known_network(network)
@@ -213,7 +262,7 @@ def link_account(
     session.add(acc)
     session.flush()
     audit.record(session, actor, "account.link", f"account:{acc.id}", f"network={network}")
-    return acc
+    return _account_info(acc, emp.email)
 
 
 def unlink_account(
@@ -234,20 +283,40 @@ def unlink_account(
     audit.record(session, actor, "account.unlink", f"account:{acc.id}", f"network={network}")
 
 
-def list_accounts(session: Session, email: str | None = None) -> list[AccountInfo]:
-    query = select(AccountRow, EmployeeRow.email).join(EmployeeRow)
+def _accounts_with_email() -> Any:
+    """Every linked account with its owner's address; callers add filters and order."""
+    return select(AccountRow, EmployeeRow.email).join(EmployeeRow)
+
+
+def list_accounts(session: Session, email: str | None = None,
+                  ids: Collection[int] | None = None) -> list[AccountInfo]:
+    """Linked accounts by owner and network (only ``email``'s, only the ``ids``, if given)."""
+    query = _accounts_with_email()
     if email:
         query = query.where(EmployeeRow.email == check_email(email))
-    return [
-        AccountInfo(
-            id=a.id or 0,
-            email=mail,
-            network=a.network,
-            handle=a.handle,
-            status=a.status,
-            status_reason=a.status_reason,
-            next_poll_at=a.next_poll_at,
-            last_polled_at=a.last_polled_at,
-        )
-        for a, mail in session.exec(query.order_by(col(EmployeeRow.email), col(AccountRow.network)))
-    ]
+    if ids is not None:
+        query = query.where(col(AccountRow.id).in_(ids))
+    return [_account_info(a, mail) for a, mail in
+            session.exec(query.order_by(col(EmployeeRow.email), col(AccountRow.network)))]
+
+
+def verify_accounts(engine: Engine, connector_for: Callable[[str], Connector]
+                    ) -> Iterator[Verified]:
+    """Ask each account's network whether it exists and is public, oldest link first, and
+    store the native id the network answers with. Yields as it goes (one network call each).
+    """
+    with session_scope(engine) as session:
+        accounts = [(a.id or 0, mail, a.network, a.handle, a.native_id) for a, mail in
+                    session.exec(_accounts_with_email().order_by(col(AccountRow.id)))]
+    for acc_id, email, network, handle, native_id in accounts:
+        try:
+            ref = connector_for(network).verify(AccountRef(network, handle, native_id))
+        except ConnectorError as exc:
+            yield Verified(acc_id, email, network, handle, type(exc).__name__, str(exc))
+            continue
+        with session_scope(engine) as session:
+            row = session.get(AccountRow, acc_id)
+            if row is not None and ref.native_id:
+                row.native_id = ref.native_id
+                session.add(row)
+        yield Verified(acc_id, email, network, handle, None, None)
