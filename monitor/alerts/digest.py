@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from monitor.alerts.links import make_token, review_link
 from monitor.alerts.mailer import build_message, items_for
 from monitor.config import AppConfig
+from monitor.people.employees import EmployeeInfo
 from monitor.storage.db import session_scope
 from monitor.storage.models import AlertRow, EmployeeRow, FindingRow, PostRow
 from monitor.storage.queries import employee_findings
@@ -151,7 +152,7 @@ class Preview:
     subject: str
 
 
-def preview(engine: Engine, app: AppConfig, employee: EmployeeRow, out_dir: Path,
+def preview(engine: Engine, app: AppConfig, employee: EmployeeInfo | EmployeeRow, out_dir: Path,
             now: datetime) -> Preview | None:
     """Write the digest the employee would get now as .eml and .html, without sending."""
     with session_scope(engine) as session:

@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
-from sqlmodel import col, select
 
 from monitor.alerts import digest as digest_svc
+from monitor.alerts.outbox_admin import list_alerts, requeue
 from monitor.cli.common import get_app, print_json, print_rows
 from monitor.clock import utcnow
-from monitor.errors import BadInput, NotFound
-from monitor.people.employees import get_employee
+from monitor.errors import BadInput
+from monitor.people.employees import employee_info
 from monitor.storage.db import session_scope
-from monitor.storage.models import AlertRow, EmployeeRow
 
 STATUSES = ("queued", "sending", "sent", "unconfirmed", "failed", "dead", "cancelled")
-
-
-@dataclass(frozen=True)
-class AlertLine:
-    id: int
-    email: str
-    kind: str
-    channel: str
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None
-    last_error: str
 
 
 def register(cli: click.Group) -> None:
@@ -45,15 +29,7 @@ def register(cli: click.Group) -> None:
     @click.pass_context
     def alerts_list(ctx: click.Context, status: str | None, as_json: bool) -> None:
         """List alerts (e.g. dead letters with --status dead)."""
-        query = select(AlertRow, EmployeeRow.email).join(EmployeeRow).order_by(col(AlertRow.id))
-        if status:
-            query = query.where(AlertRow.status == status)
-        with session_scope(get_app(ctx).engine) as s:
-            rows = [
-                AlertLine(a.id or 0, mail, a.kind, a.channel, a.status, a.attempts,
-                         a.next_attempt_at, a.last_error)
-                for a, mail in s.exec(query)
-            ]
+        rows = list_alerts(get_app(ctx).engine, status)
         print_rows(rows, ["id", "email", "kind", "channel", "status", "attempts",
                                 "last_error"], as_json,
                    "alerts")
@@ -66,18 +42,7 @@ def register(cli: click.Group) -> None:
         """Requeue a dead or failed alert (ID), or all dead ones."""
         if (alert_id is None) == (not all_dead):
             raise BadInput("give an alert ID or --all-dead (not both)")
-        query = sa.update(AlertRow).values(status="queued", attempts=0, next_attempt_at=utcnow())
-        with session_scope(get_app(ctx).engine) as s:
-            if all_dead:
-                n = s.execute(query.where(col(AlertRow.status) == "dead")).rowcount  # type: ignore[attr-defined]
-            else:
-                alert = s.get(AlertRow, alert_id)
-                if alert is None:
-                    raise NotFound(f"no alert {alert_id}")
-                if alert.status not in ("dead", "failed"):
-                    raise BadInput(f"alert {alert_id} is {alert.status}; only dead or failed "
-                                   "alerts can be retried")
-                n = s.execute(query.where(col(AlertRow.id) == alert_id)).rowcount  # type: ignore[attr-defined]
+        n = requeue(get_app(ctx).engine, None if all_dead else alert_id, utcnow())
         click.echo(f"requeued {n} alert(s)")
 
     @alerts.command("send")
@@ -107,7 +72,7 @@ def register(cli: click.Group) -> None:
             raise BadInput(f"--out: the folder {out} is not writable")
         app = get_app(ctx)
         with session_scope(app.engine) as s:
-            emp = get_employee(s, email)
+            emp = employee_info(s, email)
         result = digest_svc.preview(app.engine, app.config, emp, out, utcnow())
         if result is None:
             click.echo(f"{emp.email} has nothing open: no digest")
