@@ -6,7 +6,7 @@ import click
 
 from monitor.cli.common import get_app, print_rows, warn
 from monitor.clock import utcnow
-from monitor.storage.db import session_scope
+from monitor.review.compliance_links import create_link, list_links, revoke_links
 
 
 def register(cli: click.Group) -> None:
@@ -57,11 +57,8 @@ def register(cli: click.Group) -> None:
     @click.pass_context
     def compliance_link_list(ctx: click.Context, as_json: bool) -> None:
         """List the links handed out: id, when, and whether active, expired or revoked."""
-        from monitor.web.compliance import list_links
-
         app = get_app(ctx)
-        with session_scope(app.engine) as session:
-            rows = list_links(session, app.config, utcnow())
+        rows = list_links(app.engine, app.config, utcnow())
         print_rows(rows, ["id", "created_at", "status", "revoked_at"], as_json,
                    "compliance links")
 
@@ -75,18 +72,12 @@ def register(cli: click.Group) -> None:
 
         A page already opened with a revoked link stops working at its next request.
         """
-        from monitor.web.compliance import revoke_links
-
-        app = get_app(ctx)
-        with session_scope(app.engine) as session:
-            revoked = revoke_links(session, link_ids, every, utcnow())
+        revoked = revoke_links(get_app(ctx).engine, link_ids, every, utcnow())
         click.echo(f"revoked {len(revoked)} link(s)"
                    + (f": {', '.join(map(str, revoked))}" if revoked else ""))
 
 
 def _create(ctx: click.Context) -> None:
-    from monitor.web.compliance import create_link
-
     app = get_app(ctx)
     link = create_link(app.engine, app.config, utcnow())
     click.echo(link.url)

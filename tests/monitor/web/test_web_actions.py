@@ -13,6 +13,7 @@ from web_helpers import ANN_TEXT, BOB_TEXT, NOW, TestClient, World, csrf_from, s
 from monitor.alerts.links import make_token
 from monitor.app import App
 from monitor.policy import Escalation
+from monitor.review.compliance_links import create_link
 from monitor.service.smtp_sink import SmtpSink
 from monitor.storage.models import (
     AlertRow,
@@ -24,7 +25,6 @@ from monitor.storage.models import (
     SuppressionRow,
 )
 from monitor.web import create_app
-from monitor.web.compliance import create_link
 
 
 def _audit(app: App, action: str) -> list[AuditEventRow]:
