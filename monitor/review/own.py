@@ -55,8 +55,16 @@ def active_employee(session: Session, employee_id: int) -> EmployeeRow | None:
     return emp
 
 
-def end_sessions(session: Session, employee_id: int, version: int) -> bool:
-    """Sign-out: every session cookie carrying ``version`` (or older) stops working.
+def session_version(session: Session, employee_id: int) -> int | None:
+    """The version the employee's page sessions must carry; None if they may not use the
+    page (gone or opted out)."""
+    emp = active_employee(session, employee_id)
+    return None if emp is None else emp.session_version
+
+
+def end_sessions(session: Session, employee_id: int, version: int, now: datetime) -> bool:
+    """Sign-out: every session cookie carrying ``version`` (or older) stops working, and the
+    audit trail says so.
 
     Only a session that is still current can end the others, so a replayed old cookie
     cannot sign a device out again and again.
@@ -66,6 +74,8 @@ def end_sessions(session: Session, employee_id: int, version: int) -> bool:
         return False
     emp.session_version = version + 1
     session.add(emp)
+    audit.record(session, actor_for(employee_id), "web.signout", f"employee:{employee_id}",
+                 at=now)
     return True
 
 

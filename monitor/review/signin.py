@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -35,7 +36,16 @@ def nonce_hash(purpose: str, nonce: str) -> str:
     return hashlib.sha256(f"{purpose}:{nonce}".encode()).hexdigest()
 
 
-def check_signin(engine: Engine, config: AppConfig, token: str) -> EmployeeRow:
+@dataclass(frozen=True)
+class LinkOwner:
+    """The employee a valid sign-in link is for."""
+
+    employee_id: int
+    email: str
+    session_version: int
+
+
+def check_signin(engine: Engine, config: AppConfig, token: str) -> LinkOwner:
     """The employee a sign-in link is for, without spending it. Raises BadLink."""
     employee_id, nonce = read_token(config, token, "signin")
     with session_scope(engine) as session:
@@ -46,7 +56,7 @@ def check_signin(engine: Engine, config: AppConfig, token: str) -> EmployeeRow:
         emp = active_employee(session, employee_id)
         if emp is None:
             raise BadLink("this link is not valid")
-        return emp
+        return LinkOwner(emp.id or 0, emp.email, emp.session_version)
 
 
 def spend_signin(
@@ -54,8 +64,8 @@ def spend_signin(
 ) -> tuple[int, int]:
     """Spend a sign-in link: (employee id, their session version). Raises BadLink (bad,
     expired, used)."""
-    emp = check_signin(engine, config, token)
-    employee_id, version = emp.id or 0, emp.session_version
+    owner = check_signin(engine, config, token)
+    employee_id, version = owner.employee_id, owner.session_version
     _, nonce = read_token(config, token, "signin")
     ttl = timedelta(hours=config.settings.review.link_ttl_hours)
     try:

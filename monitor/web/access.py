@@ -40,10 +40,10 @@ def signin_page(request: Request, token: str = "", signed_out: str = "") -> Resp
         message = "You are signed out." if signed_out else ""
         return render(request, "signin.html", {"message": message})
     try:
-        emp = check_signin(ctx(request).app.engine, ctx(request).app.config, token)
+        owner = check_signin(ctx(request).app.engine, ctx(request).app.config, token)
     except BadLink as exc:
         return render(request, "signin.html", {"error": str(exc)}, status=400)
-    return render(request, "signin_confirm.html", {"token": token, "email": emp.email})
+    return render(request, "signin_confirm.html", {"token": token, "email": owner.email})
 
 
 @router.post("/signin")

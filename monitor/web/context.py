@@ -17,7 +17,7 @@ from monitor.alerts.links import safe_url
 from monitor.alerts.mailer import network_label
 from monitor.alerts.outbox import Sender
 from monitor.app import App
-from monitor.review.own import active_employee
+from monitor.review.own import session_version
 from monitor.storage.db import session_scope
 from monitor.web.security import RateLimiter, SessionCodec, WebSession, session_of
 
@@ -125,8 +125,7 @@ def signed_in(request: Request) -> int:
     if session.employee_id is None:
         raise SignInRequired()
     with session_scope(ctx(request).app.engine) as db:
-        emp = active_employee(db, session.employee_id)
-        if emp is None or emp.session_version != session.version:
+        if session_version(db, session.employee_id) != session.version:
             session.sign_out()
             raise SignInRequired()
     return session.employee_id

@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.errors import BadInput
 from monitor.review import flags, own
-from monitor.storage import audit
 from monitor.storage.db import session_scope
 from monitor.web.context import ctx, render, require_csrf, see_other, signed_in
 from monitor.web.security import session_of
@@ -200,8 +199,6 @@ def signout(request: Request, csrf_token: Csrf) -> RedirectResponse:
     if session.employee_id is not None:
         web = ctx(request)
         with session_scope(web.app.engine) as db:
-            if own.end_sessions(db, session.employee_id, session.version):
-                audit.record(db, own.actor_for(session.employee_id), "web.signout",
-                             f"employee:{session.employee_id}", at=web.clock())
+            own.end_sessions(db, session.employee_id, session.version, web.clock())
     session.sign_out()
     return see_other("/signin?signed_out=1")
