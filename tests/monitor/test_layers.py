@@ -182,3 +182,48 @@ def test_runtime_classifiers_never_import_training(tmp_path: Path) -> None:
     source.write_text("def f():\n    from classifiers.training import harmful\n"
                       "def g():\n    from .training.data import load_tsv\n")
     assert _training_imports(source, "classifiers.bad") == [2, 4]
+
+
+# The storage boundary: the page and the commands hold no table row and build no query; the
+# stage rooms below them run the SQL and hand back frozen values.
+NO_STORAGE_ROOMS = ("monitor/cli", "monitor/web")
+STORAGE_INSIDES = ("monitor.storage.models", "monitor.storage.queries", "monitor.storage.audit",
+                   "sqlmodel", "sqlalchemy")
+
+
+def _storage_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) for every import in ``path`` of the tables, a query builder or the
+    audit trail (also inside a function, also ``from monitor.storage import models``)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: list[tuple[int, str]] = []
+
+    def inside(name: str) -> bool:
+        return any(name == bad or name.startswith(bad + ".") for bad in STORAGE_INSIDES)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if inside(a.name)]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if inside(node.module):
+                found.append((node.lineno, node.module))
+            else:
+                found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names
+                          if inside(f"{node.module}.{a.name}")]
+    return found
+
+
+def test_web_and_cli_import_no_table_and_no_query_builder() -> None:
+    wrong = [f"{p.relative_to(ROOT)}:{line} imports {target}"
+             for room in NO_STORAGE_ROOMS for p in _sources(room)
+             for line, target in _storage_imports(p)]
+    assert not wrong, ("web/ and cli/ call the stage rooms, which return frozen values:\n"
+                       + "\n".join(wrong))
+
+
+def test_the_checker_sees_a_table_or_query_builder_import(tmp_path: Path) -> None:
+    source = tmp_path / "bad.py"
+    source.write_text("import sqlalchemy as sa\nfrom monitor.storage import models\n"
+                      "def f():\n    from sqlmodel import select\n"
+                      "from monitor.storage.db import session_scope\n")
+    assert _storage_imports(source) == [
+        (1, "sqlalchemy"), (2, "monitor.storage.models"), (4, "sqlmodel")]
