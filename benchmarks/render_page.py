@@ -80,6 +80,12 @@ def section_speed(parts: list[str], results: dict[str, Any], targets: Targets) -
         lat = pipe["latency_ms"]
         parts.append(f"\nSingle post through the whole pipeline: median {lat['median']:.2f} ms, "
                      f"p99 {lat['p99']:.2f} ms; peak RSS {pipe['peak_rss_mb']} MB.\n")
+    mem = results["bench_memory"]
+    if mem:
+        steps = ", ".join(f"{s['rss_mb']} MB after {s['posts']:,}" for s in mem["steps"][1:])
+        parts.append(f"\n`python benchmarks/bench_memory.py`: the pipeline's RSS as it classifies "
+                     f"{mem['texts']:,} real tweets once each: {mem['after_load_mb']} MB loaded, "
+                     f"{steps} (caches bounded at {mem['cache_entries']:,} entries).\n")
     presidio = leak["presidio_pattern_only_posts_per_s"] if leak else None
     if leak:
         parts.append(f"\n`python benchmarks/bench_leak.py`: the leak stage and Presidio's "
@@ -325,7 +331,7 @@ def section_e2e(parts: list[str], results: dict[str, Any], targets: Targets) -> 
 
 def main() -> None:
     names = ["bench_pipeline", "bench_leak", "leak_quality", "bench_harmful", "bench_polling",
-             "bench_growth", "bench_e2e"]
+             "bench_growth", "bench_e2e", "bench_memory"]
     results = {name: load(name) for name in names}
     targets = Targets()
     body: list[str] = []

@@ -5,7 +5,7 @@
 # The harmful-wording benchmark runs last (its model changes most often).
 cd "$(dirname "$0")/.." || exit 1
 status=0
-for bench in bench_pipeline bench_leak leak_quality bench_polling bench_growth bench_e2e \
+for bench in bench_pipeline bench_memory bench_leak leak_quality bench_polling bench_growth bench_e2e \
              bench_harmful; do
     echo "== $bench"
     if ! python "benchmarks/$bench.py"; then

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from classifiers.harmful_model import HarmfulModel
 
 
-# Feature indices are kept as int32 bytes: the chunk cache lives as long as the daemon, and
-# tens of thousands of small arrays would cost several times their data in headers.
+# Feature indices as int32 bytes: the chunk cache lives as long as the daemon, and tens of
+# thousands of small arrays would cost more in headers than in data.
 _INT32 = "i" if array("i").itemsize == 4 else "l"
 
 
@@ -187,9 +187,8 @@ class FastScorer:
     def own_features(
         self, chunks: Sequence[_Chunk], feature: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Each chunk's distinct features read alone, as if it were a post (explanations): as
-        pairs (chunk number, position in ``feature``), ``feature`` being the sorted distinct
-        features of a post made of these chunks (so each of theirs is one of its)."""
+        """Each chunk's distinct features read alone (explanations), as (chunk number, position
+        in ``feature``): ``feature`` holds the sorted features of the post these chunks make."""
         parts = [c.main + c.inner for c in chunks]
         ids = _from_bytes(b"".join(parts))
         owner = np.repeat(np.arange(len(chunks)), [len(p) // 4 for p in parts])

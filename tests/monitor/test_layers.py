@@ -227,3 +227,15 @@ def test_the_checker_sees_a_table_or_query_builder_import(tmp_path: Path) -> Non
                       "from monitor.storage.db import session_scope\n")
     assert _storage_imports(source) == [
         (1, "sqlalchemy"), (2, "monitor.storage.models"), (4, "sqlmodel")]
+
+
+# Small modules with one job each: none over this many lines (generated migrations aside).
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = [f"{p.relative_to(ROOT)}: {n} lines"
+            for pkg in ("monitor", "connectors", "classifiers", "testing", "benchmarks")
+            for p in _sources(pkg)
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert not long, "split these along a seam that reads well:\n" + "\n".join(long)
