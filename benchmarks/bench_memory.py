@@ -1,7 +1,7 @@
 """What the classifier pipeline holds in memory as a long-running daemon classifies posts.
 
 Run: `python benchmarks/bench_memory.py` from the repo root (needs ../shared/data).
-Texts: every tweeteval split (about 60,000 real tweets, most of them distinct), classified
+Texts: every tweeteval split (27,070 real tweets, most of them distinct), classified
 once each through the whole pipeline; the process RSS (VmRSS) is read after the models load
 and after every 10,000 posts. The detectors' per-word and per-chunk caches are what grows:
 they are bounded by ``classifiers.base.CACHE_ENTRIES``, so the figure levels off instead of

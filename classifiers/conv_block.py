@@ -72,14 +72,17 @@ class ConvBlock:
         # For word j of a window: the first pooled column whose filters are wider than j.
         self._from = [int(np.searchsorted(self._width_of, j, side="right"))
                       for j in range(max(self.widths))]  # fmt: skip
-        self._proj: list[np.ndarray] = []
+        # Filled by ``attach``: every word's part of every filter at every offset, the offsets
+        # side by side (``_spans``: each offset's columns), so a post is one gather.
+        self._fused = np.zeros((0, 0), dtype=np.float32)
+        self._spans: list[tuple[int, int]] = []
 
     def attach(self, table: np.ndarray) -> None:
         """Precompute each word's part of every filter at every offset from the word-vector
         table (rows as ``WordVectors.ids`` numbers them: row 0 is "no vector").
 
-        ``_proj[j]`` holds, for every word, what it adds as the j-th word of a window to the
-        filters wider than j; ``_proj[0]`` carries the biases.
+        Columns ``_spans[j]`` of ``_fused`` hold, for every word, what it adds as the j-th word
+        of a window to the filters wider than j; those of offset 0 carry the biases.
         """
         if table.shape[1] != self.dims:
             raise ValueError(
@@ -97,12 +100,9 @@ class ConvBlock:
             if j == 0:
                 part += np.concatenate(self.biases).astype(np.float32)
             proj.append(part)
-        # One table, the offsets side by side: a single post is then one gather. ``_proj``
-        # are views of it (no second copy).
         self._fused = np.ascontiguousarray(np.hstack(proj))
         edges = np.cumsum([0, *(p.shape[1] for p in proj)])
         self._spans = [(int(lo), int(hi)) for lo, hi in pairwise(edges)]
-        self._proj = [self._fused[:, lo:hi] for lo, hi in self._spans]
 
     def _windows(self, flat: np.ndarray, last: np.ndarray | None = None) -> np.ndarray:
         """(tokens, filters * widths): each filter's value (before the ReLU) on the window
@@ -112,20 +112,22 @@ class ConvBlock:
         The ReLU comes after the max-pooling: it is monotonic, so the max of the ReLUs is
         the ReLU of the max, and it is applied to one row per post instead of one per token.
         """
-        if not self._proj:
+        if not self._spans:
             raise ValueError("conv block: attach() it to its word vectors first")
         try:
-            act = self._proj[0][flat]
-            for j in range(1, len(self._proj)):
-                act[:-j, self._from[j] :] += self._proj[j][flat[j:]]
-                # windows starting j words or fewer before a post's end are cut short
-                if last is None:
-                    act[-j:, self._from[j] :] = -np.inf
-                else:
-                    tail = last - (j - 1)
-                    act[tail[tail >= 0], self._from[j] :] = -np.inf
+            rows = self._fused[flat]
         except IndexError as exc:
             raise ValueError(f"conv block: word ids beyond its table ({exc})") from exc
+        act = rows[:, : self._spans[0][1]]  # a view: ``rows`` is this call's own copy
+        for j in range(1, len(self._spans)):
+            lo, hi = self._spans[j]
+            act[:-j, self._from[j] :] += rows[j:, lo:hi]
+            # windows starting j words or fewer before a post's end are cut short
+            if last is None:
+                act[-j:, self._from[j] :] = -np.inf
+            else:
+                tail = last - (j - 1)
+                act[tail[tail >= 0], self._from[j] :] = -np.inf
         return act
 
     def _runs(self, posts: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -156,18 +158,7 @@ class ConvBlock:
         n = min(len(ids), self.max_tokens)
         if not n:
             return self.out_bias
-        if not self._proj:
-            raise ValueError("conv block: attach() it to its word vectors first")
-        try:
-            rows = self._fused[ids[:n]]
-        except IndexError as exc:
-            raise ValueError(f"conv block: word ids beyond its table ({exc})") from exc
-        # ``_windows`` on the fused rows: the first offset's columns, then each later word's.
-        act = rows[:, : self._spans[0][1]]
-        for j in range(1, len(self._spans)):
-            lo, hi = self._spans[j]
-            act[:-j, self._from[j] :] += rows[j:, lo:hi]
-            act[-j:, self._from[j] :] = -np.inf
+        act = self._windows(np.asarray(ids[:n], dtype=np.intp))
         pooled = np.maximum(act.max(axis=0), 0.0).astype(np.float64)
         return float(pooled @ self.out) + self.out_bias
 

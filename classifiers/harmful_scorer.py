@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # Feature indices as int32 bytes: the chunk cache lives as long as the daemon, and tens of
 # thousands of small arrays would cost more in headers than in data.
-_INT32 = "i" if array("i").itemsize == 4 else "l"
+_INT32 = next(code for code in "ilh" if array(code).itemsize == 4)  # "i" on every usual ABI
 
 
 def _as_bytes(indices: list[int]) -> bytes:
@@ -103,8 +103,8 @@ def _run_sums(values: np.ndarray, bounds: np.ndarray, block: int = 16) -> np.nda
 
 
 class FastScorer:
-    """The model's decision values without scipy: per-chunk cached feature indices, one
-    ``np.unique`` for counts, ``np.bincount`` for the per-block norms and dot products.
+    """The model's decision values without scipy: per-chunk cached feature indices, one sort
+    for the counts (``_counts``), ``np.bincount`` for the per-block norms and dot products.
 
     Gives the same values as ``HarmfulModel.features(texts) @ coef`` (a test checks it) at a
     fraction of scipy's per-call overhead: a single post costs about a tenth of a millisecond.

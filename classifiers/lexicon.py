@@ -314,12 +314,6 @@ class Lexicon:
         self._tokens[token] = info
         return info
 
-    def may_hit(self, token: str) -> bool:
-        """Whether a whitespace token can take part in a hit: a term, a phrase's first word or
-        a single letter. ``find`` of a text none of whose tokens can is empty."""
-        term, letter = self.term_or_letter(token)
-        return term or letter
-
     def term_or_letter(self, token: str) -> tuple[bool, bool]:
         """Whether a whitespace token is a term or a phrase's first word, and whether it is a
         single letter. ``find`` of a text with no term and fewer than three letters is empty:
