@@ -33,6 +33,7 @@ class App:
     _local: threading.local = field(default_factory=threading.local)
     _all_connectors: list[Connector] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _poller: Poller | None = None
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -62,10 +63,18 @@ class App:
         self.engine.dispose()
 
     def poller(self, *, connector_for: ConnectorFor | None = None) -> Poller:
-        """Polling wired with this app's engine, settings and pipeline; connectors from this
-        app (one per network and thread) unless ``connector_for`` is given."""
-        return Poller(engine=self.engine, config=self.config, pipeline=self.pipeline,
-                      connector_for=connector_for or self.connector_for)
+        """Polling wired with this app's engine, settings and pipeline, built once (on first
+        use: the models load then); connectors from this app (one per network and thread)
+        unless ``connector_for`` is given, which wires a Poller of its own."""
+        if connector_for is not None:
+            return Poller(engine=self.engine, config=self.config, pipeline=self.pipeline,
+                          connector_for=connector_for)
+        pipeline = self.pipeline  # outside the lock: loading takes a second or two
+        with self._lock:
+            if self._poller is None:
+                self._poller = Poller(engine=self.engine, config=self.config,
+                                      pipeline=pipeline, connector_for=self.connector_for)
+            return self._poller
 
     def transport(self) -> SmtpTransport:
         return SmtpTransport(self.config)

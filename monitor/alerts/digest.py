@@ -34,8 +34,9 @@ def _open_flags_query(employee_id: int, now: datetime) -> Any:
     )
 
 
-def open_flags(session: Session, employee_id: int, now: datetime) -> list[tuple[FindingRow,
-    PostRow]]:
+def open_flags(
+    session: Session, employee_id: int, now: datetime
+) -> list[tuple[FindingRow, PostRow]]:
     """The employee's open flags on posts still up, newest first (snoozed ones left out)."""
     query = _open_flags_query(employee_id, now).order_by(
         col(FindingRow.created_at).desc(), col(FindingRow.id).desc()
@@ -137,7 +138,7 @@ def due_report(engine: Engine, now: datetime) -> list[DigestDue]:
     with session_scope(engine) as session:
         for emp in session.exec(select(EmployeeRow).where(
                 col(EmployeeRow.opted_in_at).is_not(None),
-                    col(EmployeeRow.opted_out_at).is_(None))):
+                col(EmployeeRow.opted_out_at).is_(None))):
             _day, hour = local_date(emp, now)
             posts = len({p.id for _, p in open_flags(session, emp.id or 0, now)})
             due = bool(posts and hour >= emp.digest_hour and not emp.digest_unsubscribed)
@@ -152,11 +153,11 @@ class Preview:
     subject: str
 
 
-def preview(engine: Engine, app: AppConfig, employee: EmployeeInfo | EmployeeRow, out_dir: Path,
+def preview(engine: Engine, app: AppConfig, employee: EmployeeInfo, out_dir: Path,
             now: datetime) -> Preview | None:
     """Write the digest the employee would get now as .eml and .html, without sending."""
     with session_scope(engine) as session:
-        fake = AlertRow(id=0, employee_id=employee.id or 0, kind="digest",
+        fake = AlertRow(id=0, employee_id=employee.id, kind="digest",
                      dedupe_key="preview", message_id="<digest-preview@social-monitor>")
         msg = compose_digest(session, app, fake, now)
     if msg is None:

@@ -51,6 +51,7 @@ def register(cli: click.Group) -> None:
         now = utcnow()
         with session_scope(app.engine) as session:
             ids = scheduling.due_accounts(session, now, app.config.settings.polling.batch_size)
+        # The poller (and the models it loads) only when some account is due.
         reports = [app.poller().poll_account(i, now=now) for i in progress(ids, "polling")]
         totals = poller.summarize(reports)
         d = app.outbox().deliver_due()

@@ -18,6 +18,8 @@ from monitor.polling.report import PollReport
 
 log = logging.getLogger("monitor.polling")
 
+# An account whose last polls all failed (``polling.failing_after`` in a row) carries a
+# status reason starting so; `status` and /healthz count them.
 FAILING = "failing:"
 
 

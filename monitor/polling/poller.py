@@ -91,8 +91,7 @@ class Poller:
         limit or refused credentials of a host read per host rest or pause that host. An
         account whose host rests is skipped without a request (outcome ``not_due``).
         """
-
-        return recheck._recheck_account(self, account_id, native_ids, now or utcnow())
+        return recheck.recheck_account(self, account_id, native_ids, now or utcnow())
 
 
 def _poll_account(poller: Poller, account_id: int, now: datetime, rng: random.Random,
@@ -172,8 +171,6 @@ def _store_poll(engine: Engine, app: AppConfig, pipeline: Pipeline, account_id: 
         session.add(account)
 
 
-# An account whose last polls all failed (``polling.failing_after`` in a row) carries a
-# status reason starting so; `status` and /healthz count them.
 def _record_failure(
     engine: Engine,
     app: AppConfig,

@@ -103,7 +103,7 @@ def recheck_targets(session: Session, settings: Settings,
                          recent_networks=d.recheck_recent_networks)
 
 
-def _recheck_account(poller: Poller, account_id: int, native_ids: Sequence[str],
+def recheck_account(poller: Poller, account_id: int, native_ids: Sequence[str],
                      now: datetime) -> PollReport:
     """See :meth:`Poller.recheck_account`."""
     engine, app = poller.engine, poller.config

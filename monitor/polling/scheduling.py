@@ -80,8 +80,8 @@ def paused_networks(session: Session, now: datetime,
     """Networks paused right now, with the end of their pause (latest event wins)."""
     rows = session.exec(
         select(AuditEventRow)
-        .where(col(AuditEventRow.action).in_((PAUSED, RESUMED)), col(
-            AuditEventRow.at) >= now - lookback)
+        .where(col(AuditEventRow.action).in_((PAUSED, RESUMED)),
+               col(AuditEventRow.at) >= now - lookback)
         .order_by(col(AuditEventRow.at), col(AuditEventRow.id))
     )
     state: dict[str, datetime | None] = {}
@@ -195,7 +195,7 @@ def is_host_resting(session: Session, network: str, host: str | None, now: datet
 
 
 def on_resting_host(now: datetime) -> sa.ColumnElement[bool]:
-    """SQL: the account (joined as ``Account``) is read from a host resting at ``now``.
+    """SQL: the account (joined as ``AccountRow``) is read from a host resting at ``now``.
     An account whose host is not known yet (NULL) is on none."""
     return sa.exists().where(
         col(HostRestRow.network) == col(AccountRow.network),
@@ -317,6 +317,6 @@ def due_accounts(
 
 def count_due(session: Session, now: datetime) -> int:
     """How many accounts :func:`due_accounts` would return without a limit."""
-    query = select(sa.func.count()).select_from(AccountRow).join(EmployeeRow).where(*_due_filter(
-        now))
+    query = (select(sa.func.count()).select_from(AccountRow).join(EmployeeRow)
+             .where(*_due_filter(now)))
     return int(session.exec(query).one())

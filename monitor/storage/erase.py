@@ -34,8 +34,8 @@ def erase_posts(session: Session, post_ids: Sequence[int]) -> None:
 def erase_accounts(session: Session, account_ids: Sequence[int]) -> None:
     if not account_ids:
         return
-    post_ids = list(session.exec(select(PostRow.id).where(col(PostRow.account_id).in_(
-        account_ids))))
+    of_accounts = select(PostRow.id).where(col(PostRow.account_id).in_(account_ids))
+    post_ids = list(session.exec(of_accounts))
     erase_posts(session, [p for p in post_ids if p is not None])
 
 
@@ -66,10 +66,10 @@ def erase_employee(session: Session, employee: EmployeeRow) -> dict[str, int]:
         + [f"finding:{i}" for i in finding_ids]
     )
     actors = [f"employee:{emp_id}", employee.email]
-    names_them = sa.or_(col(AuditEventRow.subject).in_(subjects), col(AuditEventRow.actor).in_(
-        actors))
-    reviews = sa.or_(col(ReviewRow.employee_id) == emp_id, col(ReviewRow.finding_id).in_(
-        finding_ids))
+    names_them = sa.or_(col(AuditEventRow.subject).in_(subjects),
+                        col(AuditEventRow.actor).in_(actors))
+    reviews = sa.or_(col(ReviewRow.employee_id) == emp_id,
+                     col(ReviewRow.finding_id).in_(finding_ids))
     alerts = sa.or_(col(AlertRow.employee_id) == emp_id, col(AlertRow.finding_id).in_(finding_ids))
     counts = {
         "accounts": len(account_ids),

@@ -10,7 +10,7 @@ from monitor.storage.models import AccountRow, FindingRow, PostRow
 
 
 def employee_findings(employee_id: int, *columns: Any) -> Any:
-    """``SELECT columns`` (default: Finding, Post) over one employee's own findings.
+    """``SELECT columns`` (default: FindingRow, PostRow) over one employee's own findings.
 
     The one ownership join (finding → post → account → employee): every query that shows
     or changes an employee's flags starts here, so none can reach another employee's rows.

@@ -3,7 +3,7 @@
 The session is a signed cookie (``itsdangerous``, keyed with ``monitor.alerts.links.secret_key``):
 HttpOnly, SameSite=Lax, and Secure whenever the page is served over HTTPS. It carries a
 random session id and, once signed in, the employee id and their session version; nothing
-else. The version is checked against ``Employee.session_version`` on every request, and
+else. The version is checked against ``EmployeeRow.session_version`` on every request, and
 sign-out bumps it, so a cookie copied before sign-out opens nothing afterwards (on any
 device: signing out signs that employee out everywhere). Every visitor gets
 one, so forms shown before sign-in carry a CSRF token too. The CSRF token is an HMAC of

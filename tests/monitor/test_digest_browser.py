@@ -21,7 +21,6 @@ from monitor.alerts import digest
 from monitor.app import App
 from monitor.clock import utcnow
 from monitor.people import employees
-from monitor.people.employees import get_employee
 from monitor.storage.db import session_scope
 
 pytestmark = NEEDS_CHROMIUM
@@ -50,7 +49,7 @@ def digest_html(make_app: Callable[..., App], tmp_path: Path) -> tuple[Path, str
         employees.link_account(s, "alice@example.com", "file", str(posts))
     app.poller().poll_due()
     with session_scope(app.engine) as s:
-        alice = get_employee(s, "alice@example.com")
+        alice = employees.employee_info(s, "alice@example.com")
     result = digest.preview(app.engine, app.config, alice, tmp_path / "preview", utcnow())
     assert result is not None
     return result.html, result.subject
