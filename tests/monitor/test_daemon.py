@@ -107,6 +107,17 @@ def _account(app: App, account_id: int) -> AccountRow:
         return account
 
 
+def test_the_poller_is_wired_once_and_loads_the_models_on_first_use(
+        tmp_path: Path, smtp_sink: SmtpSink) -> None:
+    app = _app(tmp_path, smtp_sink)
+    assert "pipeline" not in app.__dict__  # opening the app loads no model
+    poller = app.poller()
+    assert "pipeline" in app.__dict__ and poller.pipeline is app.pipeline
+    assert app.poller() is poller  # the daemon's workers share one
+    own = app.poller(connector_for=app.connector_for)  # a caller's own connectors: its own
+    assert own is not poller and own.pipeline is poller.pipeline
+
+
 def test_each_network_gets_its_budget_per_tick(tmp_path: Path, smtp_sink: SmtpSink,
                                                api: FakeSocialAPI) -> None:
     # given 6 X accounts (2 requests each on a first poll) and 6 file accounts (1 request)
