@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from classifiers import harmful_kernel
+
 CONV_FILE = "conv.npz"
 
 
@@ -76,6 +78,8 @@ class ConvBlock:
         # side by side (``_spans``: each offset's columns), so a post is one gather.
         self._fused = np.zeros((0, 0), dtype=np.float32)
         self._spans: list[tuple[int, int]] = []
+        # The same for the compiled kernel: offsets, then (lo, hi, first column) per offset.
+        self._layout = np.zeros(0, dtype=np.int64)
 
     def attach(self, table: np.ndarray) -> None:
         """Precompute each word's part of every filter at every offset from the word-vector
@@ -103,6 +107,12 @@ class ConvBlock:
         self._fused = np.ascontiguousarray(np.hstack(proj))
         edges = np.cumsum([0, *(p.shape[1] for p in proj)])
         self._spans = [(int(lo), int(hi)) for lo, hi in pairwise(edges)]
+        self._layout = np.array(
+            [len(self._spans), *(v for j, (lo, hi) in enumerate(self._spans)
+                                 for v in (lo, hi, self._from[j]))],
+            dtype=np.int64,
+        )  # fmt: skip
+
 
     def _windows(self, flat: np.ndarray, last: np.ndarray | None = None) -> np.ndarray:
         """(tokens, filters * widths): each filter's value (before the ReLU) on the window
@@ -154,7 +164,17 @@ class ConvBlock:
         return self.pooled(posts).astype(np.float64) @ self.out + self.out_bias
 
     def logit(self, ids: Sequence[int]) -> float:
-        """``logits([ids])[0]`` without the batch bookkeeping (the single-post path)."""
+        """``logits([ids])[0]`` without the batch bookkeeping (the single-post path), by the
+        compiled kernel where it is built."""
+        kernel = harmful_kernel.compiled
+        if kernel is None or not self._spans:
+            return self.logit_numpy(ids)
+        return float(kernel.conv_logit(
+            ids, self._fused, self._layout, self.out, self.out_bias, self.max_tokens
+        ))  # fmt: skip
+
+    def logit_numpy(self, ids: Sequence[int]) -> float:
+        """``logit`` in numpy: the fallback, and what the compiled kernel is tested against."""
         n = min(len(ids), self.max_tokens)
         if not n:
             return self.out_bias

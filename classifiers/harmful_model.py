@@ -179,12 +179,13 @@ class HarmfulModel:
         With ``skip_hits`` a post with lexicon hits gets no word shares (None): the hits
         already name its words, and explaining costs more than scoring.
         """
-        decision, hits, feature, weight, vector_norm = self._fast.decision_one(text)
+        decision, hits, post = self._fast.decision_one(text)
         # ``calibrate`` for one value, in plain floats: numpy's per-call cost is the larger.
         z = -float(self.cal_scale) * (decision - float(self.cal_offset))
         score = 0.0 if z > 700.0 else 1.0 / (1.0 + math.exp(z))
         if score < flag or (hits and skip_hits):
             return score, hits, None
+        feature, weight, vector_norm = self._fast.explained(post)
         return score, hits, self._word_shares(text, feature, weight, vector_norm)
 
     def explain(self, text: str) -> tuple[float, list[WordContribution]]:

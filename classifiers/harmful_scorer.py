@@ -2,18 +2,19 @@
 
 Every feature except the word bigrams and one signal phrase comes from a single whitespace
 chunk, so each distinct chunk is analysed once and cached, and a post costs a few dictionary
-look-ups plus a handful of numpy calls. ``HarmfulModel.features`` (scipy) stays the reference
-that training uses; a test checks both give the same values.
+look-ups plus four calls into ``classifiers.harmful_kernel`` (compiled where it was built).
+``HarmfulModel.features`` (scipy) stays the reference that training uses; tests check the
+compiled kernel, its Python forms and the reference give the same values.
 """
 
 from __future__ import annotations
 
-import math
 from array import array
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from classifiers import harmful_kernel
 from classifiers.base import CACHE_ENTRIES
 from classifiers.harmful_blocks import (
     LEXICON_FEATURES,
@@ -22,10 +23,11 @@ from classifiers.harmful_blocks import (
     signal_and_you,
     signal_pattern,
 )
+from classifiers.harmful_kernel import distinct_counts, tfidf_weights
 from classifiers.lexicon import LexiconHit
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from classifiers.harmful_model import HarmfulModel
 
@@ -103,15 +105,16 @@ def _run_sums(values: np.ndarray, bounds: np.ndarray, block: int = 16) -> np.nda
 
 
 class FastScorer:
-    """The model's decision values without scipy: per-chunk cached feature indices, one sort
-    for the counts (``_counts``), ``np.bincount`` for the per-block norms and dot products.
+    """The model's decision values without scipy: per-chunk cached feature indices, then one
+    post's arithmetic in ``classifiers.harmful_kernel`` (compiled where it could be built),
+    or a batch's with one sort and ``np.bincount`` for the per-block norms and dot products.
 
     Gives the same values as ``HarmfulModel.features(texts) @ coef`` (a test checks it) at a
-    fraction of scipy's per-call overhead: a single post costs about a tenth of a millisecond.
+    small fraction of scipy's per-call overhead. ``compiled``: use the compiled kernel when
+    it is there (the default); False keeps to the Python forms (tests compare the two).
     """
 
-
-    def __init__(self, model: HarmfulModel) -> None:
+    def __init__(self, model: HarmfulModel, *, compiled: bool = True) -> None:
         self.model = model
         word, char, prof = model.word, model.char, model.profanity.tfidf
         self.n_word = len(word.terms)
@@ -138,17 +141,7 @@ class FastScorer:
         self.block = np.zeros(self.n_main, dtype=np.int64)
         self.block[self.n_word :] = 1
         self.sublinear = np.array([word.sublinear_tf, char.sublinear_tf])
-        self.sublinear_both = bool(self.sublinear.all())
-        self.sublinear_none = not self.sublinear.any()
         self.prof_coef = np.ascontiguousarray(model.profanity.coef.T)  # (features, folds)
-        # The same as plain Python floats, for the single-post path.
-        pb = model.profanity
-        self.prof_rows: list[tuple[float, ...]] = [tuple(r) for r in self.prof_coef.tolist()]
-        self.prof_idf: list[float] = pb.tfidf.idf.tolist()
-        self.prof_sublinear = pb.tfidf.sublinear_tf
-        self.prof_intercept: list[float] = pb.intercept.tolist()
-        self.prof_cal_a: list[float] = pb.cal_a.tolist()
-        self.prof_cal_b: list[float] = pb.cal_b.tolist()
         self.chunks: dict[str, _Chunk] = {}
         # Signal words are counted per chunk; the few holding a space over the whole post.
         single = [w for w in model.signal_words if " " not in w]
@@ -156,6 +149,48 @@ class FastScorer:
         self.signal_words = signal_pattern(single)
         self.signal_phrases = signal_pattern(phrases) if phrases else None
         self.phrase_heads = tuple(p.split()[0] for p in phrases)
+        self._choose_kernel(compiled)
+
+    def _choose_kernel(self, compiled: bool) -> None:
+        """Bind the single-post arithmetic to the compiled kernel or to its Python forms."""
+        kernel = harmful_kernel.compiled if compiled else None
+        self.compiled = kernel is not None
+        pb = self.model.profanity
+        sub_word, sub_char = (bool(s) for s in self.sublinear)
+        prof: tuple[Any, ...]
+        forms: Any  # the compiled module or the Python forms: the same functions
+        if kernel is not None:
+            scratch = np.zeros(self.n_main, dtype=np.int32)  # the kernel's counting space
+            prof = (
+                np.ascontiguousarray(pb.tfidf.idf, dtype=np.float64), self.prof_coef,
+                np.ascontiguousarray(pb.intercept, dtype=np.float64),
+                np.ascontiguousarray(pb.cal_a, dtype=np.float64),
+                np.ascontiguousarray(pb.cal_b, dtype=np.float64), bool(pb.tfidf.sublinear_tf),
+            )  # fmt: skip
+            forms = kernel
+        else:
+            scratch = np.zeros(0, dtype=np.int32)
+            # plain Python floats: the Python form walks them one by one
+            prof = (
+                pb.tfidf.idf.tolist(), [tuple(r) for r in self.prof_coef.tolist()],
+                pb.intercept.tolist(), pb.cal_a.tolist(), pb.cal_b.tolist(),
+                bool(pb.tfidf.sublinear_tf),
+            )  # fmt: skip
+            forms = harmful_kernel
+        main = (self.idf_coef, self.idf_square, self.n_word, sub_word, sub_char, scratch)
+        tfidf, profanity = forms.tfidf_decision, forms.profanity_probability
+        self._tfidf_part: Callable[[bytes], float] = lambda ids: tfidf(ids, *main)
+        self._profanity_part: Callable[[list[int]], float] = lambda ids: profanity(ids, *prof)
+        self._vector_norm: Callable[[list[int]], float] = (
+            (lambda rows: forms.vector_norm(rows, self.vector_matrix))
+            if self.vector_matrix is not None
+            else (lambda rows: 1.0)
+        )
+        self._conv_logit: Callable[[list[int]], float] = (
+            (self.conv.logit if kernel is not None else self.conv.logit_numpy)
+            if self.conv is not None
+            else (lambda ids: 0.0)
+        )
 
     def chunk(self, raw: str) -> _Chunk:
         found = self.chunks.get(raw)
@@ -193,7 +228,7 @@ class FastScorer:
         ids = _from_bytes(b"".join(parts))
         owner = np.repeat(np.arange(len(chunks)), [len(p) // 4 for p in parts])
         width = max(len(feature), 1)
-        pairs, _ = self._counts(owner * width + np.searchsorted(feature, ids))
+        pairs, _ = distinct_counts(owner * width + np.searchsorted(feature, ids))
         return np.divmod(pairs, width)
 
     def post(self, text: str) -> _Post:
@@ -235,7 +270,7 @@ class FastScorer:
         cols = np.array(ids, dtype=np.int64)  # a copy: row offsets are added in place
         if rows > 1:
             cols += np.repeat(np.arange(rows, dtype=np.int64) * n_features, np.diff(ptr))
-        key, counts = FastScorer._counts(cols)
+        key, counts = distinct_counts(cols)
         if rows > 1:
             row, feature = np.divmod(key, n_features)
         else:
@@ -253,86 +288,35 @@ class FastScorer:
         norm[norm == 0.0] = 1.0
         return _Tfidf(row, feature, value, norm.reshape(rows, n_blocks))
 
-    @staticmethod
-    def _counts(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct feature indices (sorted) and how often each occurs.
-
-        ``np.unique(return_counts=True)`` minus its generic overhead, which matters per post.
-        """
-        cols = np.sort(cols)
-        n = len(cols)
-        edge = np.empty(n + 1, dtype=bool)  # True where a run of equal indices starts or ends
-        edge[0] = edge[n] = True
-        np.not_equal(cols[1:], cols[:-1], out=edge[1:n])
-        at = np.flatnonzero(edge)
-        return cols[at[:-1]], (at[1:] - at[:-1]).astype(np.float64)
-
-    def decision_one(
-        self, text: str
-    ) -> tuple[float, list[LexiconHit], np.ndarray, np.ndarray, float]:
+    def decision_one(self, text: str) -> tuple[float, list[LexiconHit], _Post]:
         """``analyse([text])`` without the batch bookkeeping: the single-post hot path.
 
-        Returns the decision value, the lexicon hits, the post's word and char features
-        (sorted indices) with what each adds to the decision value, and the norm of its
-        word-vector sum (explanations need these three).
+        Returns the decision value, the lexicon hits and the post as read (``explained``
+        takes it when the words' shares are wanted).
         """
-        m = self.model
         post = self.post(text)
-        main, prof, vector_rows = post.main, post.profanity, post.vector_rows
-        hits, feats = post.hits, post.lexicon_features
-        decision = m.intercept
-        # alt-profanity-check's block has a handful of features a post: plain Python floats
-        # beat numpy's per-call overhead there.
-        d = list(self.prof_intercept)
-        if prof:
-            tally: dict[int, int] = {}
-            for i in prof:
-                tally[i] = tally.get(i, 0) + 1
-            idf, rows = self.prof_idf, self.prof_rows
-            values = [
-                ((math.log(c) + 1.0) if self.prof_sublinear else c) * idf[i]
-                for i, c in tally.items()
-            ]
-            norm = math.sqrt(sum(v * v for v in values)) or 1.0
-            for i, v in zip(tally, values, strict=True):
-                v /= norm
-                for k, w in enumerate(rows[i]):
-                    d[k] += v * w
-        prob = sum(
-            1.0 / (1.0 + math.exp(a * dk + b))
-            for dk, a, b in zip(d, self.prof_cal_a, self.prof_cal_b, strict=True)
-        ) / len(d)
         dense = self.dense_coef
-        decision += prob * dense[0] + sum(f * w for f, w in zip(feats, dense[1:], strict=True))
-        cols = _from_bytes(b"".join(main))
-        feature, counts = self._counts(cols)
-        split = int(np.searchsorted(feature, self.n_word))
-        # Both blocks at once (fewer numpy calls, which dominate a short post's cost); each
-        # block is l2-normalised on its own, as the two vectorizers do.
-        if self.sublinear_both:
-            tf = np.log(counts) + 1.0
-        elif self.sublinear_none:
-            tf = counts
-        else:
-            tf = counts.copy()
-            lo, hi = (0, split) if self.sublinear[0] else (split, len(tf))
-            tf[lo:hi] = np.log(tf[lo:hi]) + 1.0
-        weight = tf * self.idf_coef[feature]
-        square = tf * tf * self.idf_square[feature]
-        if split:
-            weight[:split] /= math.sqrt(float(square[:split].sum()))
-        if split < len(feature):
-            weight[split:] /= math.sqrt(float(square[split:].sum()))
-        decision += float(weight.sum())
-        vector_norm = 1.0
-        if vector_rows and self.vector_matrix is not None:
-            total = self.vector_matrix[vector_rows].sum(axis=0)
-            vector_norm = float(np.sqrt(total @ total)) or 1.0
-            # ``total @ coef_vec`` is the sum of the chunks' cached pushes
-            decision += sum(c.vector_push for c in post.chunks) / vector_norm
+        decision = self.model.intercept + self._profanity_part(post.profanity) * dense[0]
+        decision += sum(f * w for f, w in zip(post.lexicon_features, dense[1:], strict=True))
+        decision += self._tfidf_part(b"".join(post.main))
+        if post.vector_rows:
+            # ``vector sum @ coef`` is the sum of the chunks' cached pushes
+            push = sum(c.vector_push for c in post.chunks)
+            decision += push / self._vector_norm(post.vector_rows)
         if self.conv is not None:
-            decision += self.conv.weight * self.conv.logit(post.conv_ids)
-        return float(decision), hits, feature, weight, vector_norm
+            decision += self.conv.weight * self._conv_logit(post.conv_ids)
+        return float(decision), post.hits, post
+
+    def explained(self, post: _Post) -> tuple[np.ndarray, np.ndarray, float]:
+        """What explanations need of a post: its word and char features (sorted indices),
+        what each adds to the decision value, and the norm of its word-vector sum."""
+        ids = _from_bytes(b"".join(post.main))
+        sublinear = (bool(self.sublinear[0]), bool(self.sublinear[1]))
+        feature, weight = tfidf_weights(
+            ids, self.idf_coef, self.idf_square, self.n_word, sublinear
+        )
+        norm = self._vector_norm(post.vector_rows) if post.vector_rows else 1.0
+        return feature, weight, norm
 
     def _vector_decisions(
         self, rows: list[int], ptr: list[int]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
+import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -30,3 +33,8 @@ def test_wheel_contains_packages_config_and_migrations(tmp_path: Path) -> None:
     assert not any(n.startswith("tests/") for n in names)
     # the loopback fake API is a test double: never installed
     assert not any(n.startswith("testing/") or "fake_api" in n for n in names)
+    # hatch_build.py compiled the wording model's kernel into it, tagged for this platform
+    if shutil.which(shlex.split(sysconfig.get_config_var("CC") or "cc")[0]):
+        suffix = sysconfig.get_config_var("EXT_SUFFIX")
+        assert f"classifiers/_harmful_kernel{suffix}" in names
+        assert "-none-any" not in wheel.name

@@ -1,0 +1,127 @@
+"""The wording model's per-post arithmetic: the compiled kernel, and the same in Python.
+
+``compiled`` is ``classifiers._harmful_kernel`` (built from ``harmful_kernel.c`` when the
+package is installed, see ``hatch_build.py``) or None where it could not be built. Each
+function below is the Python form of one of its functions, with the same arguments: the
+fallback, and the reference the tests hold the compiled one to. The scorer and the conv
+block choose a form once, when they are built.
+
+A post has a few hundred features; numpy's cost per call, not the arithmetic, made up most
+of the Python form's time, which is why the compiled form exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Sequence
+from types import ModuleType
+
+import numpy as np
+
+compiled: ModuleType | None
+try:
+    compiled = importlib.import_module("classifiers._harmful_kernel")
+except ImportError:  # no C compiler when installed: the Python forms below serve
+    compiled = None
+
+
+def distinct_counts(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct feature indices (sorted) and how often each occurs.
+
+    ``np.unique(return_counts=True)`` minus its generic overhead, which matters per post.
+    """
+    cols = np.sort(cols)
+    n = len(cols)
+    edge = np.empty(n + 1, dtype=bool)  # True where a run of equal indices starts or ends
+    edge[0] = edge[n] = True
+    np.not_equal(cols[1:], cols[:-1], out=edge[1:n])
+    at = np.flatnonzero(edge)
+    return cols[at[:-1]], (at[1:] - at[:-1]).astype(np.float64)
+
+
+def tfidf_weights(
+    ids: np.ndarray,
+    idf_coef: np.ndarray,
+    idf_square: np.ndarray,
+    n_word: int,
+    sublinear: tuple[bool, bool],
+) -> tuple[np.ndarray, np.ndarray]:
+    """A post's distinct features (sorted) and what each adds to the decision value.
+
+    ``ids``: its word (below ``n_word``) and char (from ``n_word``) feature indices with
+    repeats. Each block is l2-normalised on its own, as the two vectorizers do; tf is
+    ``log(count) + 1`` in a sublinear block. Both blocks at once: fewer numpy calls.
+    """
+    feature, counts = distinct_counts(ids)
+    split = int(np.searchsorted(feature, n_word))
+    if all(sublinear):
+        tf = np.log(counts) + 1.0
+    elif not any(sublinear):
+        tf = counts
+    else:
+        tf = counts.copy()
+        lo, hi = (0, split) if sublinear[0] else (split, len(tf))
+        tf[lo:hi] = np.log(tf[lo:hi]) + 1.0
+    weight = tf * idf_coef[feature]
+    square = tf * tf * idf_square[feature]
+    if split:
+        weight[:split] /= math.sqrt(float(square[:split].sum()))
+    if split < len(feature):
+        weight[split:] /= math.sqrt(float(square[split:].sum()))
+    return feature, weight
+
+
+def tfidf_decision(
+    ids: bytes,
+    idf_coef: np.ndarray,
+    idf_square: np.ndarray,
+    n_word: int,
+    sublinear_word: bool,
+    sublinear_char: bool,
+    scratch: np.ndarray,
+) -> float:
+    """The TF-IDF blocks' part of the decision value; ``ids`` as int32 bytes. ``scratch``
+    is the compiled form's counting space (unused here)."""
+    ids_array = np.frombuffer(ids, dtype=np.int32)
+    sublinear = (sublinear_word, sublinear_char)
+    return float(tfidf_weights(ids_array, idf_coef, idf_square, n_word, sublinear)[1].sum())
+
+
+def profanity_probability(
+    ids: list[int],
+    idf: Sequence[float],
+    coef: Sequence[Sequence[float]],
+    intercept: Sequence[float],
+    cal_a: Sequence[float],
+    cal_b: Sequence[float],
+    sublinear: bool,
+) -> float:
+    """alt-profanity-check's probability: each fold's LinearSVC over the post's l2-normalised
+    TF-IDF row (``coef``: features x folds), Platt-calibrated, averaged over the folds.
+
+    A handful of features a post: plain Python floats beat numpy's per-call cost here.
+    """
+    d = list(intercept)
+    if ids:
+        tally: dict[int, int] = {}
+        for i in ids:
+            tally[i] = tally.get(i, 0) + 1
+        values = [((math.log(c) + 1.0) if sublinear else c) * idf[i] for i, c in tally.items()]
+        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        for i, v in zip(tally, values, strict=True):
+            v /= norm
+            for k, w in enumerate(coef[i]):
+                d[k] += v * w
+    return sum(
+        1.0 / (1.0 + math.exp(a * dk + b)) for dk, a, b in zip(d, cal_a, cal_b, strict=True)
+    ) / len(d)
+
+
+def vector_norm(rows: Sequence[int], matrix: np.ndarray) -> float:
+    """The l2 norm of the sum of ``matrix``'s ``rows`` (a post's word vectors); 1.0 when
+    that sum is zero or there are no rows."""
+    if not rows:
+        return 1.0
+    total = matrix[list(rows)].sum(axis=0)
+    return float(np.sqrt(total @ total)) or 1.0

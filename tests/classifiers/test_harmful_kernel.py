@@ -1,0 +1,203 @@
+"""The wording model's compiled kernel: built by the install, the same values as its Python
+forms (which the scipy reference holds in test_harmful_model.py), and clear errors instead of
+a crash for tables or ids that do not fit."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import shlex
+import shutil
+import sysconfig
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+from test_conv_block import random_block
+
+from classifiers import harmful_kernel
+from classifiers.harmful_model import HarmfulModel
+from classifiers.harmful_scorer import FastScorer
+from classifiers.training.data import load_tsv
+
+REPO = Path(__file__).resolve().parents[2]
+HAS_CC = shutil.which(shlex.split(sysconfig.get_config_var("CC") or "cc")[0]) is not None
+# Posts that reach every branch: empty, one letter, repeats (sublinear tf), emoji, lexicon
+# terms, a signal phrase, past the conv block's 48 tokens, words with no vector.
+ODD_TEXTS = [
+    "",
+    "a",
+    "ok ok ok ok ok",
+    "you are an idiot!!!",
+    "shut   up, you iiidiot",
+    "😀 #MAGA idiots!!",
+    "@user @user URL",
+    " ".join(f"word{i} idiot" for i in range(60)),
+    "zzqxv qqzx vvqz",
+    "Great work, team :)",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> HarmfulModel:
+    return HarmfulModel.load()
+
+
+@pytest.fixture(scope="module")
+def kernel() -> ModuleType:
+    if harmful_kernel.compiled is None:
+        pytest.fail(
+            "classifiers._harmful_kernel is not built: reinstall with `pip install -e .` "
+            "(hatch_build.py compiles it; a C compiler and Python's headers are needed)"
+        )
+    return harmful_kernel.compiled
+
+
+@pytest.mark.skipif(not HAS_CC, reason="no C compiler here: the Python forms serve")
+def test_the_install_built_the_kernel(kernel: ModuleType, model: HarmfulModel) -> None:
+    assert model._fast.compiled
+    assert FastScorer(model, compiled=False).compiled is False
+
+
+@pytest.mark.skipif(not HAS_CC, reason="no C compiler here")
+def test_the_build_hook_compiles_a_module_that_imports(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("hatch_build_probe", REPO / "hatch_build.py")
+    assert spec is not None and spec.loader is not None
+    pytest.importorskip("hatchling", reason="hatchling lives in pip's build environment only")
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    target = tmp_path / ("_harmful_kernel" + (sysconfig.get_config_var("EXT_SUFFIX") or ".so"))
+    assert hook.compile_kernel(REPO / "classifiers" / "harmful_kernel.c", target) is None
+    loaded = importlib.util.spec_from_file_location("_harmful_kernel", target)
+    assert loaded is not None and loaded.loader is not None
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    assert module.vector_norm([0], np.array([[3.0, 4.0]])) == 5.0
+
+
+def test_the_build_hook_says_why_when_it_cannot_compile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("hatchling", reason="hatchling lives in pip's build environment only")
+    spec = importlib.util.spec_from_file_location("hatch_build_probe", REPO / "hatch_build.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    why = hook.compile_kernel(REPO / "classifiers" / "harmful_kernel.c", tmp_path / "k.so")
+    assert why == "no C compiler (/nonexistent/cc) on PATH"
+    broken = tmp_path / "broken.c"
+    broken.write_text("this is not C\n")
+    monkeypatch.delenv("CC")
+    if HAS_CC:
+        why = hook.compile_kernel(broken, tmp_path / "k.so")
+        assert why is not None and "failed" in why and not (tmp_path / "k.so").exists()
+
+
+def test_compiled_and_python_scorers_agree_on_odd_posts(
+    kernel: ModuleType, model: HarmfulModel
+) -> None:
+    python = FastScorer(model, compiled=False)
+    for text in ODD_TEXTS:
+        fast, slow = model._fast.decision_one(text)[0], python.decision_one(text)[0]
+        assert fast == pytest.approx(slow, abs=1e-12), text
+    ref = model.reference_decision(ODD_TEXTS)
+    assert np.allclose([model._fast.decision_one(t)[0] for t in ODD_TEXTS], ref, atol=1e-9)
+
+
+@pytest.mark.shared_data
+def test_compiled_and_python_scorers_agree_on_real_tweets(
+    kernel: ModuleType, model: HarmfulModel, shared_data: Path
+) -> None:
+    texts = [e.text for e in load_tsv(shared_data / "tweeteval" / "offensive" / "val.tsv")]
+    python = FastScorer(model, compiled=False)
+    fast = np.array([model._fast.decision_one(t)[0] for t in texts])
+    slow = np.array([python.decision_one(t)[0] for t in texts])
+    assert np.abs(fast - slow).max() < 1e-12
+    # and what the detector reads off them: scores, hits and the words' shares
+    twin = dataclasses.replace(model)
+    twin._fast = python
+    for text in texts[:300]:
+        ours, theirs = model.assess(text), twin.assess(text)
+        assert ours[0] == pytest.approx(theirs[0], abs=1e-12) and ours[1] == theirs[1]
+        assert (ours[2] is None) == (theirs[2] is None)
+        for a, b in zip(ours[2] or [], theirs[2] or [], strict=True):
+            assert (a.start, a.end) == (b.start, b.end)
+            assert a.weight == pytest.approx(b.weight, abs=1e-12)
+
+
+def test_tfidf_decision_matches_and_leaves_the_scratch_zeroed(kernel: ModuleType) -> None:
+    rng = np.random.default_rng(5)
+    size, n_word = 50, 20
+    idf = rng.uniform(1.0, 5.0, size)
+    coef = rng.normal(size=size)
+    scratch = np.zeros(size, dtype=np.int32)
+    for sublinear in [(True, True), (False, False), (True, False), (False, True)]:
+        for length in (0, 1, 7, 300):
+            ids = rng.integers(0, size, length).astype(np.int32).tobytes()
+            args = (idf * coef, idf * idf, n_word, *sublinear)
+            expected = harmful_kernel.tfidf_decision(ids, *args, scratch)
+            assert kernel.tfidf_decision(ids, *args, scratch) == pytest.approx(expected, abs=1e-12)
+            assert not scratch.any()
+
+
+def test_profanity_probability_matches(kernel: ModuleType, model: HarmfulModel) -> None:
+    pb = model.profanity
+    coef = np.ascontiguousarray(pb.coef.T)
+    tables = (pb.tfidf.idf, coef, pb.intercept, pb.cal_a, pb.cal_b)
+    rng = np.random.default_rng(6)
+    for length in (0, 1, 5, 40):
+        ids = [int(i) for i in rng.integers(0, len(pb.tfidf.idf), length)]
+        for sublinear in (True, False):
+            expected = harmful_kernel.profanity_probability(ids, *tables, sublinear)
+            assert kernel.profanity_probability(ids, *tables, sublinear) == pytest.approx(
+                expected, abs=1e-12
+            )
+
+
+def test_conv_logit_matches_numpy_for_every_length(kernel: ModuleType) -> None:
+    block = random_block()  # widths 1-3, max_tokens 5
+    block.attach(np.random.default_rng(3).normal(size=(9, 6)))
+    rng = np.random.default_rng(8)
+    for length in range(9):  # shorter than the widest window, and past max_tokens
+        ids = [int(i) for i in rng.integers(0, 10, length)]
+        assert block.logit(ids) == pytest.approx(block.logit_numpy(ids), abs=1e-9)
+        assert block.logit(tuple(ids)) == pytest.approx(block.logit_numpy(ids), abs=1e-9)
+
+
+def test_vector_norm_matches(kernel: ModuleType) -> None:
+    matrix = np.random.default_rng(9).normal(size=(12, 5))
+    for rows in ([], [3], [1, 1, 2, 11]):
+        assert kernel.vector_norm(rows, matrix) == pytest.approx(
+            harmful_kernel.vector_norm(rows, matrix), abs=1e-12
+        )
+    assert kernel.vector_norm([0], np.zeros((1, 5))) == 1.0
+
+
+def test_ids_or_tables_that_do_not_fit_are_value_errors(kernel: ModuleType) -> None:
+    scratch = np.zeros(4, dtype=np.int32)
+    table = np.ones(4)
+    with pytest.raises(ValueError, match="feature index 9 outside"):
+        kernel.tfidf_decision(np.array([1, 9], dtype=np.int32).tobytes(), table, table, 2,
+                              True, True, scratch)  # fmt: skip
+    assert not scratch.any()
+    with pytest.raises(ValueError, match="differ in length"):
+        kernel.tfidf_decision(b"", table, np.ones(3), 2, True, True, scratch)
+    with pytest.raises(ValueError, match="expected 8-byte items"):
+        kernel.tfidf_decision(b"", table.astype(np.float32), table, 2, True, True, scratch)
+    with pytest.raises(TypeError, match="takes 7 arguments"):
+        kernel.tfidf_decision(b"")
+    with pytest.raises(ValueError, match="row 7 outside"):
+        kernel.vector_norm([7], np.ones((2, 3)))
+    with pytest.raises(ValueError, match="profanity index -1"):
+        kernel.profanity_probability([-1], table, np.ones((4, 2)), np.ones(2), np.ones(2),
+                                     np.ones(2), True)  # fmt: skip
+    block = random_block()
+    block.attach(np.ones((9, 6)))
+    with pytest.raises(ValueError, match="word id 10 beyond its table"):
+        block.logit([1, 10])
+    with pytest.raises(TypeError, match="ids must be a sequence"):
+        kernel.conv_logit(3, block._fused, block._layout, block.out, 0.0, 5)
+    with pytest.raises(ValueError, match="layout does not fit"):
+        kernel.conv_logit([1], block._fused, np.array([1, 0, 1, 0]), block.out, 0.0, 5)
