@@ -35,7 +35,7 @@ def compile_kernel(source: Path, target: Path) -> str | None:
         return f"Python's headers are missing ({include}/Python.h)"
     # No -ffast-math: the kernel must give the same values as its Python form.
     command = [
-        *compiler, "-O2", "-fPIC", "-shared", "-std=c11", "-Wall",
+        *compiler, "-O3", "-fPIC", "-shared", "-std=c11", "-Wall",
         f"-I{include}", str(source), "-o", str(target), "-lm",
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)

@@ -186,6 +186,20 @@ class ConvBlock:
         """Each token's share of ``weight * logit`` less the output bias: a filter's
         contribution is split evenly between the words of its strongest window (tokens past
         ``max_tokens`` get 0: the block does not read them)."""
+        return np.asarray(self.token_share_list(ids), dtype=np.float64)
+
+    def token_share_list(self, ids: Sequence[int]) -> list[float]:
+        """``token_shares`` as plain floats, by the compiled kernel where it is built."""
+        kernel = harmful_kernel.compiled
+        if kernel is None or not self._spans:
+            return [float(v) for v in self.token_shares_numpy(ids)]
+        shares: list[float] = kernel.conv_shares(
+            ids, self._fused, self._layout, self.out, self.weight, self.max_tokens
+        )
+        return shares
+
+    def token_shares_numpy(self, ids: Sequence[int]) -> np.ndarray:
+        """``token_shares`` in numpy: the fallback, and the compiled kernel's reference."""
         shares = np.zeros(len(ids))
         n = min(len(ids), self.max_tokens)
         if not n:

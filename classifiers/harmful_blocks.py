@@ -199,9 +199,16 @@ class TfidfBlock:
         index = self.index
         return tokens, [i for g in tokens if (i := index.get(g)) is not None]
 
-    def ngram_features(self, tokens: list[str]) -> list[int]:
-        """Indices of the word n-grams with n >= 2 over a document's tokens."""
+    @property
+    def pairs(self) -> dict[str, dict[str, int]]:
+        """The word bigrams in the vocabulary: first token -> second token -> feature."""
+        return self._pairs
+
+    def ngram_features(self, tokens: list[str], shortest: int = 2) -> list[int]:
+        """Indices of the word n-grams with n >= ``shortest`` (at least 2) over a
+        document's tokens."""
         lo, hi = self.ngram_range
+        lo = max(lo, shortest)
         if self.analyzer == "char_wb" or hi < 2:
             return []
         index, pairs, out = self.index, self._pairs, []

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import importlib
 import math
+from array import array
 from collections.abc import Sequence
+from itertools import pairwise
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +27,60 @@ try:
     compiled = importlib.import_module("classifiers._harmful_kernel")
 except ImportError:  # no C compiler when installed: the Python forms below serve
     compiled = None
+
+
+# Feature indices travel as int32 bytes: the chunk cache lives as long as the daemon, and tens
+# of thousands of small arrays would cost more in headers than in data.
+_INT32 = next(code for code in "ilh" if array(code).itemsize == 4)  # "i" on every usual ABI
+# The chunk record's fields in the order ``gather`` reads them (harmful_scorer._Chunk).
+CHUNK_FIELDS = (
+    "word_tokens", "profanity", "signal", "you", "phrase_head", "main", "inner",
+    "vector_rows", "conv_ids", "vector_push", "term", "letter",
+)  # fmt: skip
+
+
+def as_bytes(indices: list[int]) -> bytes:
+    return array(_INT32, indices).tobytes()
+
+
+def from_bytes(raw: bytes) -> np.ndarray:
+    return np.frombuffer(raw, dtype=np.int32)  # read-only: the cached bytes stay as they are
+
+
+def gather(chunks: Sequence[Any], pairs: dict[str, dict[str, int]] | None) -> tuple[Any, ...]:
+    """One post's chunk records (fields as ``CHUNK_FIELDS``) read into ``(main, profanity,
+    vector_rows, conv_ids, tokens, signal, you, phrase_head, term, letters, vector_push)``:
+    lists concatenated, counts and pushes summed, flags or-ed; ``main`` is the chunks' int32
+    feature bytes followed by the word bigrams across chunks (``pairs``: first token ->
+    second token -> feature; None when the block has no bigrams)."""
+    n_signal, at_you, head, term, letters, push = 0, False, False, False, 0, 0.0
+    tokens: list[str] = []
+    ids: list[int] = []
+    main: list[bytes] = []
+    prof: list[int] = []
+    rows: list[int] = []
+    for c in chunks:  # one pass over the chunks gathers everything the post needs
+        tokens += c.word_tokens
+        ids += c.conv_ids
+        main.append(c.main)
+        prof += c.profanity
+        rows += c.vector_rows
+        n_signal += c.signal
+        at_you = at_you or c.you
+        head = head or c.phrase_head
+        term = term or c.term
+        letters += c.letter
+        push += c.vector_push
+    if pairs is not None:
+        bigrams = [
+            i
+            for first, second in pairwise(tokens)
+            if (following := pairs.get(first)) is not None
+            and (i := following.get(second)) is not None
+        ]
+        main.append(as_bytes(bigrams))
+    joined = b"".join(main)
+    return (joined, prof, rows, ids, tokens, n_signal, at_you, head, term, letters, push)
 
 
 def distinct_counts(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -148,20 +148,13 @@ class HarmfulModel:
         them."""
         if not texts:
             return []
-        f = self._fast
-        decision, hits_of, t, vector_norm = f.analyse(texts)
+        decision, hits_of, _, _ = self._fast.analyse(texts)
         scores = self.calibrate(decision)
-        weights = t.value * f.coef_main[t.feature] / t.norm[t.row, f.block[t.feature]]
-        bounds = np.searchsorted(t.row, np.arange(len(texts) + 1))  # rows are sorted
         out: list[tuple[float, list[LexiconHit], list[WordContribution] | None]] = []
-        for r, (text, hits) in enumerate(zip(texts, hits_of, strict=True)):
-            score = float(scores[r])
+        for text, hits, score in zip(texts, hits_of, scores.tolist(), strict=True):
             words = None
             if score >= flag and not (hits and skip_hits):
-                lo, hi = bounds[r], bounds[r + 1]
-                words = self._word_shares(
-                    text, t.feature[lo:hi], weights[lo:hi], float(vector_norm[r])
-                )
+                words = self._word_shares(text, self._fast.post(text))
             out.append((score, hits, words))
         return out
 
@@ -185,8 +178,7 @@ class HarmfulModel:
         score = 0.0 if z > 700.0 else 1.0 / (1.0 + math.exp(z))
         if score < flag or (hits and skip_hits):
             return score, hits, None
-        feature, weight, vector_norm = self._fast.explained(post)
-        return score, hits, self._word_shares(text, feature, weight, vector_norm)
+        return score, hits, self._word_shares(text, post)
 
     def explain(self, text: str) -> tuple[float, list[WordContribution]]:
         """The score of ``text`` and each whitespace word's share of the decision value.
@@ -199,30 +191,18 @@ class HarmfulModel:
         score, _, words = self.assess(text, flag=-1.0)
         return score, words or []
 
-    def _word_shares(
-        self, text: str, feature: np.ndarray, weight: np.ndarray, vector_norm: float
-    ) -> list[WordContribution]:
+    def _word_shares(self, text: str, post: Any) -> list[WordContribution]:
         tokens = list(re.finditer(r"\S+", text))
         if not tokens:
             return []
         # Each token's own features (as if it were a post alone): its chunk's unigram and
         # char n-grams plus the word n-grams inside it. All are features of the whole post.
         chunks = [self._fast.chunk(m.group(0)) for m in tokens]
-        owner, pos = self._fast.own_features(chunks, feature)
-        # An n-gram found in several tokens is split between them.
-        share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
-        per_token = np.bincount(owner, share, minlength=len(tokens)).astype(np.float64)
-        per_token += np.array([c.vector_push for c in chunks]) / vector_norm
-        if self.conv is not None:
-            counts = [len(c.conv_ids) for c in chunks]
-            shares = self.conv.token_shares([i for c in chunks for i in c.conv_ids])
-            owner = np.repeat(np.arange(len(chunks)), counts)
-            per_token += np.bincount(owner, shares, minlength=len(chunks))
+        per_token = self._fast.token_shares(post, chunks)
         return [
             WordContribution(m.start(), m.end(), float(w))
             for m, w in zip(tokens, per_token, strict=True)
         ]
-
 
     def save(self, directory: str | Path) -> Path:
         """Write the model as JSON and a pickle-free ``.npz``; returns the directory."""

@@ -9,7 +9,6 @@ compiled kernel, its Python forms and the reference give the same values.
 
 from __future__ import annotations
 
-from array import array
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -23,26 +22,18 @@ from classifiers.harmful_blocks import (
     signal_and_you,
     signal_pattern,
 )
-from classifiers.harmful_kernel import distinct_counts, tfidf_weights
+from classifiers.harmful_kernel import (
+    as_bytes,
+    distinct_counts,
+    from_bytes,
+    tfidf_weights,
+)
 from classifiers.lexicon import LexiconHit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from classifiers.harmful_model import HarmfulModel
-
-
-# Feature indices as int32 bytes: the chunk cache lives as long as the daemon, and tens of
-# thousands of small arrays would cost more in headers than in data.
-_INT32 = next(code for code in "ilh" if array(code).itemsize == 4)  # "i" on every usual ABI
-
-
-def _as_bytes(indices: list[int]) -> bytes:
-    return array(_INT32, indices).tobytes()
-
-
-def _from_bytes(raw: bytes) -> np.ndarray:
-    return np.frombuffer(raw, dtype=np.int32)  # read-only: the cached bytes stay as they are
 
 
 class _Chunk(NamedTuple):
@@ -66,12 +57,13 @@ class _Post(NamedTuple):
     """One post as the scorer reads it (see ``FastScorer.post``)."""
 
     chunks: list[_Chunk]
-    main: list[bytes]  # its chunks' ``main`` and, last, its word n-grams (n >= 2)
+    main: bytes  # its chunks' ``main`` and, last, its word n-grams (n >= 2), int32
     profanity: list[int]
     vector_rows: list[int]
     hits: list[LexiconHit]
     lexicon_features: tuple[float, float, float, float, float]
     conv_ids: list[int]
+    vector_push: float  # its chunks' vector pushes summed (see ``_Chunk.vector_push``)
 
 
 class _Tfidf(NamedTuple):
@@ -149,6 +141,10 @@ class FastScorer:
         self.signal_words = signal_pattern(single)
         self.signal_phrases = signal_pattern(phrases) if phrases else None
         self.phrase_heads = tuple(p.split()[0] for p in phrases)
+        # Word n-grams across chunks: bigrams by ``gather``, longer ones (if any) in Python.
+        lo, hi = word.ngram_range
+        self.pairs = word.pairs if lo <= 2 <= hi else None
+        self.longer_ngrams = hi >= 3
         self._choose_kernel(compiled)
 
     def _choose_kernel(self, compiled: bool) -> None:
@@ -179,6 +175,7 @@ class FastScorer:
             forms = harmful_kernel
         main = (self.idf_coef, self.idf_square, self.n_word, sub_word, sub_char, scratch)
         tfidf, profanity = forms.tfidf_decision, forms.profanity_probability
+        self._gather: Callable[..., tuple[Any, ...]] = forms.gather
         self._tfidf_part: Callable[[bytes], float] = lambda ids: tfidf(ids, *main)
         self._profanity_part: Callable[[list[int]], float] = lambda ids: profanity(ids, *prof)
         self._vector_norm: Callable[[list[int]], float] = (
@@ -191,6 +188,22 @@ class FastScorer:
             if self.conv is not None
             else (lambda ids: 0.0)
         )
+        conv = self.conv
+        self._conv_shares: Callable[[list[int]], list[float]] = (
+            (lambda ids: [0.0] * len(ids))
+            if conv is None
+            else conv.token_share_list
+            if kernel is not None
+            else (lambda ids: [float(v) for v in conv.token_shares_numpy(ids)])
+        )
+        self._main_shares: Callable[[_Post, Sequence[_Chunk]], Any]
+        if kernel is not None:
+            weights, marks = np.zeros(self.n_main), np.zeros(self.n_main, dtype=np.int32)
+            self._main_shares = lambda post, chunks: kernel.token_shares(
+                post.main, chunks, *main, weights, marks
+            )
+        else:
+            self._main_shares = self._main_shares_numpy
 
     def chunk(self, raw: str) -> _Chunk:
         found = self.chunks.get(raw)
@@ -204,8 +217,8 @@ class FastScorer:
         _, prof_ids = prof.chunk_features(prof._normalise(raw))
         n_signal, you = signal_and_you(norm, self.signal_words)
         head = any(h in norm for h in self.phrase_heads)
-        main = _as_bytes(word_ids + [self.n_word + i for i in char_ids])
-        inner = _as_bytes(m.word.ngram_features(tokens))
+        main = as_bytes(word_ids + [self.n_word + i for i in char_ids])
+        inner = as_bytes(m.word.ngram_features(tokens))
         ids = self.vectors.ids(tokens) if self.vectors is not None else []
         rows = [i - 1 for i in ids if i]
         push = float(self.vector_push[rows].sum()) if rows else 0.0
@@ -225,7 +238,7 @@ class FastScorer:
         """Each chunk's distinct features read alone (explanations), as (chunk number, position
         in ``feature``): ``feature`` holds the sorted features of the post these chunks make."""
         parts = [c.main + c.inner for c in chunks]
-        ids = _from_bytes(b"".join(parts))
+        ids = from_bytes(b"".join(parts))
         owner = np.repeat(np.arange(len(chunks)), [len(p) // 4 for p in parts])
         width = max(len(feature), 1)
         pairs, _ = distinct_counts(owner * width + np.searchsorted(feature, ids))
@@ -236,30 +249,16 @@ class FastScorer:
         chunks, signal phrases, lexicon hits and features."""
         known, chunk = self.chunks, self.chunk
         chunks = [known.get(raw) or chunk(raw) for raw in text.split()]
-        n_signal, at_you, head, term, letters = 0, False, False, False, 0
-        tokens: list[str] = []
-        ids: list[int] = []
-        main: list[bytes] = []
-        prof: list[int] = []
-        rows: list[int] = []
-        for c in chunks:  # one pass over the chunks gathers everything the post needs
-            tokens += c.word_tokens
-            ids += c.conv_ids
-            main.append(c.main)
-            prof += c.profanity
-            rows += c.vector_rows
-            n_signal += c.signal
-            at_you = at_you or c.you
-            head = head or c.phrase_head
-            term = term or c.term
-            letters += c.letter
+        main, prof, rows, ids, tokens, n_signal, at_you, head, term, letters, push = (
+            self._gather(chunks, self.pairs)
+        )
         if head and self.signal_phrases is not None:
             n_signal += len(self.signal_phrases.findall(preprocess(text)))
         hits = self.model.lexicon.find(text) if term or letters >= 3 else []
-        ngrams = self.model.word.ngram_features(tokens)
-        if ngrams:
-            main.append(_as_bytes(ngrams))
-        return _Post(chunks, main, prof, rows, hits, lexicon_row(hits, n_signal, at_you), ids)
+        if self.longer_ngrams:
+            main += as_bytes(self.model.word.ngram_features(tokens, shortest=3))
+        features = lexicon_row(hits, n_signal, at_you)
+        return _Post(chunks, main, prof, rows, hits, features, ids, push)
 
     @staticmethod
     def _tfidf(
@@ -291,32 +290,49 @@ class FastScorer:
     def decision_one(self, text: str) -> tuple[float, list[LexiconHit], _Post]:
         """``analyse([text])`` without the batch bookkeeping: the single-post hot path.
 
-        Returns the decision value, the lexicon hits and the post as read (``explained``
+        Returns the decision value, the lexicon hits and the post as read (``token_shares``
         takes it when the words' shares are wanted).
         """
         post = self.post(text)
         dense = self.dense_coef
         decision = self.model.intercept + self._profanity_part(post.profanity) * dense[0]
         decision += sum(f * w for f, w in zip(post.lexicon_features, dense[1:], strict=True))
-        decision += self._tfidf_part(b"".join(post.main))
-        if post.vector_rows:
-            # ``vector sum @ coef`` is the sum of the chunks' cached pushes
-            push = sum(c.vector_push for c in post.chunks)
-            decision += push / self._vector_norm(post.vector_rows)
+        decision += self._tfidf_part(post.main)
+        if post.vector_rows:  # ``vector sum @ coef`` is the sum of the chunks' cached pushes
+            decision += post.vector_push / self._vector_norm(post.vector_rows)
         if self.conv is not None:
             decision += self.conv.weight * self._conv_logit(post.conv_ids)
         return float(decision), post.hits, post
 
-    def explained(self, post: _Post) -> tuple[np.ndarray, np.ndarray, float]:
-        """What explanations need of a post: its word and char features (sorted indices),
-        what each adds to the decision value, and the norm of its word-vector sum."""
-        ids = _from_bytes(b"".join(post.main))
+    def token_shares(self, post: _Post, chunks: Sequence[_Chunk]) -> list[float]:
+        """Each chunk's share of the post's decision value (explanations): its own word and
+        char features' weights, an n-gram held by several chunks split between them, its word
+        vectors' part of the post vector's push, and its words' conv shares. ``chunks``: the
+        post's whitespace chunks in order."""
+        # plain floats: a few dozen chunks, where numpy's cost per call is the larger
+        per_token = [float(v) for v in self._main_shares(post, chunks)]
+        if post.vector_rows:
+            norm = self._vector_norm(post.vector_rows)
+            per_token = [v + c.vector_push / norm for v, c in zip(per_token, chunks, strict=True)]
+        if self.conv is not None:
+            shares = self._conv_shares(post.conv_ids)
+            at = 0
+            for k, c in enumerate(chunks):
+                n = len(c.conv_ids)
+                if n:
+                    per_token[k] += float(sum(shares[at : at + n]))
+                    at += n
+        return per_token
+
+    def _main_shares_numpy(self, post: _Post, chunks: Sequence[_Chunk]) -> np.ndarray:
+        """The Python form of the kernel's ``token_shares``: the TF-IDF part by chunk."""
         sublinear = (bool(self.sublinear[0]), bool(self.sublinear[1]))
         feature, weight = tfidf_weights(
-            ids, self.idf_coef, self.idf_square, self.n_word, sublinear
+            from_bytes(post.main), self.idf_coef, self.idf_square, self.n_word, sublinear
         )
-        norm = self._vector_norm(post.vector_rows) if post.vector_rows else 1.0
-        return feature, weight, norm
+        owner, pos = self.own_features(chunks, feature)
+        share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
+        return np.bincount(owner, share, minlength=len(chunks)).astype(np.float64)
 
     def _vector_decisions(
         self, rows: list[int], ptr: list[int]
@@ -345,10 +361,10 @@ class FastScorer:
         for row, text in enumerate(texts):
             post = self.post(text)
             conv_posts.append(post.conv_ids)
-            main += post.main
+            main.append(post.main)
             prof += post.profanity
             vector_rows += post.vector_rows
-            main_ptr.append(main_ptr[-1] + sum(len(a) for a in post.main) // 4)
+            main_ptr.append(main_ptr[-1] + len(post.main) // 4)
             prof_ptr.append(len(prof))
             vector_ptr.append(len(vector_rows))
             dense[row, 1:] = post.lexicon_features
@@ -367,7 +383,7 @@ class FastScorer:
             d[:, k] = np.bincount(p.row, scaled * self.prof_coef[p.feature, k], minlength=rows)
         d += pb.intercept
         dense[:, 0] = (1.0 / (1.0 + np.exp(pb.cal_a * d + pb.cal_b))).mean(axis=1)
-        cols = _from_bytes(b"".join(main))
+        cols = from_bytes(b"".join(main))
         t = self._tfidf(cols, main_ptr, self.n_main, self.idf, self.block, self.sublinear, 2)
         contrib = t.value * self.coef_main[t.feature] / t.norm[t.row, self.block[t.feature]]
         # (bincount of nothing is an int array: an empty post still needs float decisions)

@@ -18,7 +18,7 @@ from test_conv_block import random_block
 
 from classifiers import harmful_kernel
 from classifiers.harmful_model import HarmfulModel
-from classifiers.harmful_scorer import FastScorer
+from classifiers.harmful_scorer import FastScorer, _Chunk
 from classifiers.training.data import load_tsv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,6 +166,33 @@ def test_conv_logit_matches_numpy_for_every_length(kernel: ModuleType) -> None:
         assert block.logit(tuple(ids)) == pytest.approx(block.logit_numpy(ids), abs=1e-9)
 
 
+def test_conv_shares_match_numpy_for_every_length(kernel: ModuleType) -> None:
+    block = random_block()
+    block.attach(np.random.default_rng(4).normal(size=(9, 6)))
+    rng = np.random.default_rng(10)
+    for length in range(9):
+        ids = [int(i) for i in rng.integers(0, 10, length)]
+        assert np.allclose(block.token_shares(ids), block.token_shares_numpy(ids), atol=1e-9)
+        assert len(block.token_share_list(ids)) == length
+
+
+def test_gather_and_token_shares_match_their_python_forms(
+    kernel: ModuleType, model: HarmfulModel
+) -> None:
+    fast, python = model._fast, FastScorer(model, compiled=False)
+    assert _Chunk._fields == harmful_kernel.CHUNK_FIELDS  # the kernel reads them by position
+    for text in ODD_TEXTS:
+        chunks = [fast.chunk(raw) for raw in text.split()]
+        ours = kernel.gather(chunks, fast.pairs)
+        theirs = harmful_kernel.gather(chunks, fast.pairs)
+        assert ours[:-1] == theirs[:-1] and ours[-1] == pytest.approx(theirs[-1], abs=1e-12)
+        assert kernel.gather(chunks, None)[0] == harmful_kernel.gather(chunks, None)[0]
+        post = fast.post(text)
+        assert np.allclose(
+            fast.token_shares(post, chunks), python.token_shares(post, chunks), atol=1e-12
+        )
+
+
 def test_vector_norm_matches(kernel: ModuleType) -> None:
     matrix = np.random.default_rng(9).normal(size=(12, 5))
     for rows in ([], [3], [1, 1, 2, 11]):
@@ -175,7 +202,9 @@ def test_vector_norm_matches(kernel: ModuleType) -> None:
     assert kernel.vector_norm([0], np.zeros((1, 5))) == 1.0
 
 
-def test_ids_or_tables_that_do_not_fit_are_value_errors(kernel: ModuleType) -> None:
+def test_ids_or_tables_that_do_not_fit_are_value_errors(
+    kernel: ModuleType, model: HarmfulModel
+) -> None:
     scratch = np.zeros(4, dtype=np.int32)
     table = np.ones(4)
     with pytest.raises(ValueError, match="feature index 9 outside"):
@@ -201,3 +230,13 @@ def test_ids_or_tables_that_do_not_fit_are_value_errors(kernel: ModuleType) -> N
         kernel.conv_logit(3, block._fused, block._layout, block.out, 0.0, 5)
     with pytest.raises(ValueError, match="layout does not fit"):
         kernel.conv_logit([1], block._fused, np.array([1, 0, 1, 0]), block.out, 0.0, 5)
+    with pytest.raises(TypeError, match="chunk 1 is not a chunk record"):
+        kernel.gather([model._fast.chunk("word"), ("not", "a", "chunk")], None)
+    with pytest.raises(TypeError, match="pairs must be a dict or None"):
+        kernel.gather([], [])
+    marks, weights = np.zeros(4, dtype=np.int32), np.zeros(4)
+    with pytest.raises(ValueError, match="feature index 9 outside"):
+        kernel.token_shares(np.array([1, 9], dtype=np.int32).tobytes(), [], table, table, 2,
+                            True, True, scratch, weights, marks)  # fmt: skip
+    assert not (scratch.any() or weights.any() or marks.any())
+
