@@ -30,6 +30,22 @@ get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, int writable, co
     return 0;
 }
 
+/* A new list of n floats, or NULL with an exception set. */
+static PyObject *
+float_list(const double *values, Py_ssize_t n)
+{
+    PyObject *list = PyList_New(n);
+    for (Py_ssize_t i = 0; list != NULL && i < n; i++) {
+        PyObject *v = PyFloat_FromDouble(values[i]);
+        if (v == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, i, v);
+    }
+    return list;
+}
+
 /* tfidf_decision(ids, idf_coef, idf_square, n_word, sublinear_word, sublinear_char, scratch)
  *
  * ids: int32 feature indices of one post (word block below n_word, char block above), with
@@ -409,15 +425,7 @@ conv_run(PyObject *const *args, Py_ssize_t nargs, int shares)
         for (int64_t j = 0; j < wide && at[c] + j < n; j++)
             out_shares[at[c] + j] += value;
     }
-    result = PyList_New(total);
-    for (Py_ssize_t i = 0; result != NULL && i < total; i++) {
-        PyObject *v = PyFloat_FromDouble(out_shares[i]);
-        if (v == NULL) {
-            Py_CLEAR(result);
-            break;
-        }
-        PyList_SET_ITEM(result, i, v);
-    }
+    result = float_list(out_shares, total);
 free_all:
     PyMem_Free(row_of);
     PyMem_Free(best);
@@ -673,6 +681,7 @@ token_shares(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_buffer ids_v, coef_v, square_v, counts_v, weights_v, marks_v;
     PyObject *result = NULL;
     int32_t *distinct = NULL;
+    double *shares = NULL;
     if (get_buffer(args[0], &ids_v, 4, 0, "main") < 0)
         goto release_chunks;
     if (get_buffer(args[2], &coef_v, 8, 0, "idf_coef") < 0)
@@ -723,10 +732,10 @@ token_shares(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             }
         }
     }
-    result = PyList_New(n_chunks);
+    /* No Python object is made while the scratch is in use: nothing can run in between. */
     distinct = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(int32_t));
-    if (result == NULL || distinct == NULL) {
-        Py_CLEAR(result);
+    shares = PyMem_Malloc((size_t)(n_chunks ? n_chunks : 1) * sizeof(double));
+    if (distinct == NULL || shares == NULL) {
         PyErr_NoMemory();
         goto release_all;
     }
@@ -772,7 +781,7 @@ token_shares(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                     share += weights[f] / (double)counts[f];
             }
             if (pass == 1)
-                PyList_SET_ITEM(result, t, PyFloat_FromDouble(share));
+                shares[t] = share;
         }
     }
     for (Py_ssize_t t = 0; t < n_chunks; t++) {
@@ -787,15 +796,10 @@ token_shares(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     for (Py_ssize_t k = 0; k < n_distinct; k++)
         weights[distinct[k]] = 0.0;
-    for (Py_ssize_t t = 0; t < n_chunks; t++) {
-        if (PyList_GET_ITEM(result, t) == NULL) {  /* PyFloat_FromDouble ran out of memory */
-            Py_CLEAR(result);
-            PyErr_NoMemory();
-            break;
-        }
-    }
+    result = float_list(shares, n_chunks);
 release_all:
     PyMem_Free(distinct);
+    PyMem_Free(shares);
     PyBuffer_Release(&marks_v);
 release_weights:
     PyBuffer_Release(&weights_v);
