@@ -98,17 +98,14 @@ def distinct_counts(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def tfidf_weights(
-    ids: np.ndarray,
-    idf_coef: np.ndarray,
-    idf_square: np.ndarray,
-    n_word: int,
-    sublinear: tuple[bool, bool],
+    ids: np.ndarray, idf_pairs: np.ndarray, n_word: int, sublinear: tuple[bool, bool]
 ) -> tuple[np.ndarray, np.ndarray]:
     """A post's distinct features (sorted) and what each adds to the decision value.
 
     ``ids``: its word (below ``n_word``) and char (from ``n_word``) feature indices with
-    repeats. Each block is l2-normalised on its own, as the two vectorizers do; tf is
-    ``log(count) + 1`` in a sublinear block. Both blocks at once: fewer numpy calls.
+    repeats; ``idf_pairs``: (features, 2), each row ``(idf * coef, idf * idf)``. Each block
+    is l2-normalised on its own, as the two vectorizers do; tf is ``log(count) + 1`` in a
+    sublinear block. Both blocks at once: fewer numpy calls.
     """
     feature, counts = distinct_counts(ids)
     split = int(np.searchsorted(feature, n_word))
@@ -120,8 +117,9 @@ def tfidf_weights(
         tf = counts.copy()
         lo, hi = (0, split) if sublinear[0] else (split, len(tf))
         tf[lo:hi] = np.log(tf[lo:hi]) + 1.0
-    weight = tf * idf_coef[feature]
-    square = tf * tf * idf_square[feature]
+    pair = idf_pairs[feature]
+    weight = tf * pair[:, 0]
+    square = tf * tf * pair[:, 1]
     if split:
         weight[:split] /= math.sqrt(float(square[:split].sum()))
     if split < len(feature):
@@ -130,19 +128,11 @@ def tfidf_weights(
 
 
 def tfidf_decision(
-    ids: bytes,
-    idf_coef: np.ndarray,
-    idf_square: np.ndarray,
-    n_word: int,
-    sublinear_word: bool,
-    sublinear_char: bool,
-    scratch: np.ndarray,
+    ids: bytes, idf_pairs: np.ndarray, n_word: int, sublinear_word: bool, sublinear_char: bool
 ) -> float:
-    """The TF-IDF blocks' part of the decision value; ``ids`` as int32 bytes. ``scratch``
-    is the compiled form's counting space (unused here)."""
-    ids_array = np.frombuffer(ids, dtype=np.int32)
+    """The TF-IDF blocks' part of the decision value; ``ids`` as int32 bytes."""
     sublinear = (sublinear_word, sublinear_char)
-    return float(tfidf_weights(ids_array, idf_coef, idf_square, n_word, sublinear)[1].sum())
+    return float(tfidf_weights(from_bytes(ids), idf_pairs, n_word, sublinear)[1].sum())
 
 
 def profanity_probability(

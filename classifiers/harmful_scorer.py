@@ -114,9 +114,10 @@ class FastScorer:
         self.n_prof = len(prof.terms)
         self.idf = np.concatenate([word.idf, char.idf])
         self.coef_main = np.asarray(model.coef[: self.n_main], dtype=np.float64)
-        # The single-post path multiplies by these: one gather each instead of two.
-        self.idf_coef = self.idf * self.coef_main
-        self.idf_square = self.idf * self.idf
+        # The single-post path reads these, side by side: one memory read a feature.
+        self.idf_pairs = np.ascontiguousarray(
+            np.column_stack([self.idf * self.coef_main, self.idf * self.idf])
+        )
         n_dense = self.n_main + 1 + len(LEXICON_FEATURES)
         self.coef_dense = np.asarray(model.coef[self.n_main : n_dense], dtype=np.float64)
         self.dense_coef = [float(c) for c in self.coef_dense]
@@ -156,7 +157,6 @@ class FastScorer:
         prof: tuple[Any, ...]
         forms: Any  # the compiled module or the Python forms: the same functions
         if kernel is not None:
-            scratch = np.zeros(self.n_main, dtype=np.int32)  # the kernel's counting space
             prof = (
                 np.ascontiguousarray(pb.tfidf.idf, dtype=np.float64), self.prof_coef,
                 np.ascontiguousarray(pb.intercept, dtype=np.float64),
@@ -165,7 +165,6 @@ class FastScorer:
             )  # fmt: skip
             forms = kernel
         else:
-            scratch = np.zeros(0, dtype=np.int32)
             # plain Python floats: the Python form walks them one by one
             prof = (
                 pb.tfidf.idf.tolist(), [tuple(r) for r in self.prof_coef.tolist()],
@@ -173,7 +172,7 @@ class FastScorer:
                 bool(pb.tfidf.sublinear_tf),
             )  # fmt: skip
             forms = harmful_kernel
-        main = (self.idf_coef, self.idf_square, self.n_word, sub_word, sub_char, scratch)
+        main = (self.idf_pairs, self.n_word, sub_word, sub_char)
         tfidf, profanity = forms.tfidf_decision, forms.profanity_probability
         self._gather: Callable[..., tuple[Any, ...]] = forms.gather
         self._tfidf_part: Callable[[bytes], float] = lambda ids: tfidf(ids, *main)
@@ -197,10 +196,11 @@ class FastScorer:
             else (lambda ids: [float(v) for v in conv.token_shares_numpy(ids)])
         )
         self._main_shares: Callable[[_Post, Sequence[_Chunk]], Any]
-        if kernel is not None:
-            weights, marks = np.zeros(self.n_main), np.zeros(self.n_main, dtype=np.int32)
+        if kernel is not None:  # its scratch: zero, and left zero after every call
+            counts, marks = np.zeros((2, self.n_main), dtype=np.int32)
+            weights = np.zeros(self.n_main)
             self._main_shares = lambda post, chunks: kernel.token_shares(
-                post.main, chunks, *main, weights, marks
+                post.main, chunks, *main, counts, weights, marks
             )
         else:
             self._main_shares = self._main_shares_numpy
@@ -327,9 +327,8 @@ class FastScorer:
     def _main_shares_numpy(self, post: _Post, chunks: Sequence[_Chunk]) -> np.ndarray:
         """The Python form of the kernel's ``token_shares``: the TF-IDF part by chunk."""
         sublinear = (bool(self.sublinear[0]), bool(self.sublinear[1]))
-        feature, weight = tfidf_weights(
-            from_bytes(post.main), self.idf_coef, self.idf_square, self.n_word, sublinear
-        )
+        ids = from_bytes(post.main)
+        feature, weight = tfidf_weights(ids, self.idf_pairs, self.n_word, sublinear)
         owner, pos = self.own_features(chunks, feature)
         share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
         return np.bincount(owner, share, minlength=len(chunks)).astype(np.float64)
