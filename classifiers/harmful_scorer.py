@@ -9,6 +9,7 @@ compiled kernel, its Python forms and the reference give the same values.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -29,6 +30,8 @@ from classifiers.harmful_kernel import (
     tfidf_weights,
 )
 from classifiers.lexicon import LexiconHit
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -152,6 +155,12 @@ class FastScorer:
         """Bind the single-post arithmetic to the compiled kernel or to its Python forms."""
         kernel = harmful_kernel.compiled if compiled else None
         self.compiled = kernel is not None
+        if compiled and kernel is None:
+            log.warning(
+                "the wording model's compiled kernel (classifiers._harmful_kernel) is not "
+                "built: scoring in Python, about half as fast; reinstall the package where a "
+                "C compiler and Python's headers are present"
+            )
         pb = self.model.profanity
         sub_word, sub_char = (bool(s) for s in self.sublinear)
         prof: tuple[Any, ...]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import logging
 import shlex
 import shutil
 import sysconfig
@@ -93,6 +94,22 @@ def test_the_build_hook_says_why_when_it_cannot_compile(
     if HAS_CC:
         why = hook.compile_kernel(broken, tmp_path / "k.so")
         assert why is not None and "failed" in why and not (tmp_path / "k.so").exists()
+
+
+def test_without_the_kernel_the_scorer_says_so_and_scores_in_python(
+    model: HarmfulModel, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(harmful_kernel, "compiled", None)
+    with caplog.at_level(logging.WARNING, logger="classifiers.harmful_scorer"):
+        scorer = FastScorer(model)
+    assert not scorer.compiled
+    assert "compiled kernel (classifiers._harmful_kernel) is not built" in caplog.text
+    ref = model.reference_decision(ODD_TEXTS)
+    assert np.allclose([scorer.decision_one(t)[0] for t in ODD_TEXTS], ref, atol=1e-9)
+    # the conv block falls back on its own too
+    assert model.conv is not None
+    ids = [1, 2, 3]
+    assert model.conv.logit(ids) == model.conv.logit_numpy(ids)
 
 
 def test_compiled_and_python_scorers_agree_on_odd_posts(
