@@ -123,6 +123,19 @@ def test_compiled_and_python_scorers_agree_on_odd_posts(
     assert np.allclose([model._fast.decision_one(t)[0] for t in ODD_TEXTS], ref, atol=1e-9)
 
 
+def test_a_post_of_the_poller_s_maximum_size_scores_and_explains_alike(
+    kernel: ModuleType, model: HarmfulModel
+) -> None:
+    # 100 KB (polling.max_text_bytes): 16,000 chunks, many repeated, some distinct
+    text = " ".join(f"you idiot{i % 500} clown" for i in range(4000))[:100_000]
+    twin = dataclasses.replace(model)
+    twin._fast = FastScorer(model, compiled=False)
+    ours, theirs = model.assess(text, flag=-1.0), twin.assess(text, flag=-1.0)
+    assert ours[0] == pytest.approx(theirs[0], abs=1e-12)
+    assert ours[2] is not None and theirs[2] is not None and len(ours[2]) == len(theirs[2])
+    assert np.allclose([w.weight for w in ours[2]], [w.weight for w in theirs[2]], atol=1e-12)
+
+
 @pytest.mark.shared_data
 def test_compiled_and_python_scorers_agree_on_real_tweets(
     kernel: ModuleType, model: HarmfulModel, shared_data: Path
