@@ -127,7 +127,7 @@ class HarmfulModel:
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """Decision values, equal to ``reference_decision`` but faster."""
-        return self._fast.analyse(texts)[0]
+        return self._fast.decisions(texts)[0]
 
     def calibrate(self, decision: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.cal_scale * (decision - self.cal_offset)))
@@ -144,11 +144,11 @@ class HarmfulModel:
     def assess_many(
         self, texts: Sequence[str], flag: float = 0.5, skip_hits: bool = False
     ) -> list[tuple[float, list[LexiconHit], list[WordContribution] | None]]:
-        """``assess`` for a batch: one vectorised pass, word shares only where ``assess`` gives
-        them."""
+        """``assess`` for a batch (``FastScorer.decisions``), word shares only where
+        ``assess`` gives them."""
         if not texts:
             return []
-        decision, hits_of, _, _ = self._fast.analyse(texts)
+        decision, hits_of = self._fast.decisions(texts)
         scores = self.calibrate(decision)
         out: list[tuple[float, list[LexiconHit], list[WordContribution] | None]] = []
         for text, hits, score in zip(texts, hits_of, scores.tolist(), strict=True):

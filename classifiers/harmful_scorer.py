@@ -353,6 +353,15 @@ class FastScorer:
         norm[norm == 0.0] = 1.0
         return (total @ self.coef_vec) / norm, norm
 
+    def decisions(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[LexiconHit]]]:
+        """Decision values and the model lexicon's hits of a batch: post by post through the
+        compiled kernel (about twice as fast as numpy's batch there), else ``analyse``."""
+        if not self.compiled:
+            decision, hits_of, _, _ = self.analyse(texts)
+            return decision, hits_of
+        each = [self.decision_one(text)[:2] for text in texts]
+        return np.array([d for d, _ in each], dtype=np.float64), [h for _, h in each]
+
     def analyse(
         self, texts: Sequence[str]
     ) -> tuple[np.ndarray, list[list[LexiconHit]], _Tfidf, np.ndarray]:

@@ -121,6 +121,10 @@ def test_compiled_and_python_scorers_agree_on_odd_posts(
         assert fast == pytest.approx(slow, abs=1e-12), text
     ref = model.reference_decision(ODD_TEXTS)
     assert np.allclose([model._fast.decision_one(t)[0] for t in ODD_TEXTS], ref, atol=1e-9)
+    # a batch: post by post through the kernel, numpy's batch pass without it
+    assert np.allclose(model._fast.decisions(ODD_TEXTS)[0], ref, atol=1e-9)
+    assert np.allclose(python.decisions(ODD_TEXTS)[0], ref, atol=1e-9)
+    assert model._fast.decisions(ODD_TEXTS)[1] == python.decisions(ODD_TEXTS)[1]
 
 
 def test_a_post_of_the_poller_s_maximum_size_scores_and_explains_alike(
