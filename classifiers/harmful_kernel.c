@@ -10,6 +10,10 @@
  * falls back to the Python forms (same values, slower). Only the buffer protocol is used,
  * so no numpy headers are needed to build it. The GIL is held throughout: the scratch
  * passed to token_shares belongs to one scorer and is left zeroed on every return.
+ *
+ * Memory errors: build it with -fsanitize=address,undefined into classifiers/ and run
+ * tests/classifiers/test_harmful_kernel.py and test_harmful_model.py with libasan and
+ * libubsan in LD_PRELOAD (ASAN_OPTIONS=detect_leaks=0: the interpreter's own allocations).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -565,13 +569,17 @@ release:
  *
  * One post's chunks (harmful_scorer._Chunk tuples, fields in CHUNK_FIELDS order) read into
  * what the post needs: (main, profanity, vector_rows, conv_ids, tokens, signal, you,
- * phrase_head, term, letters, vector_push). main is the chunks' int32 feature bytes followed
- * by the word bigrams across chunks found in pairs (first token -> second token -> feature;
+ * phrase_head, may_hit, vector_push). main is the chunks' int32 feature bytes followed by
+ * the word bigrams across chunks found in pairs (first token -> second token -> feature;
  * None: the word block has no bigrams); the lists are the chunks' own, concatenated; signal
- * and letters are sums, you, phrase_head and term any-of, vector_push the sum.
+ * is a sum, you and phrase_head any-of, vector_push the sum; may_hit is lexicon.may_hit over
+ * the chunks' lexicon gates (a term, three letters, or a phrase start followed by a word that
+ * may continue it, skipping chunks without a word).
  */
 enum { F_TOKENS, F_PROFANITY, F_SIGNAL, F_YOU, F_HEAD, F_MAIN, F_INNER, F_ROWS, F_CONV,
-       F_PUSH, F_TERM, F_LETTER, N_FIELDS };
+       F_PUSH, F_GATE, N_FIELDS };
+/* lexicon.TokenGate's fields */
+enum { G_TERM, G_LETTER, G_WORD, G_PHRASE_NEXT, N_GATE };
 
 static int
 extend(PyObject *list, PyObject *tuple)
@@ -604,8 +612,9 @@ gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     Py_ssize_t n = PySequence_Fast_GET_SIZE(chunks), main_len = 0;
     long signal = 0, letters = 0;
-    int you = 0, head = 0, term = 0;
+    int you = 0, head = 0, hit = 0;
     double push = 0.0;
+    PyObject *after = NULL; /* borrowed: the words that would continue a phrase here */
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *c = PySequence_Fast_GET_ITEM(chunks, i);
         if (!PyTuple_Check(c) || PyTuple_GET_SIZE(c) != N_FIELDS
@@ -613,7 +622,9 @@ gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             || !PyTuple_Check(PyTuple_GET_ITEM(c, F_TOKENS))
             || !PyTuple_Check(PyTuple_GET_ITEM(c, F_PROFANITY))
             || !PyTuple_Check(PyTuple_GET_ITEM(c, F_ROWS))
-            || !PyTuple_Check(PyTuple_GET_ITEM(c, F_CONV))) {
+            || !PyTuple_Check(PyTuple_GET_ITEM(c, F_CONV))
+            || !PyTuple_Check(PyTuple_GET_ITEM(c, F_GATE))
+            || PyTuple_GET_SIZE(PyTuple_GET_ITEM(c, F_GATE)) != N_GATE) {
             PyErr_Format(PyExc_TypeError, "gather: chunk %zd is not a chunk record", i);
             goto done;
         }
@@ -624,20 +635,42 @@ gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         main_len += PyBytes_GET_SIZE(PyTuple_GET_ITEM(c, F_MAIN));
         long sig = PyLong_AsLong(PyTuple_GET_ITEM(c, F_SIGNAL));
-        long letter = PyLong_AsLong(PyTuple_GET_ITEM(c, F_LETTER));
         double p = PyFloat_AsDouble(PyTuple_GET_ITEM(c, F_PUSH));
         int y = PyObject_IsTrue(PyTuple_GET_ITEM(c, F_YOU));
         int h = PyObject_IsTrue(PyTuple_GET_ITEM(c, F_HEAD));
-        int t = PyObject_IsTrue(PyTuple_GET_ITEM(c, F_TERM));
-        if (PyErr_Occurred() || y < 0 || h < 0 || t < 0)
+        if (PyErr_Occurred() || y < 0 || h < 0)
             goto done;
         signal += sig;
-        letters += letter;
         push += p;
         you |= y;
         head |= h;
-        term |= t;
+        if (!hit) { /* lexicon.may_hit, step by step */
+            PyObject *gate = PyTuple_GET_ITEM(c, F_GATE);
+            PyObject *word = PyTuple_GET_ITEM(gate, G_WORD);
+            int t = PyObject_IsTrue(PyTuple_GET_ITEM(gate, G_TERM));
+            int l = PyObject_IsTrue(PyTuple_GET_ITEM(gate, G_LETTER));
+            if (t < 0 || l < 0)
+                goto done;
+            letters += l;
+            if (t) {
+                hit = 1;
+            } else if (word != Py_None) {
+                if (after != NULL) {
+                    int in = PySet_Contains(after, word);
+                    if (in < 0)
+                        goto done;
+                    hit = in;
+                }
+                PyObject *next = PyTuple_GET_ITEM(gate, G_PHRASE_NEXT);
+                if (next != Py_None && !PyAnySet_Check(next)) {
+                    PyErr_SetString(PyExc_TypeError, "gather: phrase_next must be a set");
+                    goto done;
+                }
+                after = next == Py_None ? NULL : next;
+            }
+        }
     }
+    hit = hit || letters >= 3;
     Py_ssize_t n_tokens = PyList_GET_SIZE(tokens);
     for (Py_ssize_t k = 0; pairs != NULL && k + 1 < n_tokens; k++) {
         PyObject *following = PyDict_GetItemWithError(pairs, PyList_GET_ITEM(tokens, k));
@@ -677,9 +710,9 @@ gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         memcpy(at, &id32, 4);
         at += 4;
     }
-    result = Py_BuildValue("(OOOOOlNNNld)", main, prof, rows, conv, tokens, signal,
-                           PyBool_FromLong(you), PyBool_FromLong(head), PyBool_FromLong(term),
-                           letters, push);
+    result = Py_BuildValue("(OOOOOlNNNd)", main, prof, rows, conv, tokens, signal,
+                           PyBool_FromLong(you), PyBool_FromLong(head), PyBool_FromLong(hit),
+                           push);
 done:
     Py_XDECREF(main);
     Py_XDECREF(prof);

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from classifiers.lexicon_gate import may_hit
+
 compiled: ModuleType | None
 try:
     compiled = importlib.import_module("classifiers._harmful_kernel")
@@ -35,7 +37,7 @@ _INT32 = next(code for code in "ilh" if array(code).itemsize == 4)  # "i" on eve
 # The chunk record's fields in the order ``gather`` reads them (harmful_scorer._Chunk).
 CHUNK_FIELDS = (
     "word_tokens", "profanity", "signal", "you", "phrase_head", "main", "inner",
-    "vector_rows", "conv_ids", "vector_push", "term", "letter",
+    "vector_rows", "conv_ids", "vector_push", "lexicon_gate",
 )  # fmt: skip
 
 
@@ -49,11 +51,12 @@ def from_bytes(raw: bytes) -> np.ndarray:
 
 def gather(chunks: Sequence[Any], pairs: dict[str, dict[str, int]] | None) -> tuple[Any, ...]:
     """One post's chunk records (fields as ``CHUNK_FIELDS``) read into ``(main, profanity,
-    vector_rows, conv_ids, tokens, signal, you, phrase_head, term, letters, vector_push)``:
-    lists concatenated, counts and pushes summed, flags or-ed; ``main`` is the chunks' int32
+    vector_rows, conv_ids, tokens, signal, you, phrase_head, may_hit, vector_push)``: lists
+    concatenated, counts and pushes summed, flags or-ed; ``main`` is the chunks' int32
     feature bytes followed by the word bigrams across chunks (``pairs``: first token ->
-    second token -> feature; None when the block has no bigrams)."""
-    n_signal, at_you, head, term, letters, push = 0, False, False, False, 0, 0.0
+    second token -> feature; None when the block has no bigrams); ``may_hit`` is
+    ``lexicon.may_hit`` over the chunks' lexicon gates."""
+    n_signal, at_you, head, push = 0, False, False, 0.0
     tokens: list[str] = []
     ids: list[int] = []
     main: list[bytes] = []
@@ -68,8 +71,6 @@ def gather(chunks: Sequence[Any], pairs: dict[str, dict[str, int]] | None) -> tu
         n_signal += c.signal
         at_you = at_you or c.you
         head = head or c.phrase_head
-        term = term or c.term
-        letters += c.letter
         push += c.vector_push
     if pairs is not None:
         bigrams = [
@@ -79,8 +80,8 @@ def gather(chunks: Sequence[Any], pairs: dict[str, dict[str, int]] | None) -> tu
             and (i := following.get(second)) is not None
         ]
         main.append(as_bytes(bigrams))
-    joined = b"".join(main)
-    return (joined, prof, rows, ids, tokens, n_signal, at_you, head, term, letters, push)
+    hit = may_hit(c.lexicon_gate for c in chunks)
+    return (b"".join(main), prof, rows, ids, tokens, n_signal, at_you, head, hit, push)
 
 
 def distinct_counts(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

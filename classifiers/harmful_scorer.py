@@ -16,6 +16,7 @@ import numpy as np
 
 from classifiers import harmful_kernel
 from classifiers.base import CACHE_ENTRIES
+from classifiers.harmful_batch import batch_decisions
 from classifiers.harmful_blocks import (
     LEXICON_FEATURES,
     lexicon_row,
@@ -30,6 +31,7 @@ from classifiers.harmful_kernel import (
     tfidf_weights,
 )
 from classifiers.lexicon import LexiconHit
+from classifiers.lexicon_gate import TokenGate
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +54,7 @@ class _Chunk(NamedTuple):
     vector_rows: tuple[int, ...]  # word-vector table rows of its tokens
     conv_ids: tuple[int, ...]  # its tokens' ids for the conv block (0: no vector)
     vector_push: float  # what those vectors add to the decision before the post's norm
-    term: bool  # a lexicon term or a phrase's first word (see ``Lexicon.term_or_letter``)
-    letter: bool  # a single letter: three in a post may spell a term
+    lexicon_gate: TokenGate  # whether the lexicon may hit here (see ``lexicon.may_hit``)
 
 
 class _Post(NamedTuple):
@@ -67,36 +68,6 @@ class _Post(NamedTuple):
     lexicon_features: tuple[float, float, float, float, float]
     conv_ids: list[int]
     vector_push: float  # its chunks' vector pushes summed (see ``_Chunk.vector_push``)
-
-
-class _Tfidf(NamedTuple):
-    """Rows of TF-IDF features in coordinate form: for each (row, feature) its value."""
-
-    row: np.ndarray
-    feature: np.ndarray
-    value: np.ndarray  # tf * idf, not yet normalised
-    norm: np.ndarray  # (rows, blocks): l2 norm of each row's block
-
-
-def _run_sums(values: np.ndarray, bounds: np.ndarray, block: int = 16) -> np.ndarray:
-    """Sums of the consecutive runs of rows ``values[bounds[k]:bounds[k + 1]]``, one per k.
-
-    ``np.add.reduceat`` along rows is slow on wide rows; a 0/1 matrix picking each run, times
-    the rows, lets BLAS do it, a few runs at a time so the 0/1 matrix stays small (half the
-    time of reduceat for a batch of tweets).
-    """
-    runs = len(bounds) - 1
-    out = np.zeros((runs, values.shape[1]))
-    for lo in range(0, runs, block):
-        hi = min(lo + block, runs)
-        first, last = bounds[lo], bounds[hi]
-        if first == last:
-            continue
-        pick = np.zeros((hi - lo, last - first))
-        owner = np.repeat(np.arange(hi - lo), np.diff(bounds[lo : hi + 1]))
-        pick[owner, np.arange(last - first)] = 1.0
-        out[lo:hi] = pick @ values[first:last]
-    return out
 
 
 class FastScorer:
@@ -231,10 +202,10 @@ class FastScorer:
         ids = self.vectors.ids(tokens) if self.vectors is not None else []
         rows = [i - 1 for i in ids if i]
         push = float(self.vector_push[rows].sum()) if rows else 0.0
-        term, letter = m.lexicon.term_or_letter(raw)
+        gate = m.lexicon.token_gate(raw)
         found = _Chunk(
             tuple(tokens), tuple(prof_ids), n_signal, you, head, main, inner, tuple(rows),
-            tuple(ids), push, term, letter,
+            tuple(ids), push, gate,
         )  # fmt: skip
         if len(self.chunks) > CACHE_ENTRIES:
             self.chunks.clear()  # bound memory on a long-running service
@@ -258,43 +229,16 @@ class FastScorer:
         chunks, signal phrases, lexicon hits and features."""
         known, chunk = self.chunks, self.chunk
         chunks = [known.get(raw) or chunk(raw) for raw in text.split()]
-        main, prof, rows, ids, tokens, n_signal, at_you, head, term, letters, push = (
-            self._gather(chunks, self.pairs)
+        main, prof, rows, ids, tokens, n_signal, at_you, head, may_hit, push = self._gather(
+            chunks, self.pairs
         )
         if head and self.signal_phrases is not None:
             n_signal += len(self.signal_phrases.findall(preprocess(text)))
-        hits = self.model.lexicon.find(text) if term or letters >= 3 else []
+        hits = self.model.lexicon.find(text) if may_hit else []
         if self.longer_ngrams:
             main += as_bytes(self.model.word.ngram_features(tokens, shortest=3))
         features = lexicon_row(hits, n_signal, at_you)
         return _Post(chunks, main, prof, rows, hits, features, ids, push)
-
-    @staticmethod
-    def _tfidf(
-        ids: list[int] | np.ndarray, ptr: list[int], n_features: int, idf: np.ndarray,
-        block: np.ndarray | None, sublinear: np.ndarray, n_blocks: int,
-    ) -> _Tfidf:  # fmt: skip
-        rows = len(ptr) - 1
-        cols = np.array(ids, dtype=np.int64)  # a copy: row offsets are added in place
-        if rows > 1:
-            cols += np.repeat(np.arange(rows, dtype=np.int64) * n_features, np.diff(ptr))
-        key, counts = distinct_counts(cols)
-        if rows > 1:
-            row, feature = np.divmod(key, n_features)
-        else:
-            row, feature = np.zeros(len(key), dtype=np.int64), key
-        blk = block[feature] if block is not None else np.zeros(len(feature), dtype=np.int64)
-        if sublinear.all():
-            tf = np.log(counts) + 1.0
-        elif sublinear.any():
-            tf = np.where(sublinear[blk], np.log(counts) + 1.0, counts)
-        else:
-            tf = counts
-        value = tf * idf[feature]
-        slot = row * n_blocks + blk if n_blocks > 1 else row
-        norm = np.sqrt(np.bincount(slot, value * value, minlength=rows * n_blocks))
-        norm[norm == 0.0] = 1.0
-        return _Tfidf(row, feature, value, norm.reshape(rows, n_blocks))
 
     def decision_one(self, text: str) -> tuple[float, list[LexiconHit], _Post]:
         """``analyse([text])`` without the batch bookkeeping: the single-post hot path.
@@ -342,76 +286,11 @@ class FastScorer:
         share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
         return np.bincount(owner, share, minlength=len(chunks)).astype(np.float64)
 
-    def _vector_decisions(
-        self, rows: list[int], ptr: list[int]
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """Each post's word-vector part of the decision and the norm of its vector sum."""
-        if self.vector_matrix is None or not rows:
-            return None
-        total = _run_sums(self.vector_matrix[rows], np.asarray(ptr))
-        norm = np.sqrt(np.einsum("ij,ij->i", total, total))
-        norm[norm == 0.0] = 1.0
-        return (total @ self.coef_vec) / norm, norm
-
     def decisions(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[LexiconHit]]]:
         """Decision values and the model lexicon's hits of a batch: post by post through the
-        compiled kernel (about twice as fast as numpy's batch there), else ``analyse``."""
+        compiled kernel (about twice as fast as numpy's batch there), else numpy's batch pass
+        (``harmful_batch``)."""
         if not self.compiled:
-            decision, hits_of, _, _ = self.analyse(texts)
-            return decision, hits_of
+            return batch_decisions(self, texts)
         each = [self.decision_one(text)[:2] for text in texts]
         return np.array([d for d, _ in each], dtype=np.float64), [h for _, h in each]
-
-    def analyse(
-        self, texts: Sequence[str]
-    ) -> tuple[np.ndarray, list[list[LexiconHit]], _Tfidf, np.ndarray]:
-        """Decision values, the model lexicon's hits per text, the main TF-IDF rows and the
-        norms of the posts' word-vector sums."""
-        m = self.model
-        main: list[bytes] = []
-        prof: list[int] = []
-        vector_rows: list[int] = []
-        main_ptr, prof_ptr, vector_ptr = [0], [0], [0]
-        dense = np.zeros((len(texts), 1 + len(LEXICON_FEATURES)))
-        hits_of: list[list[LexiconHit]] = []
-        conv_posts: list[list[int]] = []
-        for row, text in enumerate(texts):
-            post = self.post(text)
-            conv_posts.append(post.conv_ids)
-            main.append(post.main)
-            prof += post.profanity
-            vector_rows += post.vector_rows
-            main_ptr.append(main_ptr[-1] + len(post.main) // 4)
-            prof_ptr.append(len(prof))
-            vector_ptr.append(len(vector_rows))
-            dense[row, 1:] = post.lexicon_features
-            hits_of.append(post.hits)
-        rows = len(texts)
-        # alt-profanity-check: five calibrated LinearSVC folds over its own TF-IDF.
-        pb = m.profanity
-        p = self._tfidf(
-            prof, prof_ptr, self.n_prof, pb.tfidf.idf, None,
-            np.array([pb.tfidf.sublinear_tf]), 1,
-        )  # fmt: skip
-        scaled = p.value / p.norm[p.row, 0]
-        folds = self.prof_coef.shape[1]
-        d = np.empty((rows, folds))
-        for k in range(folds):
-            d[:, k] = np.bincount(p.row, scaled * self.prof_coef[p.feature, k], minlength=rows)
-        d += pb.intercept
-        dense[:, 0] = (1.0 / (1.0 + np.exp(pb.cal_a * d + pb.cal_b))).mean(axis=1)
-        cols = from_bytes(b"".join(main))
-        t = self._tfidf(cols, main_ptr, self.n_main, self.idf, self.block, self.sublinear, 2)
-        contrib = t.value * self.coef_main[t.feature] / t.norm[t.row, self.block[t.feature]]
-        # (bincount of nothing is an int array: an empty post still needs float decisions)
-        decision = np.bincount(t.row, contrib, minlength=rows).astype(np.float64)
-        decision += dense @ self.coef_dense + m.intercept
-        vector_norm = np.ones(rows)
-        vec = self._vector_decisions(vector_rows, vector_ptr)
-        if vec is not None:
-            decision += vec[0]
-            vector_norm = vec[1]
-        if self.conv is not None:
-            decision += self.conv.weight * self.conv.logits(conv_posts)
-        return decision, hits_of, t, vector_norm
-

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from classifiers.base import CACHE_ENTRIES
+from classifiers.lexicon_gate import TokenGate
 
 # Characters people substitute for letters. Only mapped inside a token that also holds a real
 # letter, so numbers ("2024", "$5") are never read as words.
@@ -314,12 +315,13 @@ class Lexicon:
         self._tokens[token] = info
         return info
 
-    def term_or_letter(self, token: str) -> tuple[bool, bool]:
-        """Whether a whitespace token is a term or a phrase's first word, and whether it is a
-        single letter. ``find`` of a text with no term and fewer than three letters is empty:
-        letters only spell a term three or more in a row ("i d i o t")."""
+    def token_gate(self, token: str) -> TokenGate:
+        """What ``find`` needs to know of one whitespace token to tell, with ``may_hit``,
+        whether a text can hold a hit before walking it."""
         info = self._token_info(token)
-        return info.flag >= _TERM, info.letter
+        word = None if info.flag == _NO_WORD else info.canon
+        following = self._phrase_second.get(info.canon) if info.flag == _PHRASE else None
+        return TokenGate(info.entry is not None, info.letter, word, following)
 
     def find(self, text: str) -> list[LexiconHit]:
         """Every term found in ``text``, longest phrase first at each position, no overlaps."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from classifiers.lexicon import Lexicon, canonical_words, default_lexicon_dir
+from classifiers.lexicon_gate import may_hit
 
 LEX = Lexicon({"insults": ["idiot*", "stupid*", "moron"], "profanity": ["ass", "fuck*"],
                "threats": ["kill yourself"]})  # fmt: skip
@@ -95,21 +96,19 @@ def test_token_shortcut_finds_what_the_word_walk_finds(shared_data: Path) -> Non
     ]
     texts += ["go kill   yourself now", "you are a y0u 1d10t.", "well, i d i o t!", "shut up"]
     texts += ["a b c d", "i, a @x d i o t", "a @someone b c"]  # letters across mentions
-    with_hits = skipped = letters_only = 0
+    texts += ["go @bob kill yourself", "shut !!! up", "you @x pathetic idiot"]  # and phrases
+    with_hits = skipped = phrase_starts = 0
     for text in texts:
         found = lexicon.find(text)
         assert found == lexicon.walk(canonical_words(text)), text
         with_hits += bool(found)
-        # The wording model skips ``find`` for posts none of whose tokens may hit, and for
-        # posts with no term and fewer than three single letters.
-        kinds = [lexicon.term_or_letter(token) for token in text.split()]
-        if not any(term or letter for term, letter in kinds):
+        # The wording model skips ``find`` where ``may_hit`` says no: it must never be wrong.
+        gates = [lexicon.token_gate(token) for token in text.split()]
+        if not may_hit(gates):
             assert found == [], text
             skipped += 1
-        if not any(term for term, _ in kinds) and sum(letter for _, letter in kinds) < 3:
-            assert found == [], text
-            letters_only += any(letter for _, letter in kinds)
+            phrase_starts += any(g.phrase_next for g in gates)
     assert with_hits > 500  # the comparison covered many posts with hits, not only clean ones
-    assert skipped > 500
-    assert letters_only > 300  # many posts hold an "a" or an "I" and nothing else that may hit
+    assert skipped > 1000
+    assert phrase_starts > 300  # "you", "get", "go" start phrases; most posts go on otherwise
     assert lexicon.find("you a s s")  # three letters in a row can spell a term

@@ -148,7 +148,7 @@ def test_command_line_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_run_sums_adds_each_run_of_rows() -> None:
-    from classifiers.harmful_scorer import _run_sums
+    from classifiers.harmful_batch import _run_sums
 
     values = np.arange(14.0).reshape(7, 2)
     bounds = np.array([0, 2, 2, 3, 7])  # runs of 2, 0, 1 and 4 rows
