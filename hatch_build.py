@@ -1,5 +1,5 @@
-"""Build hook: compiles the wording model's kernel (classifiers/harmful_kernel.c) when the
-package is installed, so ``pip install .`` and ``pip install -e .`` both score with it.
+"""Build hook: compiles the wording model's kernel (classifiers/kernel/*.c) when the package
+is installed, so ``pip install .`` and ``pip install -e .`` both score with it.
 
 It needs only a C compiler and Python's headers (no numpy headers). Without them the
 install goes on with a warning and the package scores with the same arithmetic in Python
@@ -21,22 +21,26 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("classifiers") / "harmful_kernel.c"
+SOURCES = Path("classifiers") / "kernel"
 MODULE = "_harmful_kernel"
 
 
-def compile_kernel(source: Path, target: Path) -> str | None:
-    """Compile ``source`` into the extension module ``target``; None, or why it failed."""
+def compile_kernel(sources: Path, target: Path) -> str | None:
+    """Compile the C files in the folder ``sources`` into the extension module ``target``;
+    None, or why it failed."""
     compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
     if shutil.which(compiler[0]) is None:
         return f"no C compiler ({compiler[0]}) on PATH"
     include = sysconfig.get_paths()["include"]
     if not (Path(include) / "Python.h").exists():
         return f"Python's headers are missing ({include}/Python.h)"
+    files = sorted(str(f) for f in sources.glob("*.c"))
+    if not files:
+        return f"no C files in {sources}"
     # No -ffast-math: the kernel must give the same values as its Python form.
     command = [
-        *compiler, "-O3", "-fPIC", "-shared", "-std=c11", "-Wall",
-        f"-I{include}", str(source), "-o", str(target), "-lm",
+        *compiler, "-O3", "-fPIC", "-shared", "-std=c11", "-Wall", "-fvisibility=hidden",
+        f"-I{include}", *files, "-o", str(target), "-lm",
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -56,7 +60,7 @@ class KernelBuildHook(BuildHookInterface):  # type: ignore[misc]
             target = root / "classifiers" / name
         else:
             target = Path(tempfile.mkdtemp(prefix="social-monitor-kernel-")) / name
-        why = compile_kernel(root / SOURCE, target)
+        why = compile_kernel(root / SOURCES, target)
         if why is not None:
             print(
                 f"warning: the wording model's compiled kernel was not built ({why}); "

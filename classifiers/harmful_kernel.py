@@ -1,6 +1,6 @@
 """The wording model's per-post arithmetic: the compiled kernel, and the same in Python.
 
-``compiled`` is ``classifiers._harmful_kernel`` (built from ``harmful_kernel.c`` when the
+``compiled`` is ``classifiers._harmful_kernel`` (built from ``kernel/*.c`` when the
 package is installed, see ``hatch_build.py``) or None where it could not be built. Each
 function below is the Python form of one of its functions, with the same arguments: the
 fallback, and the reference the tests hold the compiled one to. The scorer and the conv

@@ -69,7 +69,7 @@ def test_the_build_hook_compiles_a_module_that_imports(tmp_path: Path) -> None:
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
     target = tmp_path / ("_harmful_kernel" + (sysconfig.get_config_var("EXT_SUFFIX") or ".so"))
-    assert hook.compile_kernel(REPO / "classifiers" / "harmful_kernel.c", target) is None
+    assert hook.compile_kernel(REPO / "classifiers" / "kernel", target) is None
     loaded = importlib.util.spec_from_file_location("_harmful_kernel", target)
     assert loaded is not None and loaded.loader is not None
     module = importlib.util.module_from_spec(loaded)
@@ -86,13 +86,13 @@ def test_the_build_hook_says_why_when_it_cannot_compile(
     hook = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hook)
     monkeypatch.setenv("CC", "/nonexistent/cc")
-    why = hook.compile_kernel(REPO / "classifiers" / "harmful_kernel.c", tmp_path / "k.so")
+    why = hook.compile_kernel(REPO / "classifiers" / "kernel", tmp_path / "k.so")
     assert why == "no C compiler (/nonexistent/cc) on PATH"
-    broken = tmp_path / "broken.c"
-    broken.write_text("this is not C\n")
     monkeypatch.delenv("CC")
     if HAS_CC:
-        why = hook.compile_kernel(broken, tmp_path / "k.so")
+        assert hook.compile_kernel(tmp_path, tmp_path / "k.so") == f"no C files in {tmp_path}"
+        (tmp_path / "broken.c").write_text("this is not C\n")
+        why = hook.compile_kernel(tmp_path, tmp_path / "k.so")
         assert why is not None and "failed" in why and not (tmp_path / "k.so").exists()
 
 
