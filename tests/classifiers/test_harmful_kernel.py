@@ -10,6 +10,7 @@ import logging
 import shlex
 import shutil
 import sysconfig
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -159,6 +160,25 @@ def test_compiled_and_python_scorers_agree_on_real_tweets(
         for a, b in zip(ours[2] or [], theirs[2] or [], strict=True):
             assert (a.start, a.end) == (b.start, b.end)
             assert a.weight == pytest.approx(b.weight, abs=1e-12)
+
+
+@pytest.mark.shared_data
+def test_threads_sharing_one_scorer_get_what_one_thread_gets(
+    kernel: ModuleType, model: HarmfulModel, shared_data: Path
+) -> None:
+    # The daemon's poll workers are threads sharing one pipeline, so one scorer and its
+    # kernel scratch: every call must leave the scratch as it found it, whatever runs between.
+    texts = [e.text for e in load_tsv(shared_data / "tweeteval" / "offensive" / "test.tsv")]
+    texts = texts[:600]
+    serial = [model.assess(t, flag=0.3) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda t: model.assess(t, flag=0.3), texts * 2))
+    assert sum(words is not None for _, _, words in serial) > 100  # explanations ran too
+    for ours, theirs in zip(threaded, serial * 2, strict=True):
+        assert ours[0] == theirs[0] and ours[1] == theirs[1]
+        assert [(w.start, w.end, w.weight) for w in ours[2] or []] == [
+            (w.start, w.end, w.weight) for w in theirs[2] or []
+        ]
 
 
 def test_tfidf_decision_matches(kernel: ModuleType) -> None:
