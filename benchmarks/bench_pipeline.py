@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from _common import need_shared, pin_one_core, read_jsonl, read_tsv, write_result
 
+from classifiers import harmful_kernel
 from classifiers.base import PostText
 from classifiers.pipeline import Pipeline
 from monitor.classify.pipeline import make_pipeline
@@ -74,6 +75,8 @@ def main() -> None:
     posts = [PostText(t) for t in raw]
     whole = make_pipeline(load_config())
     whole.classify(posts[0])  # load models before timing
+    # the compiled kernel, or its Python forms where the install found no C compiler
+    kernel = "compiled" if harmful_kernel.compiled is not None else "Python (no compiled kernel)"
     rows = []
     for det in whole.detectors:
         single = Pipeline([det], whole.detect_language, sorted(whole.wording_languages))
@@ -94,10 +97,11 @@ def main() -> None:
     else:
         print("Presidio not importable: no ratio (see the module docstring)")
     print(f"single post latency: median {median_ms:.3f} ms, p99 {p99_ms:.3f} ms")
+    print(f"wording model arithmetic: {kernel}")
     print(f"peak RSS: {peak_mb:.0f} MB")
     path = write_result("bench_pipeline", {
         "texts": len(posts), "stages": rows, "latency_ms": {"median": median_ms, "p99": p99_ms},
-        "peak_rss_mb": round(peak_mb),
+        "peak_rss_mb": round(peak_mb), "wording_kernel": kernel,
         "presidio_pattern_only_posts_per_second": round(theirs) if theirs else None,
         "ratio_whole_over_presidio": round(whole_rate / theirs, 2) if theirs else None,
     })

@@ -79,7 +79,8 @@ def section_speed(parts: list[str], results: dict[str, Any], targets: Targets) -
                      if r["stage"] == "whole pipeline")
         lat = pipe["latency_ms"]
         parts.append(f"\nSingle post through the whole pipeline: median {lat['median']:.2f} ms, "
-                     f"p99 {lat['p99']:.2f} ms; peak RSS {pipe['peak_rss_mb']} MB.\n")
+                     f"p99 {lat['p99']:.2f} ms; peak RSS {pipe['peak_rss_mb']} MB. The wording "
+                     f"model's arithmetic: {pipe.get('wording_kernel', 'not recorded')}.\n")
     mem = results["bench_memory"]
     if mem:
         steps = ", ".join(f"{s['rss_mb']} MB after {s['posts']:,}" for s in mem["steps"][1:])
