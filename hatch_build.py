@@ -3,7 +3,7 @@ is installed, so ``pip install .`` and ``pip install -e .`` both score with it.
 
 It needs only a C compiler and Python's headers (no numpy headers). Without them the
 install goes on with a warning and the package scores with the same arithmetic in Python
-(``classifiers.harmful_kernel_py``), slower. An editable install builds the module beside
+(``classifiers.harmful_kernel``), slower. An editable install builds the module beside
 its source; a wheel carries it and is tagged for this interpreter and platform.
 """
 
@@ -42,8 +42,13 @@ def compile_kernel(sources: Path, target: Path) -> str | None:
         *compiler, "-O3", "-fPIC", "-shared", "-std=c11", "-Wall", "-fvisibility=hidden",
         f"-I{include}", *files, "-o", str(target), "-lm",
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    target.unlink(missing_ok=True)  # a stale module must not outlive a failed build
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as exc:  # a compiler that cannot run at all
+        return f"{shlex.join(command)} could not run: {exc}"
     if done.returncode != 0:
+        target.unlink(missing_ok=True)
         return f"{shlex.join(command)} failed:\n{done.stderr.strip()}"
     return None
 
@@ -62,6 +67,8 @@ class KernelBuildHook(BuildHookInterface):  # type: ignore[misc]
             target = Path(tempfile.mkdtemp(prefix="social-monitor-kernel-")) / name
         why = compile_kernel(root / SOURCES, target)
         if why is not None:
+            if version != "editable":
+                shutil.rmtree(target.parent, ignore_errors=True)
             print(
                 f"warning: the wording model's compiled kernel was not built ({why}); "
                 "scoring falls back to Python, about half as fast",

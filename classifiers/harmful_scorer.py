@@ -216,12 +216,16 @@ class FastScorer:
         self, chunks: Sequence[_Chunk], feature: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each chunk's distinct features read alone (explanations), as (chunk number, position
-        in ``feature``): ``feature`` holds the sorted features of the post these chunks make."""
+        in ``feature``): ``feature`` holds the sorted features of the post these chunks make
+        (a chunk's feature the post does not hold is left out)."""
         parts = [c.main + c.inner for c in chunks]
         ids = from_bytes(b"".join(parts))
         owner = np.repeat(np.arange(len(chunks)), [len(p) // 4 for p in parts])
+        at = np.searchsorted(feature, ids)
+        held = at < len(feature)
+        held[held] = feature[at[held]] == ids[held]
         width = max(len(feature), 1)
-        pairs, _ = distinct_counts(owner * width + np.searchsorted(feature, ids))
+        pairs, _ = distinct_counts(owner[held] * width + at[held])
         return np.divmod(pairs, width)
 
     def post(self, text: str) -> _Post:

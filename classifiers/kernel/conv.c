@@ -24,13 +24,13 @@ conv_release(ConvTables *t, int held)
 static int
 conv_tables(ConvTables *t, PyObject *fused, PyObject *layout, PyObject *out)
 {
-    if (hk_buffer(fused, &t->fused, 4, 0, "fused") < 0)
+    if (hk_buffer(fused, &t->fused, 'f', 0, "fused") < 0)
         return -1;
-    if (hk_buffer(layout, &t->layout, 8, 0, "layout") < 0) {
+    if (hk_buffer(layout, &t->layout, 'q', 0, "layout") < 0) {
         conv_release(t, 1);
         return -1;
     }
-    if (hk_buffer(out, &t->out, 8, 0, "out") < 0) {
+    if (hk_buffer(out, &t->out, 'd', 0, "out") < 0) {
         conv_release(t, 2);
         return -1;
     }
@@ -69,7 +69,7 @@ conv_rows(const ConvTables *t, PyObject *seq, Py_ssize_t n)
         return NULL;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t id = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, i));
+        Py_ssize_t id = hk_index(PyTuple_GET_ITEM(seq, i));
         if (id == -1 && PyErr_Occurred()) {
             PyMem_Free(row_of);
             return NULL;
@@ -144,10 +144,10 @@ conv_run(PyObject *const *args, Py_ssize_t nargs, int shares)
     Py_ssize_t max_tokens = PyLong_AsSsize_t(args[5]);
     if (PyErr_Occurred())
         return NULL;
-    PyObject *seq = PySequence_Fast(args[0], "conv block: ids must be a sequence");
+    PyObject *seq = hk_tuple(args[0], "conv block: ids");
     if (seq == NULL)
         return NULL;
-    Py_ssize_t total = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t total = PyTuple_GET_SIZE(seq);
     Py_ssize_t n = total < max_tokens ? total : max_tokens;
     PyObject *result = NULL;
     ConvTables t;

@@ -35,20 +35,20 @@ hk_gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "gather: pairs must be a dict or None");
         return NULL;
     }
-    PyObject *chunks = PySequence_Fast(args[0], "gather: chunks must be a sequence");
+    PyObject *chunks = hk_tuple(args[0], "gather: chunks");
     if (chunks == NULL)
         return NULL;
     PyObject *prof = PyList_New(0), *rows = PyList_New(0), *conv = PyList_New(0);
     PyObject *tokens = PyList_New(0), *bigrams = PyList_New(0), *main = NULL, *result = NULL;
     if (prof == NULL || rows == NULL || conv == NULL || tokens == NULL || bigrams == NULL)
         goto done;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(chunks), main_len = 0;
+    Py_ssize_t n = PyTuple_GET_SIZE(chunks), main_len = 0;
     long signal = 0, letters = 0;
     int you = 0, head = 0, hit = 0;
     double push = 0.0;
     PyObject *after = NULL; /* borrowed: the words that would continue a phrase here */
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *c = PySequence_Fast_GET_ITEM(chunks, i);
+        PyObject *c = PyTuple_GET_ITEM(chunks, i);
         if (!PyTuple_Check(c) || PyTuple_GET_SIZE(c) != N_FIELDS
             || !PyBytes_Check(PyTuple_GET_ITEM(c, F_MAIN))
             || !PyTuple_Check(PyTuple_GET_ITEM(c, F_TOKENS))
@@ -67,10 +67,16 @@ hk_gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         main_len += PyBytes_GET_SIZE(PyTuple_GET_ITEM(c, F_MAIN));
         long sig = PyLong_AsLong(PyTuple_GET_ITEM(c, F_SIGNAL));
+        if (sig == -1 && PyErr_Occurred())
+            goto done;
         double p = PyFloat_AsDouble(PyTuple_GET_ITEM(c, F_PUSH));
+        if (p == -1.0 && PyErr_Occurred())
+            goto done;
         int y = PyObject_IsTrue(PyTuple_GET_ITEM(c, F_YOU));
+        if (y < 0)
+            goto done;
         int h = PyObject_IsTrue(PyTuple_GET_ITEM(c, F_HEAD));
-        if (PyErr_Occurred() || y < 0 || h < 0)
+        if (h < 0)
             goto done;
         signal += sig;
         push += p;
@@ -80,8 +86,10 @@ hk_gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             PyObject *gate = PyTuple_GET_ITEM(c, F_GATE);
             PyObject *word = PyTuple_GET_ITEM(gate, G_WORD);
             int t = PyObject_IsTrue(PyTuple_GET_ITEM(gate, G_TERM));
+            if (t < 0)
+                goto done;
             int l = PyObject_IsTrue(PyTuple_GET_ITEM(gate, G_LETTER));
-            if (t < 0 || l < 0)
+            if (l < 0)
                 goto done;
             letters += l;
             if (t) {
@@ -115,13 +123,11 @@ hk_gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             PyErr_SetString(PyExc_TypeError, "gather: pairs must map a token to a dict");
             goto done;
         }
+        Py_INCREF(following); /* a key's __eq__ could change pairs meanwhile */
         PyObject *id = PyDict_GetItemWithError(following, PyList_GET_ITEM(tokens, k + 1));
-        if (id == NULL) {
-            if (PyErr_Occurred())
-                goto done;
-            continue;
-        }
-        if (PyList_Append(bigrams, id) < 0)
+        int failed = (id == NULL && PyErr_Occurred()) || (id != NULL && PyList_Append(bigrams, id) < 0);
+        Py_DECREF(following);
+        if (failed)
             goto done;
     }
     Py_ssize_t n_bigrams = PyList_GET_SIZE(bigrams);
@@ -130,7 +136,7 @@ hk_gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     char *at = PyBytes_AS_STRING(main);
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *bytes = PyTuple_GET_ITEM(PySequence_Fast_GET_ITEM(chunks, i), F_MAIN);
+        PyObject *bytes = PyTuple_GET_ITEM(PyTuple_GET_ITEM(chunks, i), F_MAIN);
         memcpy(at, PyBytes_AS_STRING(bytes), (size_t)PyBytes_GET_SIZE(bytes));
         at += PyBytes_GET_SIZE(bytes);
     }
@@ -138,6 +144,10 @@ hk_gather(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         long id = PyLong_AsLong(PyList_GET_ITEM(bigrams, k));
         if (id == -1 && PyErr_Occurred())
             goto done;
+        if (id < 0 || id > INT32_MAX) {
+            PyErr_Format(PyExc_ValueError, "gather: bigram feature %ld is not an int32 index", id);
+            goto done;
+        }
         int32_t id32 = (int32_t)id;
         memcpy(at, &id32, 4);
         at += 4;

@@ -27,8 +27,9 @@
 #include <stdint.h>
 
 /* buffers.c */
-int hk_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, int writable,
-              const char *what);
+int hk_buffer(PyObject *obj, Py_buffer *view, char kind, int writable, const char *what);
+PyObject *hk_tuple(PyObject *seq, const char *what);
+Py_ssize_t hk_index(PyObject *item);
 PyObject *hk_float_list(const double *values, Py_ssize_t n);
 
 /* tfidf.c: a post's feature indices with the model's tables, checked (see hk_tfidf_args) */

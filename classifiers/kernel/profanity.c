@@ -17,20 +17,20 @@ hk_profanity_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     int sublinear = PyObject_IsTrue(args[6]);
     if (sublinear < 0)
         return NULL;
-    PyObject *seq = PySequence_Fast(args[0], "profanity_probability: ids must be a sequence");
+    PyObject *seq = hk_tuple(args[0], "profanity_probability: ids");
     if (seq == NULL)
         return NULL;
     Py_buffer idf_v, coef_v, icpt_v, a_v, b_v;
     PyObject *result = NULL;
-    if (hk_buffer(args[1], &idf_v, 8, 0, "idf") < 0)
+    if (hk_buffer(args[1], &idf_v, 'd', 0, "idf") < 0)
         goto release_seq;
-    if (hk_buffer(args[2], &coef_v, 8, 0, "coef") < 0)
+    if (hk_buffer(args[2], &coef_v, 'd', 0, "coef") < 0)
         goto release_idf;
-    if (hk_buffer(args[3], &icpt_v, 8, 0, "intercept") < 0)
+    if (hk_buffer(args[3], &icpt_v, 'd', 0, "intercept") < 0)
         goto release_coef;
-    if (hk_buffer(args[4], &a_v, 8, 0, "cal_a") < 0)
+    if (hk_buffer(args[4], &a_v, 'd', 0, "cal_a") < 0)
         goto release_icpt;
-    if (hk_buffer(args[5], &b_v, 8, 0, "cal_b") < 0)
+    if (hk_buffer(args[5], &b_v, 'd', 0, "cal_b") < 0)
         goto release_a;
 
     Py_ssize_t size = idf_v.len / 8, folds = icpt_v.len / 8;
@@ -40,7 +40,7 @@ hk_profanity_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         goto release_all;
     }
     const double *idf = idf_v.buf, *coef = coef_v.buf;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
     /* distinct ids in first-seen order with their counts, as the Python form's dict */
     Py_ssize_t *seen = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
     double *tally = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(double));
@@ -51,7 +51,7 @@ hk_profanity_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     }
     Py_ssize_t n_distinct = 0;
     for (Py_ssize_t k = 0; k < n; k++) {
-        Py_ssize_t i = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, k));
+        Py_ssize_t i = hk_index(PyTuple_GET_ITEM(seq, k));
         if (i == -1 && PyErr_Occurred())
             goto free_all;
         if (i < 0 || i >= size) {

@@ -29,7 +29,7 @@ share_pass(PyObject *chunks, Py_ssize_t n_chunks, int pass, int32_t *counts, int
     for (Py_ssize_t t = 0; t < n_chunks; t++) {
         const int32_t *own = NULL, *inner = NULL;
         Py_ssize_t n_own = 0, n_inner = 0;
-        chunk_ids(PySequence_Fast_GET_ITEM(chunks, t), &own, &n_own, &inner, &n_inner);
+        chunk_ids(PyTuple_GET_ITEM(chunks, t), &own, &n_own, &inner, &n_inner);
         int32_t stamp = (int32_t)(pass * n_chunks + t + 1);
         double share = 0.0;
         for (Py_ssize_t k = 0; k < n_own + n_inner; k++) {
@@ -54,7 +54,7 @@ clear_chunk_features(PyObject *chunks, Py_ssize_t n_chunks, int32_t *scratch)
     for (Py_ssize_t t = 0; t < n_chunks; t++) {
         const int32_t *own = NULL, *inner = NULL;
         Py_ssize_t n_own = 0, n_inner = 0;
-        chunk_ids(PySequence_Fast_GET_ITEM(chunks, t), &own, &n_own, &inner, &n_inner);
+        chunk_ids(PyTuple_GET_ITEM(chunks, t), &own, &n_own, &inner, &n_inner);
         for (Py_ssize_t k = 0; k < n_own + n_inner; k++)
             scratch[k < n_own ? own[k] : inner[k - n_own]] = 0;
     }
@@ -77,7 +77,7 @@ hk_token_shares(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "token_shares takes 9 arguments");
         return NULL;
     }
-    PyObject *chunks = PySequence_Fast(args[1], "token_shares: chunks must be a sequence");
+    PyObject *chunks = hk_tuple(args[1], "token_shares: chunks");
     if (chunks == NULL)
         return NULL;
     TfidfArgs a;
@@ -86,15 +86,15 @@ hk_token_shares(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     double *shares = NULL;
     if (hk_tfidf_args(&a, args[0], args + 2) < 0)
         goto release_chunks;
-    if (hk_buffer(args[6], &counts_v, 4, 1, "counts") < 0)
+    if (hk_buffer(args[6], &counts_v, 'i', 1, "counts") < 0)
         goto release_args;
-    if (hk_buffer(args[7], &weights_v, 8, 1, "weights") < 0)
+    if (hk_buffer(args[7], &weights_v, 'd', 1, "weights") < 0)
         goto release_counts;
-    if (hk_buffer(args[8], &marks_v, 4, 1, "marks") < 0)
+    if (hk_buffer(args[8], &marks_v, 'i', 1, "marks") < 0)
         goto release_weights;
     int32_t *counts = counts_v.buf, *marks = marks_v.buf;
     double *weights = weights_v.buf;
-    Py_ssize_t n_chunks = PySequence_Fast_GET_SIZE(chunks);
+    Py_ssize_t n_chunks = PyTuple_GET_SIZE(chunks);
     if (counts_v.len / 4 != a.size || weights_v.len / 8 != a.size || marks_v.len / 4 != a.size) {
         PyErr_SetString(PyExc_ValueError, "idf_pairs and the scratch differ in length");
         goto release_all;
@@ -107,7 +107,7 @@ hk_token_shares(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     for (Py_ssize_t t = 0; t < n_chunks; t++) {
         const int32_t *own = NULL, *inner = NULL;
         Py_ssize_t n_own = 0, n_inner = 0;
-        if (chunk_ids(PySequence_Fast_GET_ITEM(chunks, t), &own, &n_own, &inner, &n_inner) < 0)
+        if (chunk_ids(PyTuple_GET_ITEM(chunks, t), &own, &n_own, &inner, &n_inner) < 0)
             goto release_all;
         for (Py_ssize_t k = 0; k < n_own + n_inner; k++) {
             int32_t f = k < n_own ? own[k] : inner[k - n_own];

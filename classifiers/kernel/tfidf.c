@@ -61,13 +61,13 @@ int
 hk_tfidf_args(TfidfArgs *a, PyObject *ids, PyObject *const *rest)
 {
     a->n_word = PyLong_AsSsize_t(rest[1]);
-    a->sub[0] = PyObject_IsTrue(rest[2]);
-    a->sub[1] = PyObject_IsTrue(rest[3]);
-    if ((a->n_word == -1 && PyErr_Occurred()) || a->sub[0] < 0 || a->sub[1] < 0)
+    if (a->n_word == -1 && PyErr_Occurred())
         return -1;
-    if (hk_buffer(ids, &a->ids_v, 4, 0, "ids") < 0)
+    if ((a->sub[0] = PyObject_IsTrue(rest[2])) < 0 || (a->sub[1] = PyObject_IsTrue(rest[3])) < 0)
         return -1;
-    if (hk_buffer(rest[0], &a->pairs_v, 8, 0, "idf_pairs") < 0) {
+    if (hk_buffer(ids, &a->ids_v, 'i', 0, "ids") < 0)
+        return -1;
+    if (hk_buffer(rest[0], &a->pairs_v, 'd', 0, "idf_pairs") < 0) {
         PyBuffer_Release(&a->ids_v);
         return -1;
     }

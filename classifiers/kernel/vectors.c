@@ -10,12 +10,12 @@ hk_vector_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "vector_norm takes 2 arguments");
         return NULL;
     }
-    PyObject *seq = PySequence_Fast(args[0], "vector_norm: rows must be a sequence");
+    PyObject *seq = hk_tuple(args[0], "vector_norm: rows");
     if (seq == NULL)
         return NULL;
     Py_buffer matrix_v;
     PyObject *result = NULL;
-    if (hk_buffer(args[1], &matrix_v, 8, 0, "matrix") < 0) {
+    if (hk_buffer(args[1], &matrix_v, 'd', 0, "matrix") < 0) {
         Py_DECREF(seq);
         return NULL;
     }
@@ -30,9 +30,9 @@ hk_vector_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto release;
     }
     const double *matrix = matrix_v.buf;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t r = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(seq, i));
+        Py_ssize_t r = hk_index(PyTuple_GET_ITEM(seq, i));
         if (r == -1 && PyErr_Occurred())
             goto free_total;
         if (r < 0 || r >= rows) {

@@ -21,6 +21,7 @@ from test_conv_block import random_block
 from classifiers import harmful_kernel
 from classifiers.harmful_model import HarmfulModel
 from classifiers.harmful_scorer import FastScorer, _Chunk
+from classifiers.lexicon_gate import TokenGate
 from classifiers.training.data import load_tsv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -247,6 +248,48 @@ def test_gather_and_token_shares_match_their_python_forms(
         )
 
 
+def test_a_list_changed_by_python_code_during_the_call_is_read_as_it_was(
+    kernel: ModuleType,
+) -> None:
+    # An item's __bool__ swaps a chunk for one 256 times larger while gather reads the list:
+    # the kernel reads its own snapshot, never the list as it changes under it.
+    def record(main: bytes, you: object = False) -> tuple[object, ...]:
+        return ((), (), 0, you, False, main, b"", (), (), 0.0, TokenGate(False, False, None, None))
+
+    small, big = record(b"\0" * 4), record(b"A" * 1024)
+    chunks: list[tuple[object, ...]] = []
+
+    class Swaps:
+        def __bool__(self) -> bool:
+            chunks[0] = big
+            return False
+
+    chunks += [small, record(b"", you=Swaps())]
+    assert kernel.gather(chunks, None)[0] == b"\0" * 4
+    assert chunks[0] is big
+
+
+def test_conv_ids_may_be_numpy_integers(kernel: ModuleType) -> None:
+    block = random_block()
+    block.attach(np.random.default_rng(3).normal(size=(9, 6)))
+    ids = np.array([1, 2, 3, 4])
+    assert block.logit(ids) == pytest.approx(block.logit([1, 2, 3, 4]), abs=0)
+    assert block.token_share_list(ids) == block.token_share_list([1, 2, 3, 4])
+
+
+def test_a_chunk_feature_the_post_lacks_gets_no_share_in_either_form(
+    kernel: ModuleType, model: HarmfulModel
+) -> None:
+    # Not reachable through the scorer (a post holds its chunks' features), but the two forms
+    # must still agree: such a feature adds nothing and counts no chunk.
+    python = FastScorer(model, compiled=False)
+    post = model._fast.post("you are nice")
+    chunks = [model._fast.chunk(raw) for raw in ["zzzz", "qqq", "you"]]
+    assert np.allclose(
+        model._fast.token_shares(post, chunks), python.token_shares(post, chunks), atol=1e-12
+    )
+
+
 def test_vector_norm_matches(kernel: ModuleType) -> None:
     matrix = np.random.default_rng(9).normal(size=(12, 5))
     for rows in ([], [3], [1, 1, 2, 11]):
@@ -265,8 +308,13 @@ def test_ids_or_tables_that_do_not_fit_are_value_errors(
         kernel.tfidf_decision(np.array([1, 9], dtype=np.int32).tobytes(), pairs, 2, True, True)
     with pytest.raises(ValueError, match="two floats a feature"):
         kernel.tfidf_decision(b"", np.ones(3), 2, True, True)
-    with pytest.raises(ValueError, match="expected 8-byte items"):
+    with pytest.raises(ValueError, match="idf_pairs: expected float64 values, got format 'f'"):
         kernel.tfidf_decision(b"", pairs.astype(np.float32), 2, True, True)
+    # a 2-D table of bytes is not read as floats (its shape counts bytes, not values)
+    with pytest.raises(ValueError, match="matrix: expected float64 values, got format 'B'"):
+        kernel.vector_norm([9], np.full((10, 8), 7, np.uint8))
+    with pytest.raises(ValueError, match=r"ids: expected int32 values, got format '[ql]'"):
+        kernel.tfidf_decision(np.array([1], dtype=np.int64), pairs, 2, True, True)
     with pytest.raises(TypeError, match="takes 5 arguments"):
         kernel.tfidf_decision(b"")
     with pytest.raises(ValueError, match="row 7 outside"):

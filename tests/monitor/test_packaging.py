@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -34,7 +35,7 @@ def test_wheel_contains_packages_config_and_migrations(tmp_path: Path) -> None:
     # the loopback fake API is a test double: never installed
     assert not any(n.startswith("testing/") or "fake_api" in n for n in names)
     # hatch_build.py compiled the wording model's kernel into it, tagged for this platform
-    if shutil.which(shlex.split(sysconfig.get_config_var("CC") or "cc")[0]):
+    if shutil.which(shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")[0]):
         suffix = sysconfig.get_config_var("EXT_SUFFIX")
         assert f"classifiers/_harmful_kernel{suffix}" in names
         assert "-none-any" not in wheel.name
