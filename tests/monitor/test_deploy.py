@@ -145,3 +145,18 @@ def test_the_images_environment_is_valid_settings(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("SOCIAL_MONITOR_STORAGE__DATA_DIR", str(tmp_path))
     settings = load_config().settings
     assert (settings.review.host, settings.review.serve_with_daemon) == ("0.0.0.0", True)
+
+
+def test_the_image_copies_what_the_build_reads() -> None:
+    # pyproject.toml names hatch_build.py as a build hook: without it `pip install .` fails,
+    # and without a compiler the wording model's kernel is not built (slower, not broken).
+    text = (DEPLOY / "Containerfile").read_text()
+    copied = {word for line in text.splitlines() if line.startswith("COPY ")
+              for word in line.split()[1:-1]}
+    pyproject = (DEPLOY.parent / "pyproject.toml").read_text()
+    hook = re.search(r'\[tool\.hatch\.build\.targets\.wheel\.hooks\.custom\]\npath = "([^"]+)"',
+                     pyproject)
+    assert hook is not None
+    assert {"pyproject.toml", "README.md", hook.group(1), "classifiers", "config"} <= copied
+    assert re.search(r"apt-get install [^\n]*\bgcc\b", text)
+
