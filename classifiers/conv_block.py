@@ -113,7 +113,6 @@ class ConvBlock:
             dtype=np.int64,
         )  # fmt: skip
 
-
     def _windows(self, flat: np.ndarray, last: np.ndarray | None = None) -> np.ndarray:
         """(tokens, filters * widths): each filter's value (before the ReLU) on the window
         starting at each token; -inf where that window runs past its post's end. ``last``:

@@ -11,10 +11,9 @@ import numpy as np
 
 from classifiers.harmful_blocks import LEXICON_FEATURES
 from classifiers.harmful_kernel import distinct_counts, from_bytes
-from classifiers.lexicon import LexiconHit
 
 if TYPE_CHECKING:
-    from classifiers.harmful_scorer import FastScorer
+    from classifiers.harmful_scorer import FastScorer, _Post
 
 
 class _Tfidf(NamedTuple):
@@ -74,7 +73,6 @@ def _tfidf(
     return _Tfidf(row, feature, value, norm.reshape(rows, n_blocks))
 
 
-
 def _vector_decisions(
     scorer: FastScorer, rows: list[int], ptr: list[int]
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -87,18 +85,15 @@ def _vector_decisions(
     return (total @ scorer.coef_vec) / norm, norm
 
 
-
-def batch_decisions(
-    scorer: FastScorer, texts: Sequence[str]
-) -> tuple[np.ndarray, list[list[LexiconHit]]]:
-    """Decision values and the model lexicon's hits per text, in one numpy pass."""
+def batch_decisions(scorer: FastScorer, texts: Sequence[str]) -> tuple[np.ndarray, list[_Post]]:
+    """Decision values, in one numpy pass, and the posts as read."""
     m = scorer.model
     main: list[bytes] = []
     prof: list[int] = []
     vector_rows: list[int] = []
     main_ptr, prof_ptr, vector_ptr = [0], [0], [0]
     dense = np.zeros((len(texts), 1 + len(LEXICON_FEATURES)))
-    hits_of: list[list[LexiconHit]] = []
+    posts: list[_Post] = []
     conv_posts: list[list[int]] = []
     for row, text in enumerate(texts):
         post = scorer.post(text)
@@ -110,7 +105,7 @@ def batch_decisions(
         prof_ptr.append(len(prof))
         vector_ptr.append(len(vector_rows))
         dense[row, 1:] = post.lexicon_features
-        hits_of.append(post.hits)
+        posts.append(post)
     rows = len(texts)
     # alt-profanity-check: five calibrated LinearSVC folds over its own TF-IDF.
     pb = m.profanity
@@ -136,5 +131,4 @@ def batch_decisions(
         decision += vec[0]
     if scorer.conv is not None:
         decision += scorer.conv.weight * scorer.conv.logits(conv_posts)
-    return decision, hits_of
-
+    return decision, posts

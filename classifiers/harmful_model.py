@@ -148,14 +148,14 @@ class HarmfulModel:
         ``assess`` gives them."""
         if not texts:
             return []
-        decision, hits_of = self._fast.decisions(texts)
+        decision, posts = self._fast.decisions(texts)
         scores = self.calibrate(decision)
         out: list[tuple[float, list[LexiconHit], list[WordContribution] | None]] = []
-        for text, hits, score in zip(texts, hits_of, scores.tolist(), strict=True):
+        for text, post, score in zip(texts, posts, scores.tolist(), strict=True):
             words = None
-            if score >= flag and not (hits and skip_hits):
-                words = self._word_shares(text, self._fast.post(text))
-            out.append((score, hits, words))
+            if score >= flag and not (post.hits and skip_hits):
+                words = self._word_shares(text, post)
+            out.append((score, post.hits, words))
         return out
 
     def score_with_hits(self, text: str) -> tuple[float, list[LexiconHit]]:
@@ -196,9 +196,9 @@ class HarmfulModel:
         if not tokens:
             return []
         # Each token's own features (as if it were a post alone): its chunk's unigram and
-        # char n-grams plus the word n-grams inside it. All are features of the whole post.
-        chunks = [self._fast.chunk(m.group(0)) for m in tokens]
-        per_token = self._fast.token_shares(post, chunks)
+        # char n-grams plus the word n-grams inside it. All are features of the whole post,
+        # whose chunks are these tokens' (``str.split`` and ``\S+`` cut a text alike).
+        per_token = self._fast.token_shares(post, post.chunks)
         return [
             WordContribution(m.start(), m.end(), float(w))
             for m, w in zip(tokens, per_token, strict=True)

@@ -245,7 +245,7 @@ class FastScorer:
         return _Post(chunks, main, prof, rows, hits, features, ids, push)
 
     def decision_one(self, text: str) -> tuple[float, list[LexiconHit], _Post]:
-        """``analyse([text])`` without the batch bookkeeping: the single-post hot path.
+        """One post's decision value: the single-post hot path.
 
         Returns the decision value, the lexicon hits and the post as read (``token_shares``
         takes it when the words' shares are wanted).
@@ -290,11 +290,11 @@ class FastScorer:
         share = weight[pos] / np.bincount(pos, minlength=len(feature))[pos]
         return np.bincount(owner, share, minlength=len(chunks)).astype(np.float64)
 
-    def decisions(self, texts: Sequence[str]) -> tuple[np.ndarray, list[list[LexiconHit]]]:
-        """Decision values and the model lexicon's hits of a batch: post by post through the
-        compiled kernel (about twice as fast as numpy's batch there), else numpy's batch pass
-        (``harmful_batch``)."""
+    def decisions(self, texts: Sequence[str]) -> tuple[np.ndarray, list[_Post]]:
+        """Decision values of a batch and its posts as read (hits, and what explanations
+        take): post by post through the compiled kernel (about twice as fast as numpy's batch
+        there), else numpy's batch pass (``harmful_batch``)."""
         if not self.compiled:
             return batch_decisions(self, texts)
-        each = [self.decision_one(text)[:2] for text in texts]
-        return np.array([d for d, _ in each], dtype=np.float64), [h for _, h in each]
+        each = [self.decision_one(text) for text in texts]
+        return np.array([d for d, _, _ in each], dtype=np.float64), [p for _, _, p in each]
