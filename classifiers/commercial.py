@@ -6,7 +6,8 @@ anyone") with a *business subject* (results, revenue, merger, acquisition, deal,
 roadmap, layoffs) — or talks as an insider ("we", "our client") about a deal or results
 that are still to come. Public company news ("Microsoft acquired Activision") has a subject
 but no secrecy or insider cue and stays below the digest threshold; "confidential" on its
-own does too. Cue weights add up; one compiled pattern per cue family.
+own does too. Cue weights add up; one compiled pattern per cue family, run only on posts
+that hold a literal it needs (:mod:`classifiers.literal_gate`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import re
 
 from classifiers.base import DetectorConfig, Finding, PostText
 from classifiers.leak_text import clamp, lower_keeping_offsets, make_finding
+from classifiers.literal_gate import LiteralGate
 
 NAME = "commercial_info"
 VERSION = "1"
 
-_SECRECY = re.compile(
+_SECRECY = LiteralGate(re.compile(
     r"(?<![\w])(?:confidential|internal(?:[ \-]use)? only|for internal use|under (?:an? )?nda|"
     r"nda|non-?disclosure|under embargo|embargoed|not (?:yet )?(?:public|announced)|"
     r"(?:hasn't|has not|haven't|have not|isn't|is not|wasn't) (?:been )?(?:announced|public|"
@@ -28,23 +30,23 @@ _SECRECY = re.compile(
     r"(?:not|n't) supposed to (?:say|share|tell|talk)|can't say (?:much|more)|strictly private|"
     r"hush[ \-]hush|keep (?:it|this) (?:quiet|secret|between us)|leaked internal|"
     r"internal (?:memo|email|e-mail|numbers|figures|document|slide|deck|roadmap))(?![\w])",
-)
-_SUBJECT = re.compile(
+))
+_SUBJECT = LiteralGate(re.compile(
     r"(?<![\w])(?:(?:q[1-4]|quarterly|annual|full[ \-]year|half[ \-]year) (?:results|earnings|"
     r"numbers|revenue|figures|sales)|results|earnings|revenue|profits?|margins?|guidance|"
     r"forecast|merg(?:er|ing)|acqui(?:re|ring|sition)|takeover|buyout|deal|contract|"
     r"partnership|clients?|customers?|roadmap|launch|pricing|layoffs?|restructuring|"
     r"budget|valuation|funding round|ipo|pipeline|tender|bid)(?![\w])",
-)
-_INSIDER = re.compile(
+))
+_INSIDER = LiteralGate(re.compile(
     r"(?<![\w])(?:we(?:'re| are| will|'ll)?|our|us|my (?:team|boss|manager|company|employer)|"
     r"at work|the office|internally)(?![\w])",
-)
-_FUTURE = re.compile(
+))
+_FUTURE = LiteralGate(re.compile(
     r"(?<![\w])(?:next (?:week|month|quarter|year)|upcoming|unreleased|soon|about to|"
     r"going to|will (?:announce|beat|miss|close|sign|acquire|buy)|ahead of|in talks|"
     r"negotiating|still (?:secret|under wraps))(?![\w])",
-)
+))
 
 _KIND_OF_SUBJECT = (
     (

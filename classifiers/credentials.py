@@ -29,6 +29,7 @@ from classifiers.leak_text import (
     overlaps,
     shannon_entropy,
 )
+from classifiers.literal_gate import LiteralGate
 from classifiers.prose_view import normal_view
 
 NAME = "credentials"
@@ -113,13 +114,18 @@ _NOT_A_VALUE = re.compile(
 _LONG_TOKEN = re.compile(r"\S{20}")
 _LONG40 = re.compile(r"[A-Za-z0-9+/]{40}")
 # The keywords of the assignment, flag and "password is" rules (on lower-cased text).
-_KEYWORD_HINT = re.compile(r"pa?s{0,2}w|pass|pw|pin|secret|token|key|auth|cred|login|bearer|-u\s")
-_PROSE_HINT = re.compile(
-    r"pa?s{0,2}w|pass|pw|\bpin\b|login|log-in|credential|session|cookie|sid|token"
+_KEYWORD_HINT = LiteralGate(
+    re.compile(r"pa?s{0,2}w|pass|pw|pin|secret|token|key|auth|cred|login|bearer|-u\s")
 )
-_ANCHOR = re.compile(
-    r"pa?s{0,2}w|pass|pw|secret|token|key|auth|cred|bearer|-----|://|-u\s|session|cookie|"
-    r"sid=|login|\bpin\b"
+_PROSE_HINT = LiteralGate(
+    re.compile(r"pa?s{0,2}w|pass|pw|\bpin\b|login|log-in|credential|session|cookie|sid|token")
+)
+# The pre-check: a post with none of these (nor a 20-character token) runs no rule at all.
+_ANCHOR = LiteralGate(
+    re.compile(
+        r"pa?s{0,2}w|pass|pw|secret|token|key|auth|cred|bearer|-----|://|-u\s|session|cookie|"
+        r"sid=|login|\bpin\b"
+    )
 )
 
 
