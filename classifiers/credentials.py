@@ -111,7 +111,6 @@ _NOT_A_VALUE = re.compile(
 )
 # Every rule needs either a keyword or a long unbroken token; ordinary posts have neither.
 # The keyword test runs on lower-cased text (far faster than re.IGNORECASE).
-_LONG_TOKEN = re.compile(r"\S{20}")
 _LONG40 = re.compile(r"[A-Za-z0-9+/]{40}")
 # The keywords of the assignment, flag and "password is" rules (on lower-cased text).
 _KEYWORD_HINT = LiteralGate(
@@ -137,6 +136,11 @@ class _Hit:
     score: float
     value: str
     explanation: str = ""
+
+
+def _has_long_token(text: str) -> bool:
+    """Whether ``text`` holds 20 non-space characters in a row (``\\S{20}``, faster)."""
+    return len(text) >= 20 and max(map(len, text.split()), default=0) >= 20
 
 
 def _random_enough(value: str, min_len: int, min_entropy: float) -> bool:
@@ -183,7 +187,7 @@ class CredentialsDetector:
     def detect(self, post: PostText) -> list[Finding]:
         text = post.text
         lower = text.lower()
-        if not _ANCHOR.search(lower) and not _LONG_TOKEN.search(text):
+        if not _ANCHOR.search(lower) and not _has_long_token(text):
             return []
         hits: list[_Hit] = []
         # Each rule runs only when the characters it needs are there at all.

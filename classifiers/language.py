@@ -14,6 +14,11 @@ import re
 _HEAD = 300
 _MIN_WORDS = 3
 _WORD = re.compile(r"[^\W\d_]+")
+# The same words for an ASCII text, several times faster than the pattern: every byte but a
+# letter becomes a space, capitals become small letters, and the rest is split on spaces.
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256)
+)
 _NOISE = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+")
 # Any letter of a script in _SCRIPTS: most non-ASCII posts only hold emoji or accents.
 _NON_LATIN = re.compile("[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f"
@@ -324,6 +329,13 @@ def _script_language(text: str) -> str | None:
     return lang if n * 2 > letters else None
 
 
+def _words(head: str) -> list[str]:
+    """The lower-cased letter runs of ``head`` (``_WORD`` on ``head.lower()``)."""
+    if head.isascii():
+        return head.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
+    return _WORD.findall(head.lower())
+
+
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text``'s language, or None when too short or unclear to tell."""
     head = text[:_HEAD]
@@ -333,7 +345,7 @@ def detect_language(text: str) -> str | None:
         script = _script_language(head)
         if script is not None:
             return script
-    words = _WORD.findall(head.lower())
+    words = _words(head)
     if len(words) < _MIN_WORDS:
         return None
     scores: dict[str, int] = {}

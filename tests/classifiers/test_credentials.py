@@ -81,3 +81,18 @@ def test_quality_on_credsweeper_samples_and_tweets(shared_data: Path) -> None:
     result = score_binary(DETECTOR, load_secrets(shared_data), load_tweets(shared_data))
     assert result.counts.f1 >= 0.80, result.counts.as_dict()
     assert result.false_alarm_rate <= 0.005
+
+
+def test_long_token_check_is_the_pattern() -> None:
+    """``_has_long_token`` answers what ``\\S{20}`` does, Unicode spaces included."""
+    import random
+    import re
+
+    from classifiers.credentials import _has_long_token
+
+    pattern = re.compile(r"\S{20}")
+    rng = random.Random(11)
+    alphabet = ["a", "B", "7", "-", " ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "é", "😀"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        assert _has_long_token(text) == bool(pattern.search(text)), repr(text)
