@@ -329,7 +329,7 @@ def _script_language(text: str) -> str | None:
     return lang if n * 2 > letters else None
 
 
-def _words(head: str) -> list[str]:
+def _letter_runs(head: str) -> list[str]:
     """The lower-cased letter runs of ``head`` (``_WORD`` on ``head.lower()``)."""
     if head.isascii():
         return head.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split()
@@ -345,7 +345,7 @@ def detect_language(text: str) -> str | None:
         script = _script_language(head)
         if script is not None:
             return script
-    words = _words(head)
+    words = _letter_runs(head)
     if len(words) < _MIN_WORDS:
         return None
     scores: dict[str, int] = {}

@@ -36,12 +36,12 @@ def test_ascii_words_are_the_patterns_words() -> None:
     """The byte-table split for ASCII text gives exactly the letter-run pattern's words."""
     import random
 
-    from classifiers.language import _WORD, _words
+    from classifiers.language import _WORD, _letter_runs
 
     rng = random.Random(3)
     alphabet = [chr(c) for c in range(128)]
     for _ in range(3000):
         head = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
-        assert _words(head) == _WORD.findall(head.lower()), head
+        assert _letter_runs(head) == _WORD.findall(head.lower()), head
     # non-ASCII text takes the pattern itself
-    assert _words("Très BIEN, ÇA va") == ["très", "bien", "ça", "va"]
+    assert _letter_runs("Très BIEN, ÇA va") == ["très", "bien", "ça", "va"]
