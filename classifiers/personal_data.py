@@ -88,13 +88,7 @@ class PersonalDataDetector:
         if "@" in text:
             candidates.extend(formats.emails(text))
         if formats.DIGITS3.search(text):
-            candidates.extend(formats.national_ids(text))
-            candidates.extend(formats.cards(text))
-            candidates.extend(formats.bank_accounts(text))
-            candidates.extend(formats.ipv4(text))
-            candidates.extend(formats.phones(text, self.phone_regions))
-            if formats.IBAN_HINT.search(text):  # an IBAN has digit runs too, so only look here
-                candidates.extend(formats.ibans(text))
+            candidates.extend(formats.digit_kinds(text, self.phone_regions))
         if "::" in text or text.count(":") >= 3:
             candidates.extend(formats.ipv6(text))
         candidates.extend(self._prose(text))
@@ -140,12 +134,7 @@ class PersonalDataDetector:
         found: list[Candidate] = []
         vt = view.text
         if formats.DIGITS3.search(vt):
-            found.extend(formats.national_ids(vt))
-            found.extend(formats.cards(vt))
-            found.extend(formats.bank_accounts(vt))
-            found.extend(formats.phones(vt, self.phone_regions))
-            if formats.IBAN_HINT.search(vt):
-                found.extend(formats.ibans(vt))
+            found.extend(formats.digit_kinds(vt, self.phone_regions, with_ip=False))
         lower = lower_keeping_offsets(vt)
         found.extend(
             Candidate(kind, s, e, score, vt[s:e])

@@ -23,6 +23,7 @@ from stdnum.it import codicefiscale as it_cf
 from stdnum.us import ssn as us_ssn
 
 from classifiers.leak_text import clamp, digits_only, window
+from classifiers.literal_gate import LiteralGate
 from classifiers.prose_cues import quiet
 
 _JOKE = re.compile(r"example|fake|not real|made up|dummy|sample|placeholder|fictional|test")
@@ -78,8 +79,8 @@ _CARD_IIN = re.compile(
 )
 # Irregular groups ("45391 488 0343 6467", "4485 . 2563 . 2299 . 1971"): only with a card word.
 _CARD_LOOSE = re.compile(r"(?<![\w.\-+])\d{3,6}(?:\s?[ .\-]\s?\d{2,6}){2,5}(?![\w]|[.\-]\d)")
-_CARD_CONTEXT = re.compile(
-    r"card|\bcc\b|visa|master|amex|credit|debit|cvv|cvc|expir|billing|payment|charge"
+_CARD_CONTEXT = LiteralGate(
+    re.compile(r"card|\bcc\b|visa|master|amex|credit|debit|cvv|cvc|expir|billing|payment|charge")
 )
 # Numbers published by the card networks for testing: never a real customer's card.
 _TEST_CARDS = frozenset(
@@ -122,7 +123,9 @@ _ID_BY_CONTEXT = re.compile(
     r"|(?:driver'?s?\s+licen[cs]e|passport|\bssn|\bnino)\s*(?:is|:)\s*",
     re.IGNORECASE,
 )
-_ID_GATE = re.compile(r"licen|passport|ssn|social|tax|nino|insurance|nhs|identit|\bid\b|\bdl\b")
+_ID_GATE = LiteralGate(
+    re.compile(r"licen|passport|ssn|social|tax|nino|insurance|nhs|identit|\bid\b|\bdl\b")
+)
 _ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{4,19}(?![\w])")
 _DNI = re.compile(r"(?<![\w])\d{8}-?[A-Za-z](?![\w])")
 _CODICE_FISCALE = re.compile(r"(?<![\w])[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z](?![\w])")
@@ -143,6 +146,18 @@ DIGITS3 = re.compile(r"\d\W?\d\W?\d")
 IBAN_HINT = re.compile(r"[A-Za-z]{2}\d{2}")
 
 
+# The fewest digits (``\\d``) a value of each kind holds; a text with fewer is not searched
+# for it (the validators below reject shorter values).
+_FEWEST_DIGITS = {"national_id": 5, "card": 12, "bank_account": 6, "ip": 4, "phone": 7}
+
+
+def decimal_digits(text: str) -> int:
+    """How many characters of ``text`` the pattern ``\\d`` matches (any script's digits)."""
+    if text.isascii():
+        return len(text) - len(text.encode("ascii").translate(None, b"0123456789"))
+    return sum(map(str.isdecimal, text))
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A possible finding: its kind, span, score and the value as written."""
@@ -152,6 +167,24 @@ class Candidate:
     end: int
     score: float
     value: str
+
+
+def digit_kinds(text: str, regions: Sequence[str], *, with_ip: bool = True) -> list[Candidate]:
+    """The kinds written with digits (IDs, cards, bank accounts, IP addresses, phones, IBANs),
+    each searched only when ``text`` holds as many digits as its values need."""
+    n = decimal_digits(text)
+    out = national_ids(text, n) if n >= _FEWEST_DIGITS["national_id"] else []
+    if n >= _FEWEST_DIGITS["card"]:
+        out.extend(cards(text))
+    if n >= _FEWEST_DIGITS["bank_account"]:
+        out.extend(bank_accounts(text))
+    if with_ip and n >= _FEWEST_DIGITS["ip"] and text.count(".") >= 3:
+        out.extend(ipv4(text))
+    if n >= _FEWEST_DIGITS["phone"]:
+        out.extend(phones(text, regions))
+    if IBAN_HINT.search(text):  # an IBAN has digit runs too, so only look here
+        out.extend(ibans(text))
+    return out
 
 
 def emails(text: str) -> list[Candidate]:
@@ -311,10 +344,12 @@ def bank_accounts(text: str) -> list[Candidate]:
     return out
 
 
-def national_ids(text: str) -> list[Candidate]:
-    out = []
+def national_ids(text: str, digits: int | None = None) -> list[Candidate]:
+    """National ID numbers; ``digits``: ``decimal_digits(text)`` when the caller has it."""
+    out: list[Candidate] = []
+    n = decimal_digits(text) if digits is None else digits
     lower = text.lower()
-    for m in _SSN.finditer(text):
+    for m in _SSN.finditer(text) if n >= 9 else ():
         value = m.group(0)
         if not us_ssn.is_valid(value) or digits_only(value) in ("123456789", "078051120"):
             continue
@@ -322,20 +357,20 @@ def national_ids(text: str) -> list[Candidate]:
         score = 0.95 if _SSN_CONTEXT.search(before) else 0.55
         out.append(Candidate("national_id", m.start(), m.end(), score, value))
     # The context pattern is long and case-blind: run it only when one of its words is there.
-    id_words = _ID_GATE.search(lower) is not None
+    id_words = n >= 5 and _ID_GATE.search(lower) is not None
     for m in _ID_BY_CONTEXT.finditer(text) if id_words else ():
         tok = _ID_TOKEN.match(text, m.end())
         if tok is None:
             continue
         value = tok.group(0)
-        digits = digits_only(value)
-        if len(digits) < 5 or len(set(digits)) <= 1:
+        digits_of = digits_only(value)
+        if len(digits_of) < 5 or len(set(digits_of)) <= 1:
             continue
         out.append(Candidate("national_id", tok.start(), tok.end(), 0.85, value))
-    for m in _DNI.finditer(text):
+    for m in _DNI.finditer(text) if n >= 8 else ():
         if es_dni.is_valid(m.group(0)):
             out.append(Candidate("national_id", m.start(), m.end(), 0.7, m.group(0)))
-    for m in _CODICE_FISCALE.finditer(text):
+    for m in _CODICE_FISCALE.finditer(text) if n >= 7 else ():
         if it_cf.is_valid(m.group(0)):
             out.append(Candidate("national_id", m.start(), m.end(), 0.85, m.group(0)))
     return out

@@ -115,3 +115,51 @@ def test_span_quality_on_presidio_synth(shared_data: Path) -> None:
 def test_false_alarms_on_ordinary_tweets(shared_data: Path) -> None:
     flagged_count, total = false_alarms(DETECTOR, load_tweets(shared_data))
     assert flagged_count / total <= 0.002
+
+
+def test_decimal_digits_counts_what_backslash_d_matches() -> None:
+    """Every code point: the digit gates count exactly the characters ``\\d`` matches."""
+    import re
+
+    from classifiers.personal_formats import decimal_digits
+
+    every = "".join(chr(c) for c in range(0x30000) if not 0xD800 <= c <= 0xDFFF)
+    assert decimal_digits(every) == len(re.findall(r"\d", every))
+    assert decimal_digits("call 555-0100 at 9") == 8
+    assert decimal_digits("١٢٣ and ３４") == 5  # Arabic-Indic and full-width digits
+
+
+def test_digit_gates_drop_nothing() -> None:
+    """The digit-count gates in ``digit_kinds`` never drop a candidate the kinds would give
+    ungated, on texts near each kind's fewest digits."""
+    import random
+
+    from classifiers import personal_formats as f
+
+    rng = random.Random(5)
+    cues = ["ssn ", "card ", "account no ", "id number ", "call ", "ip ", "dni ", "passport: "]
+    pieces = ["1", "23", "456", "-", " ", ".", "(", ")", "+", "x", "A", "ab", "Z9", "٣", "７"]
+    # whole values of each kind; cutting a character off makes a near miss
+    # (and values with exactly the fewest digits of their kind)
+    values = ["4539 1488 0343 6467", "81.2.69.160", "12345678Z", "536-90-4399", "+44 20 7946 0958",
+              "DE89 3704 0044 0532 0130 00", "(212) 736-4100", "RSSMRA85T10A562S",
+              "453914880340", "736 4100", "12345 6", "12345", "8.8.8.8"]  # fmt: skip
+    regions = ("US", "GB", "DE", "FR")
+    kinds: set[str] = set()
+    for _ in range(4000):
+        parts = [rng.choice(pieces) for _ in range(rng.randint(1, 12))]
+        value = rng.choice(values)
+        cut = rng.randrange(len(value) + 1)
+        drop = 1 if rng.random() < 0.5 else 0
+        parts.insert(rng.randrange(len(parts) + 1), value[:cut] + value[cut + drop :])
+        text = rng.choice(cues) + "".join(parts)
+        ungated = [
+            *f.national_ids(text, 10**6), *f.cards(text), *f.bank_accounts(text),
+            *f.ipv4(text), *f.phones(text, regions), *f.ibans(text),
+        ]  # fmt: skip
+        ibans_ungated = f.ibans(text) if not f.IBAN_HINT.search(text) else []
+        assert ibans_ungated == []  # an IBAN needs what the hint looks for
+        assert sorted(map(repr, f.digit_kinds(text, regions))) == sorted(map(repr, ungated)), text
+        kinds.update(c.kind for c in ungated)
+    # the texts reach every kind, so a gate set too high would show
+    assert kinds >= {"national_id", "credit_card", "bank_account", "ip_address", "phone", "iban"}
