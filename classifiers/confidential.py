@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from classifiers.base import DetectorConfig, Finding, PostText, mask
 from classifiers.leak_text import lower_keeping_offsets
+from classifiers.literal_gate import LiteralGate
 
 NAME = "confidential_terms"
 VERSION = "2"
@@ -55,8 +56,9 @@ class ConfidentialTermsDetector:
                 continue
             self._kind_of[key] = kind
             parts.append(_term_pattern(term))
+        # Run only on posts holding a word of some term (most hold none): the literal gate.
         self._pattern = (
-            re.compile(r"(?<![^\W_])[#@]?(?:" + "|".join(parts) + r")(?![^\W_])")
+            LiteralGate(re.compile(r"(?<![^\W_])[#@]?(?:" + "|".join(parts) + r")(?![^\W_])"))
             if parts
             else None
         )

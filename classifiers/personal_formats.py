@@ -187,9 +187,25 @@ def digit_kinds(text: str, regions: Sequence[str], *, with_ip: bool = True) -> l
     return out
 
 
+# What ``_EMAIL`` allows just before and just after its "@".
+_LOCAL_END = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_DOMAIN_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def may_hold_email(text: str) -> bool:
+    """False only when ``_EMAIL`` cannot match: no "@" stands between an address's characters
+    (an @mention has a space or nothing before it)."""
+    at = text.find("@", 1)
+    while at != -1:
+        if text[at - 1] in _LOCAL_END and text[at + 1 : at + 2] in _DOMAIN_START:
+            return True
+        at = text.find("@", at + 1)
+    return False
+
+
 def emails(text: str) -> list[Candidate]:
     out = []
-    for m in _EMAIL.finditer(text):
+    for m in _EMAIL.finditer(text) if may_hold_email(text) else ():
         value = m.group(0)
         if _EXAMPLE_DOMAINS.search(value):
             continue

@@ -163,3 +163,21 @@ def test_digit_gates_drop_nothing() -> None:
         kinds.update(c.kind for c in ungated)
     # the texts reach every kind, so a gate set too high would show
     assert kinds >= {"national_id", "credit_card", "bank_account", "ip_address", "phone", "iban"}
+
+
+def test_email_precheck_never_hides_an_address() -> None:
+    import random
+
+    from classifiers.personal_formats import _EMAIL, may_hold_email
+
+    rng = random.Random(9)
+    pieces = ["@", "@", "a", "Z", "9", ".", " ", "-", "_", "%", "+", "x.com", "é", "\n", "co"]
+    matched = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        if _EMAIL.search(text):
+            matched += 1
+            assert may_hold_email(text), text
+    assert matched > 200  # the texts do hold addresses
+    assert not may_hold_email("@alice and @bob: thanks!")
+    assert may_hold_email("write to a@b.example")
