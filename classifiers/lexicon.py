@@ -358,7 +358,9 @@ class Lexicon:
         while i < len(words):
             matched = False
             longest = min(self._max_words, len(words) - i)
-            if words[i].canon not in self._phrase_starts:
+            # A phrase is tried only where its first two words stand: most words start none.
+            following = self._phrase_second.get(words[i].canon)
+            if following is None or longest < 2 or words[i + 1].canon not in following:
                 longest = 1
             for n in range(longest, 1, -1):
                 group = words[i : i + n]
