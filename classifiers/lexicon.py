@@ -47,7 +47,6 @@ WILDCARD = "*"
 _MASKS = frozenset("*#%")
 _STRIP_LEAD = "\"'“‘([{<"
 _STRIP_TRAIL = "\"'”’)]}>.,!?;:…"
-_TOKEN = re.compile(r"\S+")
 _REPEATS = re.compile(r"(.)\1+")
 _RUN = re.compile(r"(.)\1*")
 # The kinds shipped in config/lexicons; unknown kinds get the insult score.
@@ -166,11 +165,14 @@ def canonical_words(text: str) -> list[_Word]:
     more one-letter tokens are joined ("i d i o t" -> "idiot").
     """
     words: list[_Word] = []
-    for m in _TOKEN.finditer(text):
-        found = _token_word(m.group(0))
+    end = 0
+    for token in text.split():  # the runs of non-space characters (what \S+ finds)
+        at = text.find(token, end)
+        end = at + len(token)
+        found = _token_word(token)
         if found is not None:
             lead, size, canon, runs = found
-            start = m.start() + lead
+            start = at + lead
             words.append(_Word(canon, runs, start, start + size))
     return _join_spelled_out(words)
 
@@ -331,8 +333,11 @@ class Lexicon:
         letters = 0
         known = self._tokens
         after: frozenset[str] | None = None  # words that would continue a phrase here
-        for m in _TOKEN.finditer(text):
-            token = m.group(0)
+        end = 0
+        # str.split() cuts where \S+ does, several times faster than re.finditer.
+        for token in text.split():
+            at = text.find(token, end)
+            end = at + len(token)
             info = known.get(token) or self._token_info(token)
             flag = info.flag
             if flag == _NO_WORD:
@@ -347,7 +352,7 @@ class Lexicon:
             else:
                 letters = 0
             if info.entry is not None:
-                start = m.start() + info.lead
+                start = at + info.lead
                 hits.append(LexiconHit(start, start + info.size, *info.entry[:2]))
         return hits
 

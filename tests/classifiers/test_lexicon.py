@@ -46,11 +46,16 @@ def test_find_terms(text: str, expected: list[str]) -> None:
         ("you are a y0u 1d10t.", "1d10t"),
         ("well, i d i o t!", "i d i o t"),
         ('"st*pid"', "st*pid"),
+        # tokens cut at any space character, including ones str.split and \S+ share
+        ("moron\u2003moron\x1cidiot", "idiot"),
+        ("ok\u00a0\u00a0 i\u2028d i o t", "i\u2028d i o t"),
+        ("idiotic\x85 ok idiot", "idiotic"),
     ],
 )
 def test_span_is_the_original_text(text: str, span: str) -> None:
-    (hit,) = LEX.find(text)
-    assert text[hit.start : hit.end] == span
+    hits = LEX.find(text)
+    assert span in [text[h.start : h.end] for h in hits]
+    assert all(text[h.start : h.end].strip() == text[h.start : h.end] for h in hits)
 
 
 @pytest.mark.parametrize(
