@@ -362,7 +362,13 @@ def main() -> None:
               "# --accounts 500 for a quick run; --no-postgres\n"
               "python benchmarks/bench_growth.py    # --max-accounts 10000 --max-posts 100000\n"
               "python benchmarks/bench_e2e.py\npython benchmarks/bench_harmful.py\n"
-              "python benchmarks/render_page.py\n```\n"]
+              "python benchmarks/render_page.py\n```\n",
+              "A speed change must not change what is found, and wall-clock figures here move "
+              "10-15 % between runs of the same code. So compare two versions with:\n",
+              "```sh\npython benchmarks/findings_digest.py      # a digest of every finding on "
+              "~45,000 texts: must not change\n"
+              "benchmarks/count_instructions.sh whole 300 [OTHER_CHECKOUT]   # instructions a "
+              "post (callgrind)\n```\n"]
     PAGE.parent.mkdir(parents=True, exist_ok=True)
     PAGE.write_text("\n".join(parts), encoding="utf-8")
     print(f"wrote {PAGE}")
