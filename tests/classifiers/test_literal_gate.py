@@ -134,3 +134,17 @@ def test_the_detectors_gates_are_active_and_exact(gate: LiteralGate) -> None:
         direct = gate.pattern.search(text)
         gated = gate.search(text)
         assert (direct and direct.span()) == (gated and gated.span()), text
+
+
+def test_an_unreadable_parse_tree_leaves_the_pattern_ungated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``re._parser`` is private: if its tree ever changes shape, patterns run ungated."""
+    from classifiers import literal_gate
+
+    pattern = re.compile("token|secret")
+    monkeypatch.setattr(literal_gate._parser, "parse", lambda *a: [(literal_gate.sre.BRANCH, 1)])
+    gate = LiteralGate(pattern)
+    monkeypatch.undo()
+    assert gate.literals is None
+    assert gate.search("a token") is not None
