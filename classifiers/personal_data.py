@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from classifiers import personal_formats as formats
-from classifiers import prose_personal
+from classifiers import personal_ip, prose_personal
 from classifiers.base import DetectorConfig, Finding, PostText
 from classifiers.leak_text import (
     is_own_contact,
@@ -72,6 +72,29 @@ _PRIORITY = {
 }
 
 
+# The fewest digits (``\\d``) a value of each kind holds: a text with fewer is not searched
+# for it (the validators in personal_formats reject shorter values).
+_FEWEST_DIGITS = {"national_id": 5, "card": 12, "bank_account": 6, "ip": 4, "phone": 7}
+
+
+def digit_kinds(text: str, regions: Sequence[str], *, with_ip: bool = True) -> list[Candidate]:
+    """The kinds written with digits (IDs, cards, bank accounts, IP addresses, phones, IBANs),
+    each searched only when ``text`` holds as many digits as its values need."""
+    n = formats.decimal_digits(text)
+    out = formats.national_ids(text, n) if n >= _FEWEST_DIGITS["national_id"] else []
+    if n >= _FEWEST_DIGITS["card"]:
+        out.extend(formats.cards(text))
+    if n >= _FEWEST_DIGITS["bank_account"]:
+        out.extend(formats.bank_accounts(text))
+    if with_ip and n >= _FEWEST_DIGITS["ip"] and text.count(".") >= 3:
+        out.extend(personal_ip.ipv4(text))
+    if n >= _FEWEST_DIGITS["phone"]:
+        out.extend(formats.phones(text, regions))
+    if formats.IBAN_HINT.search(text):  # an IBAN has digit runs too, so only look here
+        out.extend(formats.ibans(text))
+    return out
+
+
 class PersonalDataDetector:
     """Finds personal data of other people in a post."""
 
@@ -88,9 +111,9 @@ class PersonalDataDetector:
         if "@" in text:
             candidates.extend(formats.emails(text))
         if formats.DIGITS3.search(text):
-            candidates.extend(formats.digit_kinds(text, self.phone_regions))
+            candidates.extend(digit_kinds(text, self.phone_regions))
         if "::" in text or text.count(":") >= 3:
-            candidates.extend(formats.ipv6(text))
+            candidates.extend(personal_ip.ipv6(text))
         candidates.extend(self._prose(text))
         if not candidates:
             return []
@@ -134,7 +157,7 @@ class PersonalDataDetector:
         found: list[Candidate] = []
         vt = view.text
         if formats.DIGITS3.search(vt):
-            found.extend(formats.digit_kinds(vt, self.phone_regions, with_ip=False))
+            found.extend(digit_kinds(vt, self.phone_regions, with_ip=False))
         lower = lower_keeping_offsets(vt)
         found.extend(
             Candidate(kind, s, e, score, vt[s:e])

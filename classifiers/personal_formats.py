@@ -1,5 +1,5 @@
 """Personal data in its written formats: e-mails, phones, cards, IBANs, bank accounts,
-national IDs, IP addresses.
+national IDs (IP addresses are in :mod:`classifiers.personal_ip`).
 
 Each kind has a cheap regular expression that finds candidates and a validator that keeps
 only values that can be real (Luhn for cards, the IBAN checksum, python-stdnum for national
@@ -10,7 +10,6 @@ settles overlaps.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,25 +129,9 @@ _ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]{4,19}(?![\w])")
 _DNI = re.compile(r"(?<![\w])\d{8}-?[A-Za-z](?![\w])")
 _CODICE_FISCALE = re.compile(r"(?<![\w])[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z](?![\w])")
 
-# --- IP addresses -------------------------------------------------------------------------
-_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
-_IPV6 = re.compile(
-    r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,6}|"
-    r"[0-9A-Fa-f]{1,4})(?![\w:])"
-)
-_IP_CONTEXT = re.compile(
-    r"\bip\b|address|server|host|blocked|ssh|connect|firewall|vpn|login|ping|router|proxy"
-)
-_VERSION_BEFORE = re.compile(r"(?:version|ver\.?|v|release|build|firmware|update)\s*$")
-
 # Pre-filters: most posts have no digit run, no "@" and no IBAN-shaped token.
 DIGITS3 = re.compile(r"\d\W?\d\W?\d")
 IBAN_HINT = re.compile(r"[A-Za-z]{2}\d{2}")
-
-
-# The fewest digits (``\\d``) a value of each kind holds; a text with fewer is not searched
-# for it (the validators below reject shorter values).
-_FEWEST_DIGITS = {"national_id": 5, "card": 12, "bank_account": 6, "ip": 4, "phone": 7}
 
 
 def decimal_digits(text: str) -> int:
@@ -167,24 +150,6 @@ class Candidate:
     end: int
     score: float
     value: str
-
-
-def digit_kinds(text: str, regions: Sequence[str], *, with_ip: bool = True) -> list[Candidate]:
-    """The kinds written with digits (IDs, cards, bank accounts, IP addresses, phones, IBANs),
-    each searched only when ``text`` holds as many digits as its values need."""
-    n = decimal_digits(text)
-    out = national_ids(text, n) if n >= _FEWEST_DIGITS["national_id"] else []
-    if n >= _FEWEST_DIGITS["card"]:
-        out.extend(cards(text))
-    if n >= _FEWEST_DIGITS["bank_account"]:
-        out.extend(bank_accounts(text))
-    if with_ip and n >= _FEWEST_DIGITS["ip"] and text.count(".") >= 3:
-        out.extend(ipv4(text))
-    if n >= _FEWEST_DIGITS["phone"]:
-        out.extend(phones(text, regions))
-    if IBAN_HINT.search(text):  # an IBAN has digit runs too, so only look here
-        out.extend(ibans(text))
-    return out
 
 
 # What ``_EMAIL`` allows just before and just after its "@".
@@ -390,38 +355,3 @@ def national_ids(text: str, digits: int | None = None) -> list[Candidate]:
         if it_cf.is_valid(m.group(0)):
             out.append(Candidate("national_id", m.start(), m.end(), 0.85, m.group(0)))
     return out
-
-
-def ipv4(text: str) -> list[Candidate]:
-    out = []
-    for m in _IPV4.finditer(text):
-        out.extend(_ip(text, m.start(), m.end(), m.group(0)))
-    return out
-
-
-def ipv6(text: str) -> list[Candidate]:
-    out = []
-    for m in _IPV6.finditer(text):
-        value = m.group(0)
-        # Times like 12:30:45 are not addresses: ask for hex letters or long groups.
-        if not re.search(r"[A-Fa-f]|\d{3}", value):
-            continue
-        out.extend(_ip(text, m.start(), m.end(), value))
-    return out
-
-
-def _ip(text: str, start: int, end: int, value: str) -> list[Candidate]:
-    try:
-        addr = ipaddress.ip_address(value)
-    except ValueError:
-        return []
-    before, after = window(text, start, end, 40, 20)
-    if _VERSION_BEFORE.search(before):
-        return []
-    # Private, loopback and documentation ranges identify no one outside the company.
-    if not addr.is_global:
-        return []
-    score = 0.55
-    if _IP_CONTEXT.search(before) or _IP_CONTEXT.search(after):
-        score += 0.25
-    return [Candidate("ip_address", start, end, score, value)]
