@@ -15,7 +15,7 @@ hardly grows with the number of literals.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -40,6 +40,20 @@ def _product(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | No
     return frozenset(a + b for a in left for b in right)
 
 
+def _union(
+    branches: Sequence[Sequence[_Item]],
+    strings_of: Callable[[Sequence[_Item]], frozenset[str] | None],
+) -> frozenset[str] | None:
+    """``strings_of`` each branch of an alternation, together; None when one branch gives None."""
+    out: set[str] = set()
+    for branch in branches:
+        strings = strings_of(branch)
+        if strings is None:
+            return None
+        out |= strings
+    return frozenset(out)
+
+
 def _exact(items: Sequence[_Item]) -> frozenset[str] | None:
     """Every string the sequence ``items`` can match, when that is a small finite set."""
     out: frozenset[str] | None = frozenset([""])
@@ -59,13 +73,8 @@ def _exact_item(op: Any, av: Any) -> frozenset[str] | None:
             return frozenset(chr(v) for _, v in av)
         return None  # a range, a category or a negated class
     if op is sre.BRANCH:
-        out: set[str] = set()
-        for branch in av[1]:
-            strings = _exact(branch)
-            if strings is None:
-                return None
-            out |= strings
-        return frozenset(out) if len(out) <= _MAX_STRINGS else None
+        either = _union(av[1], _exact)
+        return either if either is not None and len(either) <= _MAX_STRINGS else None
     if op is sre.SUBPATTERN:
         _group, add_flags, _del_flags, sub = av
         return None if add_flags & re.IGNORECASE else _exact(sub)
@@ -76,7 +85,7 @@ def _exact_item(op: Any, av: Any) -> frozenset[str] | None:
         body = _exact(sub)
         if body is None:
             return None
-        out = set()
+        out: set[str] = set()
         power: frozenset[str] | None = frozenset([""])
         for count in range(high + 1):
             if power is None:
@@ -93,13 +102,7 @@ def _exact_item(op: Any, av: Any) -> frozenset[str] | None:
 def _needed_item(op: Any, av: Any) -> frozenset[str] | None:
     """Strings one of which every match of a single non-exact item contains."""
     if op is sre.BRANCH:
-        out: set[str] = set()
-        for branch in av[1]:
-            strings = _needed(branch)
-            if strings is None:
-                return None
-            out |= strings
-        return frozenset(out)
+        return _union(av[1], _needed)
     if op is sre.SUBPATTERN:
         _group, add_flags, _del_flags, sub = av
         return None if add_flags & re.IGNORECASE else _needed(sub)
@@ -120,7 +123,7 @@ def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str
 def _needed(items: Sequence[_Item]) -> frozenset[str] | None:
     """Strings one of which every match of the sequence ``items`` contains, or None."""
     best: frozenset[str] | None = None
-    run: frozenset[str] | None = frozenset([""])  # the consecutive exact items so far
+    run = frozenset([""])  # every string the consecutive exact items so far can match
     for op, av in items:
         one = _exact_item(op, av)
         if one is None:
@@ -128,7 +131,7 @@ def _needed(items: Sequence[_Item]) -> frozenset[str] | None:
             best = _better(best, _needed_item(op, av))
             run = frozenset([""])
             continue
-        grown = _product(run, one) if run is not None else None
+        grown = _product(run, one)
         if grown is None:  # too many strings: what the run has so far still counts
             best = _better(best, run)
             grown = one
